@@ -1,0 +1,119 @@
+/*
+ * fwm: the Fireworks metrics core of the Datadog Agent check.
+ *
+ * One C99 header, every symbol prefixed fwm_. Sections: visibility, version,
+ * status codes, handles, functions.
+ *
+ * Ownership: what the library allocates, the library frees. Pointers returned
+ * by fwm_result_* stay valid until fwm_result_free() on that result.
+ *
+ * Threading: every function may be called from any thread. A handle is not
+ * locked: one handle must not be used by two threads at the same time, but
+ * different handles are independent. Nothing calls back into the caller.
+ *
+ * No C++ exception ever crosses this boundary: every function catches
+ * everything and returns a status.
+ */
+#ifndef FWM_H
+#define FWM_H
+
+#include <stddef.h>
+
+#include "fwm/version.h"
+
+/* ---- visibility -------------------------------------------------------- */
+#if defined(FWM_BUILDING_LIBRARY) && defined(__GNUC__)
+#define FWM_API __attribute__((visibility("default")))
+#else
+#define FWM_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- version ----------------------------------------------------------- */
+/* FWM_VERSION_MAJOR, _MINOR, _PATCH, FWM_VERSION_NUMBER (MAJOR*10000 +
+ * MINOR*100 + PATCH) and FWM_VERSION_STRING come from fwm/version.h. A caller
+ * compares fwm_version_number() with the header it compiled against; the
+ * Python shim refuses a library whose major version differs from its own. */
+
+/* The version of the loaded library, as FWM_VERSION_NUMBER. */
+FWM_API unsigned fwm_version_number(void);
+
+/* The version of the loaded library, as "x.y.z". Static storage. */
+FWM_API const char* fwm_version_string(void);
+
+/* ---- status codes ------------------------------------------------------ */
+/* Never renumbered: a retired code stays as a placeholder. */
+typedef enum fwm_status {
+    FWM_OK = 0,
+    FWM_ERR_INVALID_ARGUMENT = 1, /* a NULL pointer or an impossible size */
+    FWM_ERR_INVALID_OPTIONS = 2,  /* the options JSON: the message names the option */
+    FWM_ERR_OUT_OF_MEMORY = 3,
+    FWM_ERR_INTERNAL = 4,         /* a bug: the message says where */
+    FWM_ERR_PAYLOAD_TOO_LARGE = 5 /* a payload over 4 GiB - 1 byte */
+} fwm_status;
+
+/* A stable identifier such as "FWM_ERR_INVALID_OPTIONS"; "FWM_UNKNOWN" for a
+ * code this library does not know. Static storage. */
+FWM_API const char* fwm_status_name(int status);
+
+/* One sentence describing the status in general terms. Static storage. */
+FWM_API const char* fwm_status_string(int status);
+
+/* ---- handles ----------------------------------------------------------- */
+/* The outcome of one parse: its summary, its samples and its message. */
+typedef struct fwm_result_s fwm_result;
+
+/* ---- functions --------------------------------------------------------- */
+
+/*
+ * Parses an exposition payload (Prometheus text 0.0.4 or OpenMetrics 1.0).
+ * No network, no files: `data` is read only during the call.
+ *
+ * options_json may be NULL or a JSON object with these optional members:
+ *   "format":     "auto" (default: OpenMetrics when the body ends with
+ *                 "# EOF", else Prometheus text), "prometheus", "openmetrics"
+ *   "samples":    true to build the samples buffer (default false)
+ *   "max_errors": how many invalid lines keep a line number and reason (8)
+ *   "reject_duplicate_series": a repeated series is an invalid line (true)
+ * Any other member is rejected with FWM_ERR_INVALID_OPTIONS.
+ *
+ * On return *result is a new result handle (also on failure, so that its
+ * message can be read) unless memory ran out, in which case it is NULL. The
+ * caller frees it with fwm_result_free(). Malformed lines are not a failure:
+ * they are skipped, counted and reported in the summary.
+ */
+FWM_API fwm_status fwm_parse(const char* data, size_t size, const char* options_json, fwm_result** result);
+
+/* Why the call that made `result` failed; "" after success. Never NULL. */
+FWM_API const char* fwm_result_message(const fwm_result* result);
+
+/*
+ * The summary as one JSON object (UTF-8, not NUL-terminated within *size):
+ *   {"format":"prometheus"|"openmetrics", "lines":N, "samples":N,
+ *    "families":N, "exemplars":N, "eof":bool, "invalid_lines":N,
+ *    "errors":[{"line":N,"reason":"..."}, ...]}
+ * "errors" holds the first max_errors invalid lines, in payload order.
+ */
+FWM_API fwm_status fwm_result_summary(const fwm_result* result, const char** json, size_t* size);
+
+/*
+ * The samples as JSON lines, one object per sample in payload order:
+ *   {"name":"...","labels":{"k":"v",...},"value":V,"timestamp":T}
+ * V is a number or one of the strings "NaN", "+Inf", "-Inf"; T is seconds
+ * since the epoch or null. A sample with an exemplar also has
+ *   "exemplar":{"labels":{...},"value":V,"timestamp":T}
+ * Empty unless the parse was asked for "samples": true.
+ */
+FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** json_lines, size_t* size);
+
+/* Frees a result; NULL is accepted. */
+FWM_API void fwm_result_free(fwm_result* result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FWM_H */

@@ -1,0 +1,75 @@
+#include "abi/parse_options.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "abi/option_error.hpp"
+
+namespace fwm::abi {
+namespace {
+
+const char* kind(const rapidjson::Value& v)
+{
+    if (v.IsNull()) return "null";
+    if (v.IsBool()) return "a boolean";
+    if (v.IsNumber()) return "a number";
+    if (v.IsString()) return "a string";
+    if (v.IsArray()) return "a list";
+    return "an object";
+}
+
+[[noreturn]] void wrong(const std::string& name, const char* expected, const rapidjson::Value& got)
+{
+    throw OptionError("option '" + name + "' must be " + expected + ", not " + kind(got));
+}
+
+} // namespace
+
+ParseRequest read_parse_options(const char* json)
+{
+    ParseRequest out;
+    if (json == nullptr || *json == '\0')
+        return out;
+    rapidjson::Document doc;
+    doc.Parse(json);
+    if (doc.HasParseError())
+        throw OptionError(std::string("options are not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+                          " at offset " + std::to_string(doc.GetErrorOffset()));
+    if (!doc.IsObject())
+        throw OptionError("options must be a JSON object");
+    for (const auto& m : doc.GetObject()) {
+        const std::string name(m.name.GetString(), m.name.GetStringLength());
+        const auto& v = m.value;
+        if (name == "format") {
+            if (!v.IsString())
+                wrong(name, "a string", v);
+            const std::string f = v.GetString();
+            if (f == "auto")
+                out.parse.format = parser::Format::automatic;
+            else if (f == "prometheus")
+                out.parse.format = parser::Format::prometheus;
+            else if (f == "openmetrics")
+                out.parse.format = parser::Format::openmetrics;
+            else
+                throw OptionError("option 'format' must be \"auto\", \"prometheus\" or \"openmetrics\", not \"" +
+                                  f.substr(0, 32) + "\"");
+        } else if (name == "samples") {
+            if (!v.IsBool())
+                wrong(name, "a boolean", v);
+            out.samples = v.GetBool();
+        } else if (name == "max_errors") {
+            if (!v.IsUint() || v.GetUint() > 10000)
+                throw OptionError("option 'max_errors' must be an integer from 0 to 10000");
+            out.parse.max_errors = v.GetUint();
+        } else if (name == "reject_duplicate_series") {
+            if (!v.IsBool())
+                wrong(name, "a boolean", v);
+            out.parse.reject_duplicate_series = v.GetBool();
+        } else {
+            throw OptionError("unknown option '" + name.substr(0, 64) + "'");
+        }
+    }
+    return out;
+}
+
+} // namespace fwm::abi

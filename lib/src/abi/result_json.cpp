@@ -1,0 +1,115 @@
+#include "abi/result_json.hpp"
+
+#include <cmath>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace fwm::abi {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(Writer& w, std::string_view s)
+{
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// JSON has no NaN or infinities: they travel as the strings Prometheus uses.
+void write_number(Writer& w, double v)
+{
+    if (std::isnan(v))
+        w.String("NaN");
+    else if (std::isinf(v))
+        w.String(v > 0 ? "+Inf" : "-Inf");
+    else
+        w.Double(v);
+}
+
+void write_labels(Writer& w, const parser::ParseResult& r, std::uint32_t begin, std::uint32_t count)
+{
+    w.StartObject();
+    for (std::uint32_t i = 0; i < count; ++i) {
+        write_string(w, r.labels[begin + i].name);
+        write_string(w, r.labels[begin + i].value);
+    }
+    w.EndObject();
+}
+
+void write_timestamp(Writer& w, bool has, double ts)
+{
+    if (has)
+        w.Double(ts);
+    else
+        w.Null();
+}
+
+} // namespace
+
+std::string summary_json(const parser::ParseResult& r)
+{
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("format");
+    write_string(w, parser::to_string(r.format));
+    w.Key("lines");
+    w.Uint64(r.lines);
+    w.Key("samples");
+    w.Uint64(r.samples.size());
+    w.Key("families");
+    w.Uint64(r.families.size());
+    w.Key("exemplars");
+    w.Uint64(r.exemplars.size());
+    w.Key("eof");
+    w.Bool(r.saw_eof);
+    w.Key("invalid_lines");
+    w.Uint64(r.invalid_lines);
+    w.Key("errors");
+    w.StartArray();
+    for (const auto& e : r.errors) {
+        w.StartObject();
+        w.Key("line");
+        w.Uint(e.line);
+        w.Key("reason");
+        write_string(w, e.reason);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return {buf.GetString(), buf.GetSize()};
+}
+
+std::string samples_json_lines(const parser::ParseResult& r)
+{
+    rapidjson::StringBuffer buf;
+    for (const auto& s : r.samples) {
+        Writer w(buf);
+        w.StartObject();
+        w.Key("name");
+        write_string(w, s.name);
+        w.Key("labels");
+        write_labels(w, r, s.labels_begin, s.labels_count);
+        w.Key("value");
+        write_number(w, s.value);
+        w.Key("timestamp");
+        write_timestamp(w, s.has_timestamp, s.timestamp);
+        if (s.exemplar != parser::kNoExemplar) {
+            const auto& ex = r.exemplars[s.exemplar];
+            w.Key("exemplar");
+            w.StartObject();
+            w.Key("labels");
+            write_labels(w, r, ex.labels_begin, ex.labels_count);
+            w.Key("value");
+            write_number(w, ex.value);
+            w.Key("timestamp");
+            write_timestamp(w, ex.has_timestamp, ex.timestamp);
+            w.EndObject();
+        }
+        w.EndObject();
+        buf.Put('\n');
+    }
+    return {buf.GetString(), buf.GetSize()};
+}
+
+} // namespace fwm::abi

@@ -1,0 +1,160 @@
+#include "parser/lex.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+
+namespace fwm::parser::lex {
+namespace {
+
+bool iequals(std::string_view a, std::string_view lower) noexcept
+{
+    if (a.size() != lower.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char c = a[i];
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+        if (c != lower[i])
+            return false;
+    }
+    return true;
+}
+
+bool parse_float(std::string_view token, double& out) noexcept
+{
+    if (token.empty())
+        return false;
+    const char* p = token.data();
+    const char* end = p + token.size();
+    bool negative = false;
+    if (*p == '+' || *p == '-') {
+        negative = *p == '-';
+        ++p;
+    }
+    if (p == end || *p == '+' || *p == '-')
+        return false;
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) {
+        // from_chars would also take "nan(...)"; accept only the plain words.
+        const std::string_view word(p, static_cast<std::size_t>(end - p));
+        if (iequals(word, "nan")) {
+            out = std::numeric_limits<double>::quiet_NaN();
+            return true;
+        }
+        if (iequals(word, "inf") || iequals(word, "infinity")) {
+            out = negative ? -std::numeric_limits<double>::infinity()
+                           : std::numeric_limits<double>::infinity();
+            return true;
+        }
+        return false;
+    }
+    // Fast path for the common short integers ("0", "17").
+    if (end - p <= 15) {
+        std::uint64_t v = 0;
+        const char* q = p;
+        while (q < end && *q >= '0' && *q <= '9')
+            v = v * 10 + static_cast<std::uint64_t>(*q++ - '0');
+        if (q == end) {
+            out = negative ? -static_cast<double>(v) : static_cast<double>(v);
+            return true;
+        }
+    }
+    double v = 0;
+    const auto r = std::from_chars(p, end, v, std::chars_format::general);
+    if (r.ec == std::errc::result_out_of_range) {
+        // Overflow saturates like Go's ParseFloat; underflow is zero.
+        v = std::strtod(std::string(p, end).c_str(), nullptr);
+    } else if (r.ec != std::errc{}) {
+        return false;
+    }
+    if (r.ptr != end)
+        return false;
+    out = negative ? -v : v;
+    return true;
+}
+
+} // namespace
+
+bool parse_value(std::string_view token, double& out) noexcept
+{
+    return parse_float(token, out);
+}
+
+bool parse_timestamp_ms(std::string_view token, double& seconds) noexcept
+{
+    const char* p = token.data();
+    const char* end = p + token.size();
+    bool negative = false;
+    if (p < end && *p == '-') {
+        negative = true;
+        ++p;
+    }
+    if (p < end && end - p <= 18) {
+        std::int64_t v = 0;
+        const char* q = p;
+        while (q < end && *q >= '0' && *q <= '9')
+            v = v * 10 + (*q++ - '0');
+        if (q == end) {
+            seconds = static_cast<double>(negative ? -v : v) / 1000.0;
+            return true;
+        }
+    }
+    double ms = 0;
+    if (!parse_float(token, ms) || !std::isfinite(ms))
+        return false;
+    seconds = ms / 1000.0;
+    return true;
+}
+
+bool parse_timestamp_s(std::string_view token, double& seconds) noexcept
+{
+    double v = 0;
+    if (!parse_float(token, v) || !std::isfinite(v))
+        return false;
+    seconds = v;
+    return true;
+}
+
+bool valid_utf8(std::string_view s) noexcept
+{
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        const unsigned char c = *p;
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        int n = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (end - p <= n)
+            return false;
+        for (int i = 1; i <= n; ++i) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        // Reject overlong forms, surrogates and values past U+10FFFF.
+        static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+} // namespace fwm::parser::lex

@@ -1,0 +1,121 @@
+// The C ABI as a caller sees it: linked against the shared library itself.
+#define BOOST_TEST_MODULE fwm_abi
+#include <boost/test/unit_test.hpp>
+
+#include <cstring>
+#include <string>
+
+#include "fwm/fwm.h"
+
+namespace {
+
+struct Result {
+    fwm_result* r = nullptr;
+    fwm_status status = FWM_OK;
+    Result(const std::string& text, const char* options)
+    {
+        status = fwm_parse(text.data(), text.size(), options, &r);
+    }
+    ~Result() { fwm_result_free(r); }
+    std::string summary() const
+    {
+        const char* p = nullptr;
+        size_t n = 0;
+        BOOST_TEST(fwm_result_summary(r, &p, &n) == FWM_OK);
+        return {p, n};
+    }
+    std::string samples() const
+    {
+        const char* p = nullptr;
+        size_t n = 0;
+        BOOST_TEST(fwm_result_samples(r, &p, &n) == FWM_OK);
+        return {p, n};
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(runtime_version_matches_header)
+{
+    BOOST_TEST(fwm_version_number() == static_cast<unsigned>(FWM_VERSION_NUMBER));
+    BOOST_TEST(std::string(fwm_version_string()) == FWM_VERSION_STRING);
+}
+
+BOOST_AUTO_TEST_CASE(status_names_are_stable)
+{
+    BOOST_TEST(std::string(fwm_status_name(FWM_OK)) == "FWM_OK");
+    BOOST_TEST(std::string(fwm_status_name(FWM_ERR_INVALID_OPTIONS)) == "FWM_ERR_INVALID_OPTIONS");
+    BOOST_TEST(std::string(fwm_status_name(5)) == "FWM_ERR_PAYLOAD_TOO_LARGE");
+    BOOST_TEST(std::string(fwm_status_name(-1)) == "FWM_UNKNOWN");
+    BOOST_TEST(std::string(fwm_status_name(9999)) == "FWM_UNKNOWN");
+    BOOST_TEST(std::strlen(fwm_status_string(FWM_ERR_OUT_OF_MEMORY)) > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(parse_returns_summary_and_samples)
+{
+    Result r("# TYPE up gauge\nup{job=\"a\\\"b\"} 1 1000\nbad{\nnan_metric NaN\ninf_metric -Inf\n", "{\"samples\":true}");
+    BOOST_TEST(r.status == FWM_OK);
+    BOOST_TEST(std::string(fwm_result_message(r.r)).empty());
+    BOOST_TEST(r.summary() ==
+               "{\"format\":\"prometheus\",\"lines\":5,\"samples\":3,\"families\":1,\"exemplars\":0,\"eof\":false,"
+               "\"invalid_lines\":1,\"errors\":[{\"line\":3,\"reason\":\"unterminated label set at end of line\"}]}");
+    BOOST_TEST(r.samples() ==
+               "{\"name\":\"up\",\"labels\":{\"job\":\"a\\\"b\"},\"value\":1.0,\"timestamp\":1.0}\n"
+               "{\"name\":\"nan_metric\",\"labels\":{},\"value\":\"NaN\",\"timestamp\":null}\n"
+               "{\"name\":\"inf_metric\",\"labels\":{},\"value\":\"-Inf\",\"timestamp\":null}\n");
+}
+
+BOOST_AUTO_TEST_CASE(samples_buffer_is_empty_unless_asked)
+{
+    Result r("up 1\n", nullptr);
+    BOOST_TEST(r.status == FWM_OK);
+    BOOST_TEST(r.samples().empty());
+}
+
+BOOST_AUTO_TEST_CASE(samples_carry_exemplars)
+{
+    Result r("a_total 1 # {id=\"x\"} 2 3.5\n# EOF\n", "{\"samples\":true}");
+    BOOST_TEST(r.samples() ==
+               "{\"name\":\"a_total\",\"labels\":{},\"value\":1.0,\"timestamp\":null,"
+               "\"exemplar\":{\"labels\":{\"id\":\"x\"},\"value\":2.0,\"timestamp\":3.5}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_option_is_rejected_by_name)
+{
+    Result r("up 1\n", "{\"sampels\":true}");
+    BOOST_TEST(r.status == FWM_ERR_INVALID_OPTIONS);
+    BOOST_TEST(std::string(fwm_result_message(r.r)) == "unknown option 'sampels'");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_option_type_names_the_option)
+{
+    Result r("up 1\n", "{\"format\":3}");
+    BOOST_TEST(r.status == FWM_ERR_INVALID_OPTIONS);
+    BOOST_TEST(std::string(fwm_result_message(r.r)) == "option 'format' must be a string, not a number");
+    Result bad("up 1\n", "{\"format\":\"csv\"}");
+    BOOST_TEST(std::string(fwm_result_message(bad.r)) ==
+               "option 'format' must be \"auto\", \"prometheus\" or \"openmetrics\", not \"csv\"");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_options_json_is_rejected)
+{
+    Result r("up 1\n", "{\"samples\":");
+    BOOST_TEST(r.status == FWM_ERR_INVALID_OPTIONS);
+    BOOST_TEST(std::string(fwm_result_message(r.r)).rfind("options are not valid JSON", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(null_arguments_are_rejected_without_crashing)
+{
+    BOOST_TEST(fwm_parse("x", 1, nullptr, nullptr) == FWM_ERR_INVALID_ARGUMENT);
+    fwm_result* r = nullptr;
+    BOOST_TEST(fwm_parse(nullptr, 5, nullptr, &r) == FWM_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(std::string(fwm_result_message(r)) == "data is NULL but size is not 0");
+    fwm_result_free(r);
+    BOOST_TEST(fwm_parse(nullptr, 0, nullptr, &r) == FWM_OK);
+    fwm_result_free(r);
+    const char* p = nullptr;
+    size_t n = 0;
+    BOOST_TEST(fwm_result_summary(nullptr, &p, &n) == FWM_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(std::string(fwm_result_message(nullptr)).empty());
+    fwm_result_free(nullptr);
+}

@@ -1,0 +1,186 @@
+// The cases that break other parsers, and the decisions we made where
+// libraries disagree (duplicate TYPE lines, duplicate series).
+#include <boost/test/unit_test.hpp>
+
+#include "parse_fixture.hpp"
+
+using fwm::parser::MetricType;
+using fwm::parser::ParseOptions;
+using fwm::test::Parsed;
+
+BOOST_AUTO_TEST_SUITE(pitfalls)
+
+BOOST_AUTO_TEST_CASE(label_value_with_spaces_braces_commas_and_hash)
+{
+    Parsed p("foo{q=\"a b} {c, d=\\\"e\\\" # f\",z=\"1\"} 2 1000\n");
+    BOOST_TEST_REQUIRE(p.size() == 1u);
+    BOOST_TEST(p.label(0, "q") == "a b} {c, d=\"e\" # f");
+    BOOST_TEST(p.label(0, "z") == "1");
+    BOOST_TEST(p.sample(0).value == 2.0);
+    BOOST_TEST(p.sample(0).timestamp == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(exemplar_is_never_mistaken_for_a_timestamp)
+{
+    // prometheus_client's text parser takes the last token as a timestamp.
+    Parsed p("foo_total 5 # {trace_id=\"1\"} 9 1700000000\n");
+    BOOST_TEST_REQUIRE(p.size() == 1u);
+    BOOST_TEST(!p.sample(0).has_timestamp);
+    BOOST_TEST(p.sample(0).value == 5.0);
+    BOOST_TEST(p.result.exemplars.at(0).value == 9.0);
+}
+
+BOOST_AUTO_TEST_CASE(escaped_quote_before_closing_quote)
+{
+    Parsed p("foo{a=\"ends with \\\\\",b=\"x\"} 1\n");
+    BOOST_TEST_REQUIRE(p.size() == 1u);
+    BOOST_TEST(p.label(0, "a") == "ends with \\");
+    BOOST_TEST(p.label(0, "b") == "x");
+}
+
+BOOST_AUTO_TEST_CASE(long_label_values_cross_vector_boundaries)
+{
+    // The label scanner reads 16 bytes at a time: put quotes and escapes at
+    // every offset around a block boundary.
+    for (std::size_t pad = 0; pad < 40; ++pad) {
+        const std::string v(pad, 'x');
+        Parsed p("m{a=\"" + v + "\",b=\"" + v + "\\\"" + v + "\"} 1\n");
+        BOOST_TEST_REQUIRE(p.size() == 1u);
+        BOOST_TEST(p.label(0, "a") == v);
+        BOOST_TEST(p.label(0, "b") == v + "\"" + v);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unterminated_value_at_buffer_end_is_an_error_not_an_overread)
+{
+    for (std::size_t pad = 0; pad < 40; ++pad) {
+        Parsed p("m{a=\"" + std::string(pad, 'y'));
+        BOOST_TEST(p.size() == 0u);
+        BOOST_TEST(p.result.invalid_lines == 1u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(quote_on_next_line_does_not_close_value)
+{
+    Parsed p("m{a=\"open\nn{b=\"x\"} 1\n");
+    BOOST_TEST_REQUIRE(p.size() == 1u);
+    BOOST_TEST(p.sample(0).name == "n");
+    BOOST_TEST(p.result.invalid_lines == 1u);
+    BOOST_TEST(p.error(0).rfind("1: unterminated quoted string", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_type_line_keeps_the_first_and_counts_the_second)
+{
+    Parsed p("# TYPE foo counter\n# TYPE foo gauge\nfoo_total 1\n");
+    BOOST_TEST(p.result.families.at(0).type == MetricType::counter);
+    BOOST_TEST(p.result.invalid_lines == 1u);
+    BOOST_TEST(p.error(0) == "2: duplicate TYPE line for 'foo' (first on line 1)");
+    BOOST_TEST_REQUIRE(p.size() == 1u);
+    BOOST_TEST(p.sample(0).family == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_help_line_keeps_the_first)
+{
+    Parsed p("# HELP foo one\n# HELP foo two\nfoo 1\n");
+    BOOST_TEST(p.result.families.at(0).help == "one");
+    BOOST_TEST(p.error(0) == "2: duplicate HELP line for 'foo' (first on line 1)");
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_series_keeps_the_first_and_counts_the_rest)
+{
+    Parsed p("foo{a=\"1\",b=\"2\"} 1\nfoo{b=\"2\",a=\"1\"} 2\nfoo{a=\"1\",b=\"3\"} 3\nfoo{a=\"1\",b=\"2\"} 4\n");
+    BOOST_TEST_REQUIRE(p.size() == 2u);
+    BOOST_TEST(p.sample(0).value == 1.0);
+    BOOST_TEST(p.sample(1).value == 3.0);
+    BOOST_TEST(p.result.invalid_lines == 2u);
+    BOOST_TEST(p.error(0).rfind("2: duplicate series (first on line 1)", 0) == 0u);
+    BOOST_TEST(p.error(1).rfind("4: duplicate series (first on line 1)", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_series_can_be_allowed)
+{
+    ParseOptions o;
+    o.reject_duplicate_series = false;
+    Parsed p("foo 1\nfoo 2\n", o);
+    BOOST_TEST(p.size() == 2u);
+    BOOST_TEST(p.result.invalid_lines == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(same_labels_under_another_name_are_another_series)
+{
+    Parsed p("a{x=\"1\"} 1\nb{x=\"1\"} 1\na{x=\"1\",y=\"\"} 1\n");
+    BOOST_TEST(p.size() == 3u);
+    BOOST_TEST(p.result.invalid_lines == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(escaped_and_plain_spellings_of_one_value_are_one_series)
+{
+    Parsed p("a{x=\"q\"} 1\na{x=\"\\q\"} 2\na{x=\"\\\\\"} 3\na{x=\"\\\\\"} 4\n");
+    // "\q" keeps its backslash, so it differs from "q"; "\\" twice repeats.
+    BOOST_TEST(p.size() == 3u);
+    BOOST_TEST(p.result.invalid_lines == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(type_line_after_its_samples_types_only_later_samples)
+{
+    Parsed p("foo 1\n# TYPE foo gauge\nfoo{a=\"1\"} 2\n");
+    BOOST_TEST_REQUIRE(p.size() == 2u);
+    BOOST_TEST(p.sample(0).family == fwm::parser::kNoFamily);
+    BOOST_TEST(p.sample(1).family == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(value_that_looks_like_a_name_is_not_a_number)
+{
+    Parsed p("a infinite\nb nano\nc nan(123)\nd 0x1p3\ne 1_000\nf 1e\ng --1\nh ++1\n");
+    BOOST_TEST(p.size() == 0u);
+    BOOST_TEST(p.result.invalid_lines == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(huge_exponent_saturates_to_infinity)
+{
+    Parsed p("a 1e999\nb -1e999\nc 1e-999\n");
+    BOOST_TEST_REQUIRE(p.size() == 3u);
+    BOOST_TEST(p.sample(0).value == std::numeric_limits<double>::infinity());
+    BOOST_TEST(p.sample(1).value == -std::numeric_limits<double>::infinity());
+    BOOST_TEST(p.sample(2).value == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(eof_in_prometheus_text_is_a_comment)
+{
+    Parsed p("a 1\n# EOF\nb 2\n");
+    BOOST_TEST(p.result.format == fwm::parser::Format::prometheus);
+    BOOST_TEST(p.size() == 2u);
+    BOOST_TEST(!p.result.saw_eof);
+}
+
+BOOST_AUTO_TEST_CASE(content_after_eof_is_reported_not_parsed)
+{
+    Parsed p("a 1\n# EOF\nb 2\n", {fwm::parser::Format::openmetrics});
+    BOOST_TEST(p.size() == 1u);
+    BOOST_TEST(p.result.saw_eof);
+    BOOST_TEST(p.result.invalid_lines == 1u);
+    BOOST_TEST(p.error(0) == "3: content after '# EOF' ignored");
+}
+
+BOOST_AUTO_TEST_CASE(nul_byte_in_line_is_an_error)
+{
+    Parsed p(std::string("a\0b 1\nc 2\n", 10));
+    BOOST_TEST(p.size() == 1u);
+    BOOST_TEST(p.result.invalid_lines == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(labels_and_no_space_before_value)
+{
+    Parsed p("a{x=\"1\"}2\n");
+    BOOST_TEST_REQUIRE(p.size() == 1u);
+    BOOST_TEST(p.sample(0).value == 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(space_between_name_and_labels)
+{
+    Parsed p("a {x=\"1\"} 2\n");
+    BOOST_TEST_REQUIRE(p.size() == 1u);
+    BOOST_TEST(p.label(0, "x") == "1");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
