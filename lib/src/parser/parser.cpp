@@ -239,6 +239,12 @@ private:
         if (name.empty())
             return rollback(labels_mark, fail("missing metric name", p, end));
         s.name = name;
+        // Hash the series now and warm its slot while the value is parsed.
+        std::uint64_t hash = 0;
+        if (options_.reject_duplicate_series) {
+            hash = series_hash(r_, s);
+            series_.prefetch(hash);
+        }
         if (p == end)
             return rollback(labels_mark, fail("missing value", p, end));
 
@@ -273,7 +279,7 @@ private:
         }
         r_.samples.push_back(s);
         if (options_.reject_duplicate_series) {
-            const std::uint32_t first = series_.insert(r_, index);
+            const std::uint32_t first = series_.insert(r_, index, hash);
             if (first != SeriesSet::kNone) {
                 r_.samples.pop_back();
                 dynamic_reason_ = "duplicate series (first on line " + std::to_string(r_.samples[first].line) + ")";
@@ -621,7 +627,7 @@ private:
         r_.samples.reserve(samples);
         r_.labels.reserve(labels);
         if (options_.reject_duplicate_series)
-            series_.reserve(samples);
+            series_.reserve(r_, samples);
     }
 
     const char* begin_;

@@ -1,9 +1,24 @@
 #include "parser/series_set.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace fwm::parser {
 namespace {
+
+inline std::uint64_t load64(const char* p) noexcept
+{
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+inline std::uint32_t load32(const char* p) noexcept
+{
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
 
 inline std::uint64_t mix(std::uint64_t x) noexcept
 {
@@ -15,23 +30,47 @@ inline std::uint64_t mix(std::uint64_t x) noexcept
     return x;
 }
 
-inline std::uint64_t load_tail(const char* p, std::size_t n) noexcept
-{
-    std::uint64_t v = 0;
-    std::memcpy(&v, p, n);
-    return v;
-}
+// Two independent multiply lanes over a stream of strings: every step is a
+// bijection of the lane state, so no input bit is lost before the final mix,
+// and the two lanes keep the dependency chain short. Collisions only cost a
+// full comparison, never a wrong answer.
+class StreamHash {
+public:
+    void add(std::string_view s) noexcept
+    {
+        const char* p = s.data();
+        std::size_t n = s.size();
+        while (n > 16) {
+            a_ = (a_ ^ load64(p)) * kA;
+            b_ = (b_ ^ load64(p + 8)) * kB;
+            p += 16;
+            n -= 16;
+        }
+        std::uint64_t x = 0, y = 0;
+        if (n >= 8) {
+            x = load64(p);
+            y = load64(p + n - 8);
+        } else if (n >= 4) {
+            x = load32(p);
+            y = load32(p + n - 4);
+        } else if (n > 0) {
+            x = static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16 |
+                static_cast<std::uint64_t>(static_cast<unsigned char>(p[n >> 1])) << 8 |
+                static_cast<unsigned char>(p[n - 1]);
+        }
+        // The length closes the string, so "ab"+"c" differs from "a"+"bc".
+        a_ = (a_ ^ x ^ (s.size() << 56)) * kA;
+        b_ = (b_ ^ y ^ s.size()) * kB;
+    }
 
-std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept
-{
-    std::uint64_t h = hash_bytes(s.name);
-    // Labels combine by addition so that their order does not matter.
-    std::uint64_t sum = 0;
-    const Label* l = r.labels_of(s);
-    for (std::uint32_t i = 0; i < s.labels_count; ++i)
-        sum += mix(hash_bytes(l[i].name) * 31 + hash_bytes(l[i].value));
-    return mix(h ^ (sum + s.labels_count));
-}
+    std::uint64_t finish() const noexcept { return mix(a_ ^ (b_ >> 1) ^ (b_ << 63)); }
+
+private:
+    static constexpr std::uint64_t kA = 0x9E3779B97F4A7C15ULL;
+    static constexpr std::uint64_t kB = 0xC2B2AE3D27D4EB4FULL;
+    std::uint64_t a_ = 0x243F6A8885A308D3ULL;
+    std::uint64_t b_ = 0x13198A2E03707344ULL;
+};
 
 bool same_series(const ParseResult& r, const Sample& a, const Sample& b) noexcept
 {
@@ -53,66 +92,67 @@ bool same_series(const ParseResult& r, const Sample& a, const Sample& b) noexcep
 
 } // namespace
 
-std::uint64_t hash_bytes(std::string_view s) noexcept
+std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept
 {
-    const char* p = s.data();
-    std::size_t n = s.size();
-    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    while (n >= 8) {
-        std::uint64_t v;
-        std::memcpy(&v, p, 8);
-        h = (h ^ v) * 0x100000001B3ULL;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
+    StreamHash h;
+    h.add(s.name);
+    const Label* l = r.labels_of(s);
+    const std::uint32_t n = s.labels_count;
+    bool sorted = true;
+    for (std::uint32_t i = 1; i < n && sorted; ++i)
+        sorted = l[i - 1].name < l[i].name;
+    if (sorted) { // what exporters write, so the common case
+        for (std::uint32_t i = 0; i < n; ++i) {
+            h.add(l[i].name);
+            h.add(l[i].value);
+        }
+        return h.finish();
     }
-    if (n)
-        h = (h ^ load_tail(p, n)) * 0x100000001B3ULL;
-    return mix(h);
+    std::vector<const Label*> order(n);
+    for (std::uint32_t i = 0; i < n; ++i)
+        order[i] = &l[i];
+    std::sort(order.begin(), order.end(), [](const Label* x, const Label* y) { return x->name < y->name; });
+    for (const Label* x : order) {
+        h.add(x->name);
+        h.add(x->value);
+    }
+    return h.finish();
 }
 
-void SeriesSet::reserve(std::size_t series)
+void SeriesSet::reserve(const ParseResult& r, std::size_t series)
 {
     std::size_t want = 16;
     while (want < series * 2)
         want <<= 1;
     if (want <= slots_.size())
         return;
-    std::vector<Slot> old;
+    std::vector<Slot> old(want);
     old.swap(slots_);
-    slots_.assign(want, Slot{});
-    used_ = 0;
     const std::size_t mask = slots_.size() - 1;
     for (const Slot& s : old) {
         if (s.sample == kNone)
             continue;
-        std::size_t i = s.hash & mask;
+        std::size_t i = static_cast<std::uint32_t>(series_hash(r, r.samples[s.sample])) & mask;
         while (slots_[i].sample != kNone)
             i = (i + 1) & mask;
         slots_[i] = s;
-        ++used_;
     }
 }
 
-void SeriesSet::grow()
-{
-    reserve(slots_.empty() ? 8 : slots_.size());
-}
-
-std::uint32_t SeriesSet::insert(const ParseResult& r, std::uint32_t index)
+std::uint32_t SeriesSet::insert(const ParseResult& r, std::uint32_t index, std::uint64_t hash)
 {
     if ((used_ + 1) * 2 > slots_.size())
-        grow();
+        reserve(r, slots_.empty() ? 8 : slots_.size());
     const Sample& s = r.samples[index];
-    const std::uint64_t h = series_hash(r, s);
     const std::size_t mask = slots_.size() - 1;
-    std::size_t i = h & mask;
+    const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    std::size_t i = static_cast<std::uint32_t>(hash) & mask;
     while (slots_[i].sample != kNone) {
-        if (slots_[i].hash == h && same_series(r, r.samples[slots_[i].sample], s))
+        if (slots_[i].tag == tag && same_series(r, r.samples[slots_[i].sample], s))
             return slots_[i].sample;
         i = (i + 1) & mask;
     }
-    slots_[i] = Slot{h, index};
+    slots_[i] = Slot{tag, index};
     ++used_;
     return kNone;
 }
