@@ -94,6 +94,12 @@ BOOST_AUTO_TEST_CASE(skips_line_with_invalid_utf8_label_value)
     BOOST_TEST(error_for("foo{a=\"\xC3\x28\"} 1") == "2: quoted string is not valid UTF-8 at '\"?(\"} 1'");
 }
 
+BOOST_AUTO_TEST_CASE(skips_line_with_invalid_utf8_after_an_escape)
+{
+    // Found by the fuzzer: the fast scan stops at the first backslash.
+    BOOST_TEST(error_for("foo{a=\"x\\\\y \xC0z\"} 1") == "2: quoted string is not valid UTF-8 at '\"x\\\\y ?z\"} 1'");
+}
+
 BOOST_AUTO_TEST_CASE(skips_line_with_bad_exemplar)
 {
     BOOST_TEST(error_for("foo 1 # trace") == "2: invalid exemplar: expected '{' at 'trace'");

@@ -97,6 +97,42 @@ BOOST_AUTO_TEST_CASE(duplicate_series_keeps_the_first_and_counts_the_rest)
     BOOST_TEST(p.error(1).rfind("4: duplicate series (first on line 1)", 0) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(dropping_a_duplicate_keeps_exemplars_with_their_samples)
+{
+    Parsed p("a 1 # {id=\"a\"} 10\na 2 # {id=\"dup\"} 20\nb 3\nc 4 # {id=\"c\"} 40\n# EOF\n");
+    BOOST_TEST_REQUIRE(p.size() == 3u);
+    BOOST_TEST_REQUIRE(p.result.exemplars.size() == 2u);
+    BOOST_TEST(p.result.exemplars[p.sample(0).exemplar].value == 10.0);
+    BOOST_TEST(p.result.exemplars[p.sample(0).exemplar].sample == 0u);
+    BOOST_TEST(p.sample(1).exemplar == fwm::parser::kNoExemplar);
+    BOOST_TEST(p.result.exemplars[p.sample(2).exemplar].value == 40.0);
+    BOOST_TEST(p.result.exemplars[p.sample(2).exemplar].sample == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_errors_take_their_place_in_line_order)
+{
+    ParseOptions o;
+    o.max_errors = 3;
+    Parsed p("a 1\nbad{\na 2\nworse{\na 3\nworst{\n", o);
+    BOOST_TEST(p.result.invalid_lines == 5u);
+    BOOST_TEST_REQUIRE(p.result.errors.size() == 3u);
+    BOOST_TEST(p.error(0) == "2: unterminated label set at end of line");
+    BOOST_TEST(p.error(1) == "3: duplicate series (first on line 1)");
+    BOOST_TEST(p.error(2) == "4: unterminated label set at end of line");
+}
+
+BOOST_AUTO_TEST_CASE(many_series_with_one_repeat)
+{
+    std::string text;
+    for (int i = 0; i < 50000; ++i)
+        text += "m{i=\"" + std::to_string(i) + "\"} 1\n";
+    text += "m{i=\"777\"} 2\n";
+    Parsed p(text);
+    BOOST_TEST(p.size() == 50000u);
+    BOOST_TEST(p.result.invalid_lines == 1u);
+    BOOST_TEST(p.error(0) == "50001: duplicate series (first on line 778)");
+}
+
 BOOST_AUTO_TEST_CASE(duplicate_series_can_be_allowed)
 {
     ParseOptions o;

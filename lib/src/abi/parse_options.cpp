@@ -37,7 +37,8 @@ ParseRequest read_parse_options(const char* json)
                           " at offset " + std::to_string(doc.GetErrorOffset()));
     if (!doc.IsObject())
         throw OptionError("options must be a JSON object");
-    for (const auto& m : doc.GetObject()) {
+    for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+        const auto& m = *(doc.MemberBegin() + i);
         const std::string name(m.name.GetString(), m.name.GetStringLength());
         const auto& v = m.value;
         if (name == "format") {

@@ -2,13 +2,20 @@
 
 #include <cmath>
 
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace fwm::abi {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+// Writes straight into the std::string the ABI hands out: no second copy.
+struct StringSink {
+    using Ch = char;
+    std::string& out;
+    void Put(char c) { out.push_back(c); }
+    void Flush() {}
+};
+
+using Writer = rapidjson::Writer<StringSink>;
 
 void write_string(Writer& w, std::string_view s)
 {
@@ -48,8 +55,9 @@ void write_timestamp(Writer& w, bool has, double ts)
 
 std::string summary_json(const parser::ParseResult& r)
 {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
+    std::string out;
+    StringSink sink{out};
+    Writer w(sink);
     w.StartObject();
     w.Key("format");
     write_string(w, parser::to_string(r.format));
@@ -77,14 +85,16 @@ std::string summary_json(const parser::ParseResult& r)
     }
     w.EndArray();
     w.EndObject();
-    return {buf.GetString(), buf.GetSize()};
+    return out;
 }
 
 std::string samples_json_lines(const parser::ParseResult& r)
 {
-    rapidjson::StringBuffer buf;
+    std::string out;
+    out.reserve(r.samples.size() * 160);
+    StringSink sink{out};
     for (const auto& s : r.samples) {
-        Writer w(buf);
+        Writer w(sink);
         w.StartObject();
         w.Key("name");
         write_string(w, s.name);
@@ -107,9 +117,9 @@ std::string samples_json_lines(const parser::ParseResult& r)
             w.EndObject();
         }
         w.EndObject();
-        buf.Put('\n');
+        out.push_back('\n');
     }
-    return {buf.GetString(), buf.GetSize()};
+    return out;
 }
 
 } // namespace fwm::abi

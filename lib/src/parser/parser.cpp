@@ -1,6 +1,8 @@
 #include "parser/parser.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <unordered_map>
 
 #if defined(__SSE2__)
@@ -131,6 +133,8 @@ public:
                 reserve_estimates(p);
         }
         r_.lines = line_;
+        if (options_.reject_duplicate_series)
+            remove_duplicate_series();
         return std::move(r_);
     }
 
@@ -239,12 +243,6 @@ private:
         if (name.empty())
             return rollback(labels_mark, fail("missing metric name", p, end));
         s.name = name;
-        // Hash the series now and warm its slot while the value is parsed.
-        std::uint64_t hash = 0;
-        if (options_.reject_duplicate_series) {
-            hash = series_hash(r_, s);
-            series_.prefetch(hash);
-        }
         if (p == end)
             return rollback(labels_mark, fail("missing value", p, end));
 
@@ -278,17 +276,66 @@ private:
             s.exemplar = static_cast<std::uint32_t>(r_.exemplars.size());
         }
         r_.samples.push_back(s);
-        if (options_.reject_duplicate_series) {
-            const std::uint32_t first = series_.insert(r_, index, hash);
-            if (first != SeriesSet::kNone) {
-                r_.samples.pop_back();
-                dynamic_reason_ = "duplicate series (first on line " + std::to_string(r_.samples[first].line) + ")";
-                return rollback(labels_mark, fail(dynamic_reason_, name.data(), end));
-            }
-        }
         if (has_exemplar)
             r_.exemplars.push_back(ex);
+        if (options_.reject_duplicate_series) // while the line is still in cache
+            hashes_.push_back(series_hash(r_, r_.samples.back()));
         return true;
+    }
+
+    // Drops every repeat of an earlier series, in one pass after parsing so
+    // that the table lookups can be prefetched well ahead (the table of a
+    // large payload does not fit in cache).
+    void remove_duplicate_series()
+    {
+        const std::size_t n = r_.samples.size();
+        SeriesSet set(n);
+        constexpr std::size_t kAhead = 16;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats; // (sample, first)
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i + kAhead < n)
+                set.prefetch(hashes_[i + kAhead]);
+            const std::uint32_t first = set.insert(r_, static_cast<std::uint32_t>(i), hashes_[i]);
+            if (first != SeriesSet::kNone)
+                repeats.emplace_back(static_cast<std::uint32_t>(i), first);
+        }
+        if (repeats.empty())
+            return;
+
+        std::vector<LineError> found;
+        for (const auto& [i, first] : repeats)
+            found.push_back(LineError{r_.samples[i].line, "duplicate series (first on line " +
+                                                              std::to_string(r_.samples[first].line) + ")"});
+        // Compact samples and exemplars in place, keeping payload order.
+        std::size_t out = 0, next_repeat = 0, ex_out = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (next_repeat < repeats.size() && repeats[next_repeat].first == i) {
+                ++next_repeat;
+                continue;
+            }
+            Sample s = r_.samples[i];
+            if (s.exemplar != kNoExemplar) {
+                Exemplar e = r_.exemplars[s.exemplar];
+                e.sample = static_cast<std::uint32_t>(out);
+                s.exemplar = static_cast<std::uint32_t>(ex_out);
+                r_.exemplars[ex_out++] = e;
+            }
+            r_.samples[out++] = s;
+        }
+        r_.samples.resize(out);
+        r_.exemplars.resize(ex_out);
+        // Labels of dropped samples stay in `labels`, unreferenced.
+
+        r_.invalid_lines += repeats.size();
+        std::vector<LineError> merged;
+        merged.reserve(r_.errors.size() + found.size());
+        std::merge(std::make_move_iterator(r_.errors.begin()), std::make_move_iterator(r_.errors.end()),
+                   std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()),
+                   std::back_inserter(merged),
+                   [](const LineError& a, const LineError& b) { return a.line < b.line; });
+        if (merged.size() > options_.max_errors)
+            merged.resize(options_.max_errors);
+        r_.errors = std::move(merged);
     }
 
     // "# {labels} value [timestamp]" after a sample; p is just past the '#'.
@@ -425,6 +472,8 @@ private:
             p = q + 1;
         } else if (!unescape_quoted(p, end, out)) {
             return false;
+        } else {
+            high = 1; // the scan stopped at the escape: check all of it
         }
         if (high && !lex::valid_utf8(out))
             return fail("quoted string is not valid UTF-8", start - 1, end);
@@ -627,7 +676,7 @@ private:
         r_.samples.reserve(samples);
         r_.labels.reserve(labels);
         if (options_.reject_duplicate_series)
-            series_.reserve(r_, samples);
+            hashes_.reserve(samples);
     }
 
     const char* begin_;
@@ -642,7 +691,7 @@ private:
     std::vector<std::uint32_t> help_lines_; // per family: line of its HELP, 0 if none
     std::string_view last_name_;
     std::uint32_t last_family_ = kNoFamily;
-    SeriesSet series_;
+    std::vector<std::uint64_t> hashes_; // series_hash of each sample, when deduplicating
 
     std::string_view reason_;
     std::string dynamic_reason_;

@@ -119,41 +119,26 @@ std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept
     return h.finish();
 }
 
-void SeriesSet::reserve(const ParseResult& r, std::size_t series)
+SeriesSet::SeriesSet(std::size_t series)
 {
-    std::size_t want = 16;
-    while (want < series * 2)
-        want <<= 1;
-    if (want <= slots_.size())
-        return;
-    std::vector<Slot> old(want);
-    old.swap(slots_);
-    const std::size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-        if (s.sample == kNone)
-            continue;
-        std::size_t i = static_cast<std::uint32_t>(series_hash(r, r.samples[s.sample])) & mask;
-        while (slots_[i].sample != kNone)
-            i = (i + 1) & mask;
-        slots_[i] = s;
-    }
+    std::size_t size = 16;
+    while (size < series * 2) // load factor at most 1/2
+        size <<= 1;
+    slots_.resize(size);
+    mask_ = size - 1;
 }
 
 std::uint32_t SeriesSet::insert(const ParseResult& r, std::uint32_t index, std::uint64_t hash)
 {
-    if ((used_ + 1) * 2 > slots_.size())
-        reserve(r, slots_.empty() ? 8 : slots_.size());
     const Sample& s = r.samples[index];
-    const std::size_t mask = slots_.size() - 1;
     const auto tag = static_cast<std::uint32_t>(hash >> 32);
-    std::size_t i = static_cast<std::uint32_t>(hash) & mask;
+    std::size_t i = static_cast<std::uint32_t>(hash) & mask_;
     while (slots_[i].sample != kNone) {
         if (slots_[i].tag == tag && same_series(r, r.samples[slots_[i].sample], s))
             return slots_[i].sample;
-        i = (i + 1) & mask;
+        i = (i + 1) & mask_;
     }
     slots_[i] = Slot{tag, index};
-    ++used_;
     return kNone;
 }
 
