@@ -1,0 +1,178 @@
+"""The ctypes binding to libfwm, the check's C++ core.
+
+This module alone knows the C ABI (lib/include/fwm/fwm.h): it finds the
+library, checks its version, declares every function's signature, and wraps
+handles in objects that free them.
+"""
+import ctypes
+import json
+import os
+
+from .__about__ import __version__
+
+LIBRARY_ENV = 'FWM_LIBRARY'
+LIBRARY_NAME = 'libfwm.so'
+
+FWM_OK = 0
+FWM_ERR_INVALID_OPTIONS = 2
+
+
+class LibraryError(RuntimeError):
+    """The library is missing, cannot be loaded, or has the wrong version."""
+
+
+class FwmError(RuntimeError):
+    """A call into the library failed; `status` is the fwm_status name."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class _Result(ctypes.Structure):
+    """Opaque fwm_result."""
+
+
+_ResultPtr = ctypes.POINTER(_Result)
+_SIGNATURES = {
+    'fwm_version_number': (ctypes.c_uint, []),
+    'fwm_version_string': (ctypes.c_char_p, []),
+    'fwm_status_name': (ctypes.c_char_p, [ctypes.c_int]),
+    'fwm_status_string': (ctypes.c_char_p, [ctypes.c_int]),
+    'fwm_parse': (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.POINTER(_ResultPtr)]),
+    'fwm_result_message': (ctypes.c_char_p, [_ResultPtr]),
+    'fwm_result_summary': (
+        ctypes.c_int,
+        [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+    ),
+    'fwm_result_samples': (
+        ctypes.c_int,
+        [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+    ),
+    'fwm_result_free': (None, [_ResultPtr]),
+}
+
+_lib = None
+
+
+def library_path():
+    """Where the library is loaded from: $FWM_LIBRARY when set, else this package."""
+    override = os.environ.get(LIBRARY_ENV)
+    if override:
+        return override
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), LIBRARY_NAME)
+
+
+def _load():
+    path = library_path()
+    if not os.path.exists(path):
+        raise LibraryError(
+            'the fwm library was not found at {} (build it with `cmake -S . -B build && cmake --build build`, '
+            'which places it in the package, or set {} to its path)'.format(path, LIBRARY_ENV)
+        )
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as e:
+        raise LibraryError('the fwm library at {} could not be loaded: {}'.format(path, e)) from None
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            raise LibraryError('the fwm library at {} lacks {}: it is too old for this check'.format(path, name)) from None
+        fn.restype = restype
+        fn.argtypes = argtypes
+    loaded = lib.fwm_version_string().decode()
+    if int(lib.fwm_version_number()) // 10000 != int(__version__.split('.')[0]):
+        raise LibraryError(
+            'the fwm library at {} is version {}, but this check needs {}.x'.format(
+                path, loaded, __version__.split('.')[0]
+            )
+        )
+    return lib
+
+
+def lib():
+    """The loaded library (loaded once per process)."""
+    global _lib
+    if _lib is None:
+        _lib = _load()
+    return _lib
+
+
+def version():
+    return lib().fwm_version_string().decode()
+
+
+def _buffer(fn, handle):
+    data = ctypes.c_void_p()
+    size = ctypes.c_size_t()
+    status = fn(handle, ctypes.byref(data), ctypes.byref(size))
+    if status != FWM_OK:
+        raise FwmError(lib().fwm_status_name(status).decode(), 'could not read the result buffer')
+    if not size.value:
+        return b''
+    return ctypes.string_at(data.value, size.value)
+
+
+class ParseResult:
+    """Owns an fwm_result; use as a context manager or call close()."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def summary(self):
+        """The summary dict documented in fwm.h (counts and the first errors)."""
+        return json.loads(_buffer(lib().fwm_result_summary, self._checked()))
+
+    def samples_json(self):
+        """The samples as JSON-lines bytes (empty unless parsed with samples=True)."""
+        return _buffer(lib().fwm_result_samples, self._checked())
+
+    def samples(self):
+        """The samples as a list of dicts."""
+        return [json.loads(line) for line in self.samples_json().splitlines()]
+
+    def _checked(self):
+        if not self._handle:
+            raise ValueError('this parse result is closed')
+        return self._handle
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle and _lib is not None:
+            _lib.fwm_result_free(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        # At interpreter shutdown module globals may already be gone.
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def parse(data, format='auto', samples=False, max_errors=8, reject_duplicate_series=True):
+    """Parses an exposition payload (bytes) without any network access."""
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    options = json.dumps(
+        {
+            'format': format,
+            'samples': samples,
+            'max_errors': max_errors,
+            'reject_duplicate_series': reject_duplicate_series,
+        }
+    ).encode()
+    handle = _ResultPtr()
+    status = lib().fwm_parse(data, len(data), options, ctypes.byref(handle))
+    result = ParseResult(handle)
+    if status != FWM_OK:
+        message = lib().fwm_result_message(handle).decode('utf-8', 'replace') if handle else ''
+        result.close()
+        raise FwmError(lib().fwm_status_name(status).decode(), message or lib().fwm_status_string(status).decode())
+    return result

@@ -1,0 +1,70 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHIM = os.path.join(ROOT, 'python_shim')
+TOOLS = os.path.join(ROOT, 'tests', 'tools')
+for path in (SHIM, TOOLS):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def shim_env(**extra):
+    """Environment for a child `python3 -m datadog_checks.fireworks`."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = SHIM + os.pathsep + env.get('PYTHONPATH', '')
+    env.update(extra)
+    return env
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def fetch(url, timeout=5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read()
+
+
+class Server:
+    """A real server process on 127.0.0.1, stopped when the test ends."""
+
+    def __init__(self, argv, url, deadline_s=30.0, cwd=None):
+        self.url = url
+        self.log = open(os.devnull, 'wb')
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd)
+        end = time.monotonic() + deadline_s
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError('{} exited with {} before serving'.format(argv[0], self.proc.returncode))
+            try:
+                fetch(url, timeout=1.0)
+                return
+            except OSError:
+                if time.monotonic() > end:
+                    self.stop()
+                    raise RuntimeError('{} did not serve {} within {}s'.format(argv[0], url, deadline_s))
+                time.sleep(0.1)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def require_binary(path):
+    if not os.access(path, os.X_OK):
+        pytest.fail('{} is missing: run packaging/install-deps.sh'.format(path))
