@@ -65,6 +65,16 @@ inline const char* token_end(const char* p, const char* end) noexcept
     return p;
 }
 
+// a < b for the short label names: a plain loop beats a memcmp call here.
+inline bool name_less(std::string_view a, std::string_view b) noexcept
+{
+    const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+    for (std::size_t i = 0; i < n; ++i)
+        if (a[i] != b[i])
+            return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+    return a.size() < b.size();
+}
+
 // A sample value: decimal or exponent float, NaN, +Inf, -Inf (any case,
 // "inf" or "infinity"). No hex floats, no digit separators. True on success.
 bool parse_value(std::string_view token, double& out) noexcept;

@@ -236,7 +236,7 @@ private:
             return fail("invalid metric name", p, end);
         }
         if (p < end && *p == '{') {
-            if (!parse_labels(p, end, name.empty() ? &name : nullptr, s.labels_count))
+            if (!parse_labels(p, end, name.empty() ? &name : nullptr, s.labels_count, s.labels_sorted))
                 return rollback(labels_mark);
             p = skip_spaces(p, end);
         }
@@ -345,7 +345,8 @@ private:
         if (p == end || *p != '{')
             return fail("invalid exemplar: expected '{'", p, end);
         ex.labels_begin = static_cast<std::uint32_t>(r_.labels.size());
-        if (!parse_labels(p, end, nullptr, ex.labels_count))
+        bool sorted = true;
+        if (!parse_labels(p, end, nullptr, ex.labels_count, sorted))
             return false;
         p = skip_spaces(p, end);
         const char* value_end = lex::token_end(p, end);
@@ -366,9 +367,12 @@ private:
 
     // p is at '{'; on success p is just past the matching '}'. A quoted
     // string that is not followed by '=' is the metric name (Prometheus 3
-    // UTF-8 syntax) when `metric_name` is given.
-    bool parse_labels(const char*& p, const char* end, std::string_view* metric_name, std::uint32_t& count)
+    // UTF-8 syntax) when `metric_name` is given. `sorted` tells whether the
+    // label names came in strictly increasing order.
+    bool parse_labels(const char*& p, const char* end, std::string_view* metric_name, std::uint32_t& count,
+                      bool& sorted)
     {
+        sorted = true;
         const std::size_t begin = r_.labels.size();
         ++p;
         for (;;) {
@@ -411,9 +415,14 @@ private:
             std::string_view lvalue;
             if (!read_quoted(p, end, lvalue))
                 return false;
-            for (std::size_t i = begin; i < r_.labels.size(); ++i)
-                if (r_.labels[i].name == lname)
-                    return fail("duplicate label name", lname.data(), end);
+            // Strictly increasing names cannot repeat; only otherwise look back.
+            if (sorted && r_.labels.size() > begin && !lex::name_less(r_.labels.back().name, lname))
+                sorted = false;
+            if (!sorted) {
+                for (std::size_t i = begin; i < r_.labels.size(); ++i)
+                    if (r_.labels[i].name == lname)
+                        return fail("duplicate label name", lname.data(), end);
+            }
             r_.labels.push_back(Label{lname, lvalue});
             if (!next_label(p, end))
                 return false;

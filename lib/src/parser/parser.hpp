@@ -56,6 +56,7 @@ struct Sample {
     std::uint32_t family = kNoFamily;
     std::uint32_t exemplar = kNoExemplar;
     bool has_timestamp = false;
+    bool labels_sorted = true; // label names strictly increasing, as exporters write them
 };
 
 struct Exemplar {

@@ -98,10 +98,7 @@ std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept
     h.add(s.name);
     const Label* l = r.labels_of(s);
     const std::uint32_t n = s.labels_count;
-    bool sorted = true;
-    for (std::uint32_t i = 1; i < n && sorted; ++i)
-        sorted = l[i - 1].name < l[i].name;
-    if (sorted) { // what exporters write, so the common case
+    if (s.labels_sorted) { // what exporters write, so the common case
         for (std::uint32_t i = 0; i < n; ++i) {
             h.add(l[i].name);
             h.add(l[i].value);
