@@ -52,7 +52,22 @@ typedef enum fwm_status {
     FWM_ERR_INVALID_OPTIONS = 2,  /* the options JSON: the message names the option */
     FWM_ERR_OUT_OF_MEMORY = 3,
     FWM_ERR_INTERNAL = 4,         /* a bug: the message says where */
-    FWM_ERR_PAYLOAD_TOO_LARGE = 5 /* a payload over 4 GiB - 1 byte */
+    FWM_ERR_PAYLOAD_TOO_LARGE = 5, /* a payload over 4 GiB - 1 byte */
+    /* Collection outcomes (fwm_client_collect). */
+    FWM_ERR_TIMEOUT = 6,           /* a step did not finish within its timeout */
+    FWM_ERR_CONNECT = 7,           /* resolving or connecting failed */
+    FWM_ERR_TLS = 8,               /* TLS handshake or certificate verification failed */
+    FWM_ERR_PROXY = 9,             /* the proxy refused the tunnel */
+    FWM_ERR_NETWORK = 10,          /* the connection broke during the exchange */
+    FWM_ERR_PROTOCOL = 11,         /* the answer is not valid HTTP or its body cannot be decoded */
+    FWM_ERR_RESPONSE_TOO_LARGE = 12, /* over max_response_bytes (inflated size included) */
+    FWM_ERR_HTTP_UNAUTHORIZED = 13,  /* HTTP 401: the API key is wrong */
+    FWM_ERR_HTTP_FORBIDDEN = 14,     /* HTTP 403: the key may not read this account */
+    FWM_ERR_HTTP_NOT_FOUND = 15,     /* HTTP 404: wrong account id or endpoint */
+    FWM_ERR_RATE_LIMITED = 16,       /* HTTP 429 or the local limit, and no fresh response to serve */
+    FWM_ERR_HTTP_SERVER = 17,        /* HTTP 5xx after the allowed attempts */
+    FWM_ERR_HTTP_STATUS = 18,        /* another unexpected HTTP status */
+    FWM_ERR_REDIRECT = 19            /* a redirect to another host, or too many */
 } fwm_status;
 
 /* A stable identifier such as "FWM_ERR_INVALID_OPTIONS"; "FWM_UNKNOWN" for a
@@ -63,8 +78,13 @@ FWM_API const char* fwm_status_name(int status);
 FWM_API const char* fwm_status_string(int status);
 
 /* ---- handles ----------------------------------------------------------- */
-/* The outcome of one parse: its summary, its samples and its message. */
+/* The outcome of one parse or collection: summary, samples and message. */
 typedef struct fwm_result_s fwm_result;
+
+/* One check instance's scraper: configuration, TLS context, kept-alive
+ * connection. All client handles share one I/O thread owned by the library,
+ * started with the first handle and stopped with the last. */
+typedef struct fwm_client_s fwm_client;
 
 /* ---- functions --------------------------------------------------------- */
 
@@ -111,6 +131,50 @@ FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** jso
 
 /* Frees a result; NULL is accepted. */
 FWM_API void fwm_result_free(fwm_result* result);
+
+/*
+ * Creates a client from a JSON object with the check's HTTP options:
+ *   "account_id", "api_key" (required), "openmetrics_endpoint" (default
+ *   https://api.fireworks.ai/v1/accounts/<account_id>/metrics), "timeout"
+ *   (10 s: the whole collection), "connect_timeout", "read_timeout" (default
+ *   timeout), "tls_verify" (true), "tls_ca_cert", "tls_cert",
+ *   "tls_private_key", "tls_validate_hostname" (true), "proxy" (null or
+ *   {"http":URL,"https":URL,"no_proxy":[...] or "a,b"}),
+ *   "max_response_bytes" (128 MiB), "max_requests_per_minute" (5, at most 6),
+ *   "refresh_period" (30 s: how long a response may be served again),
+ *   "max_attempts" (3: for 5xx and network errors).
+ * Times are in seconds. An unknown or invalid option fails with
+ * FWM_ERR_INVALID_OPTIONS and a message naming it (never quoting api_key).
+ * *client is set also on failure, so that fwm_client_message() can be read;
+ * free it with fwm_client_free().
+ */
+FWM_API fwm_status fwm_client_create(const char* config_json, fwm_client** client);
+
+/* Why fwm_client_create failed; "" otherwise. Never NULL. */
+FWM_API const char* fwm_client_message(const fwm_client* client);
+
+/*
+ * Collects once: GET the endpoint (within the rate limit shared by every
+ * handle of the account in this process), then parse what came back.
+ * Blocks the calling thread, never longer than "timeout" plus a small
+ * margin; other threads may collect with other handles at the same time.
+ * options_json takes the parse options of fwm_parse.
+ *
+ * Returns the collection's status; *result is always set (unless memory ran
+ * out). Its summary is fwm_parse's plus a "collection" member:
+ *   {"status":"FWM_OK", "message":"...", "http_status":200, "attempts":1,
+ *    "duration_s":0.12, "wire_bytes":N, "body_bytes":N,
+ *    "encoding":"gzip"|"identity"|"", "content_type":"...",
+ *    "connection_reused":bool, "from_cache":bool, "cache_age_s":S|null,
+ *    "rate_limited":bool, "retry_after_s":S|null}
+ * A fresh-enough earlier response served instead of a request that the
+ * rate limit or a 429 stopped is FWM_OK with "from_cache": true.
+ */
+FWM_API fwm_status fwm_client_collect(fwm_client* client, const char* options_json, fwm_result** result);
+
+/* Frees a client and closes its connection; NULL is accepted. Must not be
+ * called while a collection on it is running. */
+FWM_API void fwm_client_free(fwm_client* client);
 
 #ifdef __cplusplus
 }

@@ -4,12 +4,15 @@
 #include "fwm/fwm.h"
 
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string>
 
 #include "abi/option_error.hpp"
 #include "abi/parse_options.hpp"
 #include "abi/result_json.hpp"
+#include "abi/status.hpp"
+#include "http/client.hpp"
 #include "parser/parser.hpp"
 
 struct fwm_result_s {
@@ -18,37 +21,50 @@ struct fwm_result_s {
     std::string samples;
 };
 
+struct fwm_client_s {
+    std::string message;
+    std::unique_ptr<fwm::http::Client> client; // null when creation failed
+};
+
 namespace {
 
-struct StatusInfo {
-    const char* name;
-    const char* text;
-};
-
-constexpr StatusInfo kStatuses[] = {
-    {"FWM_OK", "success"},
-    {"FWM_ERR_INVALID_ARGUMENT", "invalid argument: a required pointer is NULL or a size is impossible"},
-    {"FWM_ERR_INVALID_OPTIONS", "invalid options: the message names the option and what is wrong"},
-    {"FWM_ERR_OUT_OF_MEMORY", "out of memory"},
-    {"FWM_ERR_INTERNAL", "internal error in the fwm library"},
-    {"FWM_ERR_PAYLOAD_TOO_LARGE", "payload too large: at most 4 GiB - 1 byte can be parsed"},
-};
-
-const StatusInfo* status_info(int status)
-{
-    if (status < 0 || static_cast<std::size_t>(status) >= std::size(kStatuses))
-        return nullptr;
-    return &kStatuses[status];
-}
-
-fwm_status fail(fwm_result* r, fwm_status status, const char* message) noexcept
+fwm_status fail(std::string& message, fwm_status status, const char* text) noexcept
 {
     try {
-        r->message = message;
+        message = text;
     } catch (...) {
         // The status alone still tells the caller what happened.
     }
     return status;
+}
+
+// Runs `body`, turning every exception into a status and a message.
+template <class Body>
+fwm_status guarded(std::string& message, const char* where, Body&& body) noexcept
+{
+    try {
+        return body();
+    } catch (const fwm::abi::OptionError& e) {
+        return fail(message, FWM_ERR_INVALID_OPTIONS, e.what());
+    } catch (const std::bad_alloc&) {
+        return fail(message, FWM_ERR_OUT_OF_MEMORY, "out of memory");
+    } catch (const std::exception& e) {
+        try {
+            message = std::string(where) + ": " + e.what();
+        } catch (...) {
+        }
+        return FWM_ERR_INTERNAL;
+    } catch (...) {
+        return fail(message, FWM_ERR_INTERNAL, where);
+    }
+}
+
+fwm::parser::Format format_for(const std::string& content_type, fwm::parser::Format requested)
+{
+    if (requested != fwm::parser::Format::automatic)
+        return requested;
+    return content_type.rfind("application/openmetrics-text", 0) == 0 ? fwm::parser::Format::openmetrics
+                                                                       : fwm::parser::Format::automatic;
 }
 
 } // namespace
@@ -67,45 +83,34 @@ FWM_API const char* fwm_version_string(void)
 
 FWM_API const char* fwm_status_name(int status)
 {
-    const StatusInfo* info = status_info(status);
-    return info ? info->name : "FWM_UNKNOWN";
+    return fwm::abi::status_name(status);
 }
 
 FWM_API const char* fwm_status_string(int status)
 {
-    const StatusInfo* info = status_info(status);
-    return info ? info->text : "unknown status code";
+    return fwm::abi::status_text(status);
 }
 
 FWM_API fwm_status fwm_parse(const char* data, size_t size, const char* options_json, fwm_result** result)
 {
     if (result == nullptr)
         return FWM_ERR_INVALID_ARGUMENT;
-    *result = nullptr;
-    fwm_result* r = new (std::nothrow) fwm_result_s();
+    *result = new (std::nothrow) fwm_result_s();
+    fwm_result* r = *result;
     if (r == nullptr)
         return FWM_ERR_OUT_OF_MEMORY;
-    *result = r;
     if (data == nullptr && size != 0)
-        return fail(r, FWM_ERR_INVALID_ARGUMENT, "data is NULL but size is not 0");
+        return fail(r->message, FWM_ERR_INVALID_ARGUMENT, "data is NULL but size is not 0");
     if (size > UINT32_MAX - 1)
-        return fail(r, FWM_ERR_PAYLOAD_TOO_LARGE, "payload over 4 GiB - 1 byte");
-    try {
+        return fail(r->message, FWM_ERR_PAYLOAD_TOO_LARGE, "payload over 4 GiB - 1 byte");
+    return guarded(r->message, "fwm_parse", [&] {
         const fwm::abi::ParseRequest request = fwm::abi::read_parse_options(options_json);
         const auto parsed = fwm::parser::parse({data == nullptr ? "" : data, size}, request.parse);
         r->summary = fwm::abi::summary_json(parsed);
         if (request.samples)
             r->samples = fwm::abi::samples_json_lines(parsed);
         return FWM_OK;
-    } catch (const fwm::abi::OptionError& e) {
-        return fail(r, FWM_ERR_INVALID_OPTIONS, e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(r, FWM_ERR_OUT_OF_MEMORY, "out of memory while parsing");
-    } catch (const std::exception& e) {
-        return fail(r, FWM_ERR_INTERNAL, e.what());
-    } catch (...) {
-        return fail(r, FWM_ERR_INTERNAL, "unknown exception in fwm_parse");
-    }
+    });
 }
 
 FWM_API const char* fwm_result_message(const fwm_result* result)
@@ -134,6 +139,61 @@ FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** jso
 FWM_API void fwm_result_free(fwm_result* result)
 {
     delete result;
+}
+
+FWM_API fwm_status fwm_client_create(const char* config_json, fwm_client** client)
+{
+    if (client == nullptr)
+        return FWM_ERR_INVALID_ARGUMENT;
+    *client = new (std::nothrow) fwm_client_s();
+    fwm_client* c = *client;
+    if (c == nullptr)
+        return FWM_ERR_OUT_OF_MEMORY;
+    return guarded(c->message, "fwm_client_create", [&] {
+        c->client = std::make_unique<fwm::http::Client>(fwm::http::read_client_config(config_json));
+        return FWM_OK;
+    });
+}
+
+FWM_API const char* fwm_client_message(const fwm_client* client)
+{
+    return client ? client->message.c_str() : "";
+}
+
+FWM_API fwm_status fwm_client_collect(fwm_client* client, const char* options_json, fwm_result** result)
+{
+    if (client == nullptr || result == nullptr)
+        return FWM_ERR_INVALID_ARGUMENT;
+    *result = new (std::nothrow) fwm_result_s();
+    fwm_result* r = *result;
+    if (r == nullptr)
+        return FWM_ERR_OUT_OF_MEMORY;
+    if (!client->client)
+        return fail(r->message, FWM_ERR_INVALID_ARGUMENT, "this client was not created: see fwm_client_message");
+    return guarded(r->message, "fwm_client_collect", [&] {
+        const fwm::abi::ParseRequest request = fwm::abi::read_parse_options(options_json);
+        fwm::http::Collected got = client->client->collect();
+        fwm::parser::ParseResult parsed;
+        if (got.payload) {
+            fwm::parser::ParseOptions options = request.parse;
+            options.format = format_for(got.payload->content_type, options.format);
+            parsed = fwm::parser::parse(got.payload->body, options);
+            if (request.samples)
+                r->samples = fwm::abi::samples_json_lines(parsed);
+        }
+        r->summary = fwm::abi::summary_json(parsed, &got.info);
+        r->message = got.info.message;
+        return static_cast<fwm_status>(got.info.status);
+    });
+}
+
+FWM_API void fwm_client_free(fwm_client* client)
+{
+    try {
+        delete client;
+    } catch (...) {
+        // Destructors do not throw; this keeps the promise of the header.
+    }
 }
 
 } // extern "C"

@@ -4,6 +4,8 @@
 
 #include <rapidjson/writer.h>
 
+#include "abi/status.hpp"
+
 namespace fwm::abi {
 namespace {
 
@@ -51,9 +53,49 @@ void write_timestamp(Writer& w, bool has, double ts)
         w.Null();
 }
 
+void write_collection(Writer& w, const http::CollectInfo& c)
+{
+    w.StartObject();
+    w.Key("status");
+    w.String(status_name(c.status));
+    w.Key("message");
+    write_string(w, c.message);
+    w.Key("http_status");
+    w.Uint(c.http_status);
+    w.Key("attempts");
+    w.Uint(c.attempts);
+    w.Key("duration_s");
+    w.Double(c.duration_s);
+    w.Key("wire_bytes");
+    w.Uint64(c.wire_bytes);
+    w.Key("body_bytes");
+    w.Uint64(c.body_bytes);
+    w.Key("encoding");
+    write_string(w, c.encoding);
+    w.Key("content_type");
+    write_string(w, c.content_type);
+    w.Key("connection_reused");
+    w.Bool(c.connection_reused);
+    w.Key("from_cache");
+    w.Bool(c.from_cache);
+    w.Key("cache_age_s");
+    if (c.cache_age_s >= 0)
+        w.Double(c.cache_age_s);
+    else
+        w.Null();
+    w.Key("rate_limited");
+    w.Bool(c.rate_limited);
+    w.Key("retry_after_s");
+    if (c.retry_after_s >= 0)
+        w.Double(c.retry_after_s);
+    else
+        w.Null();
+    w.EndObject();
+}
+
 } // namespace
 
-std::string summary_json(const parser::ParseResult& r)
+std::string summary_json(const parser::ParseResult& r, const http::CollectInfo* info)
 {
     std::string out;
     StringSink sink{out};
@@ -84,6 +126,10 @@ std::string summary_json(const parser::ParseResult& r)
         w.EndObject();
     }
     w.EndArray();
+    if (info != nullptr) {
+        w.Key("collection");
+        write_collection(w, *info);
+    }
     w.EndObject();
     return out;
 }

@@ -1,0 +1,58 @@
+// Process-wide state per Fireworks account: the request log behind the
+// rate limit, the Retry-After block of a 429, and the last good response.
+// Shared by every client handle of the account, whatever thread it runs on.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace fwm::http {
+
+using Clock = std::chrono::steady_clock;
+
+struct CachedResponse {
+    std::string body;          // as received, after inflation
+    std::string content_type;
+    Clock::time_point fetched; // when the server produced it (response end)
+};
+
+class Account {
+public:
+    static constexpr std::chrono::seconds kWindow{60};
+
+    enum class Verdict { send, blocked_by_server, over_limit };
+
+    struct Admission {
+        Verdict verdict = Verdict::send;
+        std::chrono::milliseconds wait{0};           // until a request may go out
+        std::shared_ptr<const CachedResponse> cache; // the last good response, if any
+    };
+
+    // Takes a slot in the rolling window when a request may go out now,
+    // never more than `limit` in any 60 s.
+    Admission admit(unsigned limit, Clock::time_point now);
+
+    // A 429's Retry-After: nothing goes out for this account until then.
+    void block_until(Clock::time_point until);
+
+    // Nothing in the window and no block: forgetting the account loses nothing.
+    bool idle(Clock::time_point now) const;
+
+    void store(std::shared_ptr<const CachedResponse> response);
+    std::shared_ptr<const CachedResponse> cached() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::deque<Clock::time_point> sent_; // within the last kWindow
+    Clock::time_point blocked_until_{};
+    std::shared_ptr<const CachedResponse> cache_;
+};
+
+// The Account for a key. An account outlives its handles until its window
+// is empty, so a check that is recreated cannot reset the limit.
+std::shared_ptr<Account> account_for(const std::string& key);
+
+} // namespace fwm::http

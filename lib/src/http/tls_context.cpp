@@ -1,0 +1,88 @@
+#include "http/tls_context.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "abi/option_error.hpp"
+
+namespace fwm::http {
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+std::string openssl_error()
+{
+    const unsigned long e = ERR_get_error();
+    ERR_clear_error();
+    if (e == 0)
+        return "unknown error";
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    return buf;
+}
+
+bool is_ip(const std::string& host)
+{
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    return !ec;
+}
+
+} // namespace
+
+ssl::context make_tls_context(const TlsConfig& tls)
+{
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    ctx.set_verify_mode(tls.verify ? ssl::verify_peer : ssl::verify_none);
+    if (tls.verify) {
+        if (!tls.ca_cert.empty()) {
+            if (SSL_CTX_load_verify_locations(ctx.native_handle(), tls.ca_cert.c_str(), nullptr) != 1)
+                throw abi::OptionError("option 'tls_ca_cert': cannot load " + tls.ca_cert + ": " + openssl_error());
+        } else if (SSL_CTX_set_default_verify_paths(ctx.native_handle()) != 1) {
+            throw abi::OptionError("the system CA store cannot be loaded (" + openssl_error() +
+                                   "): set tls_ca_cert");
+        }
+    }
+    if (!tls.cert.empty()) {
+        if (SSL_CTX_use_certificate_chain_file(ctx.native_handle(), tls.cert.c_str()) != 1)
+            throw abi::OptionError("option 'tls_cert': cannot load " + tls.cert + ": " + openssl_error());
+        const std::string& key = tls.private_key.empty() ? tls.cert : tls.private_key;
+        if (SSL_CTX_use_PrivateKey_file(ctx.native_handle(), key.c_str(), SSL_FILETYPE_PEM) != 1)
+            throw abi::OptionError(std::string("option '") + (tls.private_key.empty() ? "tls_cert" : "tls_private_key") +
+                                   "': cannot load the private key from " + key + ": " + openssl_error());
+        if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
+            throw abi::OptionError("option 'tls_private_key' does not match tls_cert");
+    }
+    return ctx;
+}
+
+bool prepare_tls_connection(SSL* ssl, const std::string& host, const TlsConfig& tls)
+{
+    const bool ip = is_ip(host);
+    if (!ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) // SNI is for names only
+        return false;
+    if (tls.verify && tls.validate_hostname) {
+        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+        if (ip)
+            return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        return X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1;
+    }
+    return true;
+}
+
+std::string verify_failure(SSL* ssl)
+{
+    const long result = SSL_get_verify_result(ssl);
+    if (result == X509_V_OK)
+        return {};
+    return X509_verify_cert_error_string(result);
+}
+
+} // namespace fwm::http

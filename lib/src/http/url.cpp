@@ -1,0 +1,148 @@
+#include "http/url.hpp"
+
+#include <charconv>
+
+namespace fwm::http {
+namespace {
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+int hex(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decode(std::string_view s)
+{
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string Url::authority() const
+{
+    const bool v6 = host.find(':') != std::string::npos;
+    std::string out = v6 ? "[" + host + "]" : host;
+    const unsigned short standard = https() ? 443 : 80;
+    if (port != standard)
+        out += ":" + std::to_string(port);
+    return out;
+}
+
+std::string Url::redacted() const
+{
+    return scheme + "://" + authority() + target;
+}
+
+std::optional<Url> parse_url(std::string_view text, std::string& error)
+{
+    Url u;
+    const auto colon = text.find("://");
+    if (colon == std::string_view::npos) {
+        error = "is not an absolute URL (expected https://host/path)";
+        return std::nullopt;
+    }
+    u.scheme = lower(text.substr(0, colon));
+    if (u.scheme != "http" && u.scheme != "https") {
+        error = "has an unsupported scheme '" + u.scheme.substr(0, 16) + "' (expected http or https)";
+        return std::nullopt;
+    }
+    std::string_view rest = text.substr(colon + 3);
+    const auto path_at = rest.find_first_of("/?#");
+    std::string_view auth = rest.substr(0, path_at);
+    std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
+    if (const auto hash = target.find('#'); hash != std::string_view::npos)
+        target = target.substr(0, hash);
+    u.target = target.empty() ? "/" : (target[0] == '?' ? "/" + std::string(target) : std::string(target));
+
+    if (const auto at = auth.rfind('@'); at != std::string_view::npos) {
+        const std::string_view info = auth.substr(0, at);
+        const auto sep = info.find(':');
+        u.user = percent_decode(info.substr(0, sep));
+        if (sep != std::string_view::npos)
+            u.password = percent_decode(info.substr(sep + 1));
+        auth = auth.substr(at + 1);
+    }
+    std::string_view port;
+    if (!auth.empty() && auth[0] == '[') {
+        const auto close = auth.find(']');
+        if (close == std::string_view::npos) {
+            error = "has an unterminated IPv6 address";
+            return std::nullopt;
+        }
+        u.host = lower(auth.substr(1, close - 1));
+        std::string_view after = auth.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':') {
+                error = "has text after its IPv6 address";
+                return std::nullopt;
+            }
+            port = after.substr(1);
+        }
+    } else {
+        const auto sep = auth.rfind(':');
+        u.host = lower(auth.substr(0, sep));
+        if (sep != std::string_view::npos)
+            port = auth.substr(sep + 1);
+    }
+    if (u.host.empty()) {
+        error = "has no host";
+        return std::nullopt;
+    }
+    if (u.host.find_first_of(" \t\r\n/\\") != std::string::npos) {
+        error = "has an invalid host";
+        return std::nullopt;
+    }
+    u.port = u.https() ? 443 : 80;
+    if (!port.empty()) {
+        unsigned value = 0;
+        const auto r = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (r.ec != std::errc{} || r.ptr != port.data() + port.size() || value == 0 || value > 65535) {
+            error = "has an invalid port '" + std::string(port.substr(0, 8)) + "'";
+            return std::nullopt;
+        }
+        u.port = static_cast<unsigned short>(value);
+    }
+    return u;
+}
+
+std::optional<Url> resolve_location(const Url& base, std::string_view location, std::string& error)
+{
+    if (location.find("://") != std::string_view::npos)
+        return parse_url(location, error);
+    if (location.substr(0, 2) == "//")
+        return parse_url(base.scheme + ":" + std::string(location), error);
+    Url u = base;
+    u.user.clear();
+    u.password.clear();
+    if (!location.empty() && location[0] == '/') {
+        u.target = std::string(location);
+    } else {
+        // Relative path: replace the last segment of the base path.
+        std::string dir = base.target.substr(0, base.target.find('?'));
+        dir = dir.substr(0, dir.rfind('/') + 1);
+        u.target = dir + std::string(location);
+    }
+    return u;
+}
+
+} // namespace fwm::http
