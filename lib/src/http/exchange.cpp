@@ -73,36 +73,34 @@ bool closed_by_peer(const error_code& ec)
            ec == bhttp::error::partial_message;
 }
 
-// Turns an error of `step` into a message a user can act on.
-Failure network_failure(const std::string& step, const std::string& peer, const error_code& ec, Clock::duration waited)
+// Turns an error during `step` (which names the peer, e.g. "waiting for
+// the response from host:443") into a message a user can act on.
+Failure network_failure(const std::string& step, const error_code& ec, Clock::duration waited)
 {
     if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == asio::error::timed_out)
         return fail(FWM_ERR_TIMEOUT,
-                    "timed out after " + seconds_text(waited) + " while " + step + " " + peer +
+                    "timed out after " + seconds_text(waited) + " while " + step +
                         ": the endpoint is slow or unreachable; check the network or raise timeout",
                     true);
     if (ec == asio::error::connection_refused)
-        return fail(FWM_ERR_CONNECT,
-                    step + " " + peer + ": connection refused: check openmetrics_endpoint, the proxy and the network",
+        return fail(FWM_ERR_CONNECT, step + ": connection refused: check openmetrics_endpoint, the proxy and the network",
                     true);
     if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again ||
         ec == asio::error::no_data)
-        return fail(FWM_ERR_CONNECT, step + " " + peer + ": host not found: check openmetrics_endpoint and DNS", true);
+        return fail(FWM_ERR_CONNECT, step + ": host not found: check openmetrics_endpoint and DNS", true);
     if (ec == bhttp::error::body_limit)
         return fail(FWM_ERR_RESPONSE_TOO_LARGE,
-                    "the response from " + peer + " is larger than max_response_bytes: raise max_response_bytes",
-                    false);
+                    step + ": the response is larger than max_response_bytes: raise max_response_bytes", false);
     if (closed_by_peer(ec))
         return fail(FWM_ERR_NETWORK,
-                    "the connection to " + peer + " closed while " + step + " (" + ec.message() +
+                    "the connection closed while " + step + " (" + ec.message() +
                         "): the check retries; if it persists, check the proxy and the network",
                     true);
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category())
         return fail(FWM_ERR_PROTOCOL,
-                    "the response from " + peer + " is not valid HTTP (" + ec.message() +
-                        "): check that openmetrics_endpoint is the metrics URL",
+                    step + ": not valid HTTP (" + ec.message() + "): check that openmetrics_endpoint is the metrics URL",
                     false);
-    return fail(FWM_ERR_NETWORK, step + " " + peer + ": " + ec.message() + ": check the network and the proxy", true);
+    return fail(FWM_ERR_NETWORK, step + ": " + ec.message() + ": check the network and the proxy", true);
 }
 
 Clock::time_point sooner(Clock::time_point a, Clock::time_point b)
@@ -130,10 +128,12 @@ asio::awaitable<ExchangeResult> request_response(Stream& stream, Connection& con
         req.set(bhttp::field::proxy_authorization, "Basic " + base64(plain_proxy->user + ":" + plain_proxy->password));
 
     lowest.expires_at(sooner(Clock::now() + config.read_timeout, deadline));
-    auto [wec, written] = co_await bhttp::async_write(stream, req, kAwait);
+    auto wec_result = co_await bhttp::async_write(stream, req, kAwait);
+    auto wec = std::move(std::get<0>(wec_result));
+    auto written = std::move(std::get<1>(wec_result));
     (void)written;
     if (wec) {
-        out.failure = network_failure("sending the request to", peer, wec, Clock::now() - started);
+        out.failure = network_failure("sending the request to " + peer, wec, Clock::now() - started);
         if (reused && closed_by_peer(wec))
             out.failure.status = -1; // stale keep-alive connection: reconnect
         co_return out;
@@ -147,12 +147,15 @@ asio::awaitable<ExchangeResult> request_response(Stream& stream, Connection& con
         // read_timeout bounds each read, so a server that drips bytes still
         // meets the collection's own deadline.
         lowest.expires_at(sooner(Clock::now() + config.read_timeout, deadline));
-        auto [ec, n] = co_await bhttp::async_read_some(stream, conn.buffer, parser, kAwait);
+        auto ec_result = co_await bhttp::async_read_some(stream, conn.buffer, parser, kAwait);
+        auto ec = std::move(std::get<0>(ec_result));
+        auto n = std::move(std::get<1>(ec_result));
         received += n;
         if (ec) {
-            out.failure = network_failure(parser.is_header_done() ? "reading the response body from"
-                                                                  : "waiting for the response from",
-                                          peer, ec, Clock::now() - started);
+            out.failure = network_failure(std::string(parser.is_header_done() ? "reading the response body from "
+                                                                              : "waiting for the response from ") +
+                                              peer,
+                                          ec, Clock::now() - started);
             if (reused && received == 0 && closed_by_peer(ec))
                 out.failure.status = -1;
             co_return out;
@@ -190,21 +193,26 @@ asio::awaitable<Failure> open_tunnel(beast::tcp_stream& tcp, const Url& proxy, c
         req.set(bhttp::field::proxy_authorization, "Basic " + base64(proxy.user + ":" + proxy.password));
     const auto started = Clock::now();
     tcp.expires_at(connect_deadline);
-    auto [wec, w] = co_await bhttp::async_write(tcp, req, kAwait);
+    auto wec_result = co_await bhttp::async_write(tcp, req, kAwait);
+    auto wec = std::move(std::get<0>(wec_result));
+    auto w = std::move(std::get<1>(wec_result));
     (void)w;
     if (wec)
-        co_return network_failure("opening a tunnel through", where, wec, Clock::now() - started);
+        co_return network_failure("opening a tunnel through " + where, wec, Clock::now() - started);
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::empty_body> parser;
     parser.skip(true); // a CONNECT response has no body
-    auto [rec, r] = co_await bhttp::async_read_header(tcp, buffer, parser, kAwait);
+    auto rec_result = co_await bhttp::async_read_header(tcp, buffer, parser, kAwait);
+    auto rec = std::move(std::get<0>(rec_result));
+    auto r = std::move(std::get<1>(rec_result));
     (void)r;
     if (rec)
-        co_return network_failure("opening a tunnel through", where, rec, Clock::now() - started);
+        co_return network_failure("opening a tunnel through " + where, rec, Clock::now() - started);
     const unsigned status = parser.get().result_int();
     if (status == 200)
         co_return Failure{};
-    std::string advice = status == 407 ? "check the user and password in the proxy URL"
+    // tinyproxy answers a failed Basic auth with 401, others with 407.
+    std::string advice = status == 407 || status == 401 ? "check the user and password in the proxy URL"
                                        : "check that the proxy allows CONNECT to " + target;
     co_return fail(FWM_ERR_PROXY,
                    where + " refused the tunnel to " + target + " with HTTP " + std::to_string(status) + " " +
@@ -260,17 +268,21 @@ asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const
                 if (!ec)
                     resolver.cancel();
             });
-            auto [rec, endpoints] = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), kAwait);
+            auto rec_result = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), kAwait);
+            auto rec = std::move(std::get<0>(rec_result));
+            auto endpoints = std::move(std::get<1>(rec_result));
             guard.cancel();
             if (rec)
-                co_return ExchangeResult{false, {}, network_failure("resolving", peer, rec, Clock::now() - started)};
+                co_return ExchangeResult{false, {}, network_failure("resolving " + peer, rec, Clock::now() - started)};
 
             auto socket = std::make_unique<beast::tcp_stream>(executor);
             socket->expires_at(connect_deadline);
-            auto [cec, ep] = co_await socket->async_connect(endpoints, kAwait);
+            auto cec_result = co_await socket->async_connect(endpoints, kAwait);
+            auto cec = std::move(std::get<0>(cec_result));
+            auto ep = std::move(std::get<1>(cec_result));
             (void)ep;
             if (cec)
-                co_return ExchangeResult{false, {}, network_failure("connecting to", peer, cec, Clock::now() - started)};
+                co_return ExchangeResult{false, {}, network_failure("connecting to " + peer, cec, Clock::now() - started)};
             socket->socket().set_option(tcp::no_delay(true));
 
             if (url.https()) {
@@ -283,7 +295,8 @@ asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const
                 if (!prepare_tls_connection(stream->native_handle(), url.host, config.tls))
                     co_return ExchangeResult{false, {}, fail(FWM_ERR_TLS, "tls setup for " + url.authority() + " failed", false)};
                 beast::get_lowest_layer(*stream).expires_at(connect_deadline);
-                auto [hec] = co_await stream->async_handshake(asio::ssl::stream_base::client, kAwait);
+                auto hec_result = co_await stream->async_handshake(asio::ssl::stream_base::client, kAwait);
+                auto hec = std::move(std::get<0>(hec_result));
                 if (hec) {
                     const std::string why = verify_failure(stream->native_handle());
                     if (!why.empty())
@@ -293,14 +306,13 @@ asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const
                                  "tls handshake with " + url.authority() + ": certificate verify failed (" + why +
                                      "): check tls_ca_cert and that openmetrics_endpoint names the certificate's host",
                                  false)};
-                    if (hec.category() == asio::error::get_ssl_category())
-                        co_return ExchangeResult{false, {},
-                                                 fail(FWM_ERR_TLS,
-                                                      "tls handshake with " + url.authority() + ": " + hec.message() +
-                                                          ": check that the endpoint speaks HTTPS and tls_* options",
-                                                      false)};
-                    co_return ExchangeResult{
-                        false, {}, network_failure("tls handshake with", url.authority(), hec, Clock::now() - started)};
+                    Failure f = network_failure("the tls handshake with " + url.authority(), hec, Clock::now() - started);
+                    if (f.status != FWM_ERR_TIMEOUT)
+                        f = fail(FWM_ERR_TLS,
+                                 "tls handshake with " + url.authority() + " failed (" + hec.message() +
+                                     "): check that the endpoint speaks HTTPS, and the tls_* options",
+                                 false);
+                    co_return ExchangeResult{false, {}, std::move(f)};
                 }
                 conn.tls = std::move(stream);
             } else {
@@ -309,8 +321,13 @@ asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const
             conn.origin = origin;
         }
 
-        ExchangeResult r = conn.tls ? co_await request_response(*conn.tls, conn, url, config, nullptr, deadline, reused)
-                                    : co_await request_response(*conn.plain, conn, url, config, plain_proxy, deadline, reused);
+        // Plain if/else: GCC 12 miscompiles co_await inside a conditional
+        // expression, and structured bindings of co_await results.
+        ExchangeResult r;
+        if (conn.tls)
+            r = co_await request_response(*conn.tls, conn, url, config, nullptr, deadline, reused);
+        else
+            r = co_await request_response(*conn.plain, conn, url, config, plain_proxy, deadline, reused);
         if (!r.ok) {
             conn.close();
             if (r.failure.status == -1 && round == 0)

@@ -1,0 +1,168 @@
+#include "client_support.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "abi/result_json.hpp"
+#include "abi/status.hpp"
+#include "http/config.hpp"
+
+namespace fwm::test {
+
+const TestPki& pki()
+{
+    // Made once per test process and removed when it exits.
+    struct Holder {
+        TestPki pki = make_test_pki();
+        ~Holder() { std::filesystem::remove_all(pki.dir); }
+    };
+    static const Holder holder;
+    return holder.pki;
+}
+
+std::string unique_account()
+{
+    static std::atomic<unsigned> n{0};
+    return "acct" + std::to_string(::getpid()) + "x" + std::to_string(++n);
+}
+
+std::string client_json(const std::string& url, const std::string& extra, const std::string& account)
+{
+    std::string json = "{\"openmetrics_endpoint\":\"" + url + "\",\"api_key\":\"" + kSecretKey +
+                       "\",\"account_id\":\"" + (account.empty() ? unique_account() : account) +
+                       "\",\"tls_ca_cert\":\"" + pki().ca_cert + "\",\"max_requests_per_minute\":6";
+    if (!extra.empty())
+        json += "," + extra;
+    return json + "}";
+}
+
+http::Client make_client(const std::string& json)
+{
+    return http::Client(http::read_client_config(json.c_str()));
+}
+
+Timed timed_collect(http::Client& client)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    Timed t;
+    t.got = client.collect();
+    t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return t;
+}
+
+void check_no_key(const http::Collected& got)
+{
+    BOOST_TEST(got.info.message.find(kSecretKey) == std::string::npos);
+    const std::string summary = abi::summary_json(parser::ParseResult{}, &got.info);
+    BOOST_TEST(summary.find(kSecretKey) == std::string::npos);
+}
+
+void check_failure(const Timed& t, int status, const std::string& message_part, double max_seconds)
+{
+    BOOST_TEST(fwm::abi::status_name(t.got.info.status) == fwm::abi::status_name(status), "message: " << t.got.info.message);
+    BOOST_TEST(t.got.info.message.find(message_part) != std::string::npos,
+               "'" << t.got.info.message << "' should contain '" << message_part << "'");
+    BOOST_TEST(t.seconds <= max_seconds, "took " << t.seconds << " s, bound " << max_seconds << " s");
+    BOOST_TEST(!t.got.payload);
+    check_no_key(t.got);
+    BOOST_TEST_MESSAGE("fault: " << fwm::abi::status_name(status) << " in " << t.seconds << " s: " << t.got.info.message);
+}
+
+void check_ok(const http::Collected& got)
+{
+    BOOST_TEST(got.info.status == FWM_OK, "message: " << got.info.message);
+    BOOST_TEST(got.info.message.empty());
+    BOOST_TEST_REQUIRE(got.payload != nullptr);
+    BOOST_TEST(!got.payload->body.empty());
+    check_no_key(got);
+}
+
+unsigned short free_port()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+namespace {
+
+bool accepts(unsigned short port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+Tinyproxy::Tinyproxy(const std::string& basic_auth)
+{
+    if (::access("/usr/bin/tinyproxy", X_OK) != 0)
+        throw std::runtime_error("/usr/bin/tinyproxy is missing: run packaging/install-deps.sh");
+    char pattern[] = "/tmp/fwm-tinyproxy-XXXXXX";
+    dir_ = ::mkdtemp(pattern);
+    ::chmod(dir_.c_str(), 0777); // tinyproxy drops to nobody and still writes its log here
+    port_ = free_port();
+    std::ofstream conf(dir_ + "/tinyproxy.conf");
+    conf << "User nobody\nGroup nogroup\nPort " << port_ << "\nListen 127.0.0.1\nTimeout 30\n"
+         << "LogFile \"" << dir_ << "/tinyproxy.log\"\nLogLevel Info\nMaxClients 64\nAllow 127.0.0.1\n"
+         << "DisableViaHeader Yes\n";
+    if (!basic_auth.empty()) {
+        const auto colon = basic_auth.find(':');
+        conf << "BasicAuth " << basic_auth.substr(0, colon) << " " << basic_auth.substr(colon + 1) << "\n";
+    }
+    conf.close();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        const std::string conf_path = dir_ + "/tinyproxy.conf";
+        ::execl("/usr/bin/tinyproxy", "tinyproxy", "-d", "-c", conf_path.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    for (int i = 0; i < 100 && !accepts(port_); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!accepts(port_))
+        throw std::runtime_error("tinyproxy did not start on port " + std::to_string(port_));
+}
+
+Tinyproxy::~Tinyproxy()
+{
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string Tinyproxy::log() const
+{
+    std::ifstream in(dir_ + "/tinyproxy.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+} // namespace fwm::test

@@ -1,0 +1,56 @@
+// Shared by the client suites: the test PKI, configs with a secret key that
+// must never leak, timing, and a real tinyproxy process.
+#pragma once
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+
+#include "fwm/fwm.h"
+#include "http/client.hpp"
+#include "test_pki.hpp"
+#include "test_server.hpp"
+
+namespace fwm::test {
+
+// Never appears in a message, a summary or a log: the tests grep for it.
+inline constexpr const char* kSecretKey = "fw-SECRET-3b9e1c77d2a4-never-print-me";
+
+const TestPki& pki();
+
+// A config for `url` trusting the test CA, under an account of its own (the
+// limiter is process-wide), as JSON. `extra` is inserted as more members.
+std::string client_json(const std::string& url, const std::string& extra = "", const std::string& account = "");
+std::string unique_account();
+
+struct Timed {
+    http::Collected got;
+    double seconds = 0;
+};
+Timed timed_collect(http::Client& client);
+
+// Asserts a failed collection: its status, a part of its message, its time
+// bound, and that no message or summary carries the key.
+void check_failure(const Timed& t, int status, const std::string& message_part, double max_seconds);
+void check_ok(const http::Collected& got);
+
+http::Client make_client(const std::string& json);
+
+// tinyproxy from Debian on a free loopback port, stopped with the object.
+class Tinyproxy {
+public:
+    explicit Tinyproxy(const std::string& basic_auth = ""); // "user:password" or none
+    ~Tinyproxy();
+    unsigned short port() const { return port_; }
+    std::string log() const;
+
+private:
+    std::string dir_;
+    unsigned short port_ = 0;
+    int pid_ = -1;
+};
+
+unsigned short free_port();
+
+} // namespace fwm::test

@@ -1,0 +1,102 @@
+// The collector's pure pieces: URLs, no_proxy, Retry-After, gzip.
+#include <boost/test/unit_test.hpp>
+
+#include "http/gzip.hpp"
+#include "http/no_proxy.hpp"
+#include "http/retry_after.hpp"
+#include "http/url.hpp"
+#include "test_server.hpp"
+
+using namespace fwm::http;
+
+BOOST_AUTO_TEST_SUITE(http_units)
+
+BOOST_AUTO_TEST_CASE(parses_urls_with_ports_userinfo_and_ipv6)
+{
+    std::string e;
+    auto u = parse_url("HTTPS://API.Fireworks.ai/v1/accounts/x/metrics?a=1#frag", e);
+    BOOST_TEST_REQUIRE(u.has_value());
+    BOOST_TEST(u->scheme == "https");
+    BOOST_TEST(u->host == "api.fireworks.ai");
+    BOOST_TEST(u->port == 443);
+    BOOST_TEST(u->target == "/v1/accounts/x/metrics?a=1");
+    BOOST_TEST(u->authority() == "api.fireworks.ai");
+    auto p = parse_url("http://us%40er:p%3Ass@proxy.local:3128", e);
+    BOOST_TEST_REQUIRE(p.has_value());
+    BOOST_TEST(p->user == "us@er");
+    BOOST_TEST(p->password == "p:ss");
+    BOOST_TEST(p->port == 3128);
+    BOOST_TEST(p->redacted() == "http://proxy.local:3128/");
+    auto v6 = parse_url("https://[::1]:8443/m", e);
+    BOOST_TEST_REQUIRE(v6.has_value());
+    BOOST_TEST(v6->host == "::1");
+    BOOST_TEST(v6->authority() == "[::1]:8443");
+    BOOST_TEST(!parse_url("https://host:99999/", e));
+    BOOST_TEST(e == "has an invalid port '99999'");
+    BOOST_TEST(!parse_url("api.fireworks.ai/metrics", e));
+}
+
+BOOST_AUTO_TEST_CASE(resolves_redirect_locations)
+{
+    std::string e;
+    const Url base = *parse_url("https://h:1/a/b/metrics?x=1", e);
+    BOOST_TEST(resolve_location(base, "/other", e)->redacted() == "https://h:1/other");
+    BOOST_TEST(resolve_location(base, "next", e)->redacted() == "https://h:1/a/b/next");
+    BOOST_TEST(resolve_location(base, "//g:2/p", e)->redacted() == "https://g:2/p");
+    BOOST_TEST(resolve_location(base, "http://h:1/x", e)->same_origin(base) == false);
+}
+
+BOOST_AUTO_TEST_CASE(no_proxy_matches_hosts_suffixes_star_and_cidrs)
+{
+    const NoProxy np("api.internal, .corp.example, example.org,10.0.0.0/8 ::1/128 metrics.local:8443");
+    BOOST_TEST(np.bypass("api.internal", 443));
+    BOOST_TEST(!np.bypass("xapi.internal", 443));
+    BOOST_TEST(np.bypass("a.corp.example", 443));
+    BOOST_TEST(np.bypass("corp.example", 443));
+    BOOST_TEST(np.bypass("example.org", 443));
+    BOOST_TEST(np.bypass("deep.sub.example.org", 443));
+    BOOST_TEST(!np.bypass("badexample.org", 443));
+    BOOST_TEST(np.bypass("10.20.30.40", 443));
+    BOOST_TEST(!np.bypass("11.0.0.1", 443));
+    BOOST_TEST(np.bypass("::1", 443));
+    BOOST_TEST(np.bypass("metrics.local", 8443));
+    BOOST_TEST(!np.bypass("metrics.local", 443));
+    BOOST_TEST(!np.bypass("api.fireworks.ai", 443));
+    BOOST_TEST(NoProxy("*").bypass("anything", 1));
+    BOOST_TEST(NoProxy(std::vector<std::string>{"A.Example"}).bypass("a.example", 443));
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_in_seconds_and_as_a_date)
+{
+    const auto now = std::chrono::system_clock::from_time_t(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
+    BOOST_TEST(parse_retry_after("120", now)->count() == 120000);
+    BOOST_TEST(parse_retry_after(" 0 ", now)->count() == 0);
+    BOOST_TEST(parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now)->count() == 60000);
+    BOOST_TEST(parse_retry_after("Sun, 06 Nov 1994 08:40:00 GMT", now)->count() == 0);
+    BOOST_TEST(parse_retry_after("999999999", now)->count() == 86400000);
+    BOOST_TEST(!parse_retry_after("soon", now));
+    BOOST_TEST(!parse_retry_after("", now));
+    BOOST_TEST(!parse_retry_after("-5", now));
+}
+
+BOOST_AUTO_TEST_CASE(gunzip_inflates_and_caps)
+{
+    const std::string text = fwm::test::fireworks_payload(10);
+    const std::string gz = fwm::test::gzip_compress(text);
+    std::string out, error;
+    BOOST_TEST((gunzip(gz, 1 << 20, out, error) == InflateStatus::ok));
+    BOOST_TEST(out == text);
+    out.clear();
+    BOOST_TEST((gunzip(gz, text.size() - 1, out, error) == InflateStatus::too_large));
+    BOOST_TEST(out.size() <= text.size());
+    out.clear();
+    BOOST_TEST((gunzip(gz.substr(0, gz.size() / 2), 1 << 20, out, error) == InflateStatus::corrupt));
+    BOOST_TEST(error == "compressed body ends early");
+    out.clear();
+    BOOST_TEST((gunzip("not gzip at all", 1 << 20, out, error) == InflateStatus::corrupt));
+    out.clear();
+    BOOST_TEST((gunzip(gz + gz, 1 << 20, out, error) == InflateStatus::ok)); // two members
+    BOOST_TEST(out == text + text);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
