@@ -12,10 +12,11 @@ passed=0
 
 bash packaging/install-deps.sh
 
-step "C++ build and tests (RelWithDebInfo)"
+step "C++ build and tests (RelWithDebInfo; the rate-limit test runs past one 60 s window)"
 cmake -S . -B build -DFWM_WERROR=ON >/dev/null
 cmake --build build -j"$JOBS"
-ctest --test-dir build --output-on-failure --timeout 300 | tee build/ctest.log
+FWM_LONG_TESTS=1 ctest --test-dir build --output-on-failure --timeout 300 | tee build/ctest.log
+grep -h -E '^(.*)(fault|rate limit|concurrency): ' build/Testing/Temporary/LastTest.log | sed 's/\x1b\[[0-9;]*m//g' || true
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build/ctest.log)))
 
 step "Python tests (pytest, Debian's python3)"
@@ -29,6 +30,14 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan --output-on-failure --timeout 600 | tee build-asan/ctest.log
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build-asan/ctest.log)))
 
+step "Client concurrency, rate-limit, feature and proxy tests under ThreadSanitizer"
+cmake -S . -B build-tsan -DFWM_SANITIZE=thread -DFWM_WERROR=ON >/dev/null
+cmake --build build-tsan -j"$JOBS" --target client_tests fwm
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir build-tsan --output-on-failure --timeout 600 \
+  -R '^client\.client_(concurrency|rate_limit|features|proxy)$' | tee build-tsan/ctest.log
+passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build-tsan/ctest.log)))
+
 step "Fuzz corpus through the libFuzzer target (clang, ASan + UBSan)"
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DFWM_BUILD_TESTS=OFF \
   -DFWM_BUILD_FUZZ=ON -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON >/dev/null
@@ -37,5 +46,14 @@ corpus=$(find tests/fuzz/corpus -type f | wc -l)
 build-fuzz/tests/fuzz_parse -runs=0 tests/fuzz/corpus 2>&1 | tail -2
 passed=$((passed + 1))
 echo "fuzz corpus: $corpus inputs replayed without a finding"
+
+step "The API key used by the tests appears in no test output"
+secret=fw-SECRET-3b9e1c77d2a4
+if grep -rl -- "$secret" build*/Testing/Temporary/ build/pytest.log 2>/dev/null; then
+  echo "the test API key leaked into the files above" >&2
+  exit 1
+fi
+echo "no leak in $(ls build*/Testing/Temporary/*.log build/pytest.log | wc -l) logs"
+passed=$((passed + 1))
 
 printf '\ntests: %d passed, 0 failed\n' "$passed"

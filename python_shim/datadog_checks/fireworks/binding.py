@@ -33,7 +33,12 @@ class _Result(ctypes.Structure):
     """Opaque fwm_result."""
 
 
+class _Client(ctypes.Structure):
+    """Opaque fwm_client."""
+
+
 _ResultPtr = ctypes.POINTER(_Result)
+_ClientPtr = ctypes.POINTER(_Client)
 _SIGNATURES = {
     'fwm_version_number': (ctypes.c_uint, []),
     'fwm_version_string': (ctypes.c_char_p, []),
@@ -50,6 +55,10 @@ _SIGNATURES = {
         [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
     ),
     'fwm_result_free': (None, [_ResultPtr]),
+    'fwm_client_create': (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_ClientPtr)]),
+    'fwm_client_message': (ctypes.c_char_p, [_ClientPtr]),
+    'fwm_client_collect': (ctypes.c_int, [_ClientPtr, ctypes.c_char_p, ctypes.POINTER(_ResultPtr)]),
+    'fwm_client_free': (None, [_ClientPtr]),
 }
 
 _lib = None
@@ -134,7 +143,7 @@ class ParseResult:
 
     def _checked(self):
         if not self._handle:
-            raise ValueError('this parse result is closed')
+            raise ValueError('this result is closed')
         return self._handle
 
     def close(self):
@@ -176,3 +185,62 @@ def parse(data, format='auto', samples=False, max_errors=8, reject_duplicate_ser
         result.close()
         raise FwmError(lib().fwm_status_name(status).decode(), message or lib().fwm_status_string(status).decode())
     return result
+
+
+class CollectResult(ParseResult):
+    """An fwm_result from a collection: its status and message come with it."""
+
+    def __init__(self, handle, status):
+        super().__init__(handle)
+        self.status = lib().fwm_status_name(status).decode()
+        self.ok = status == FWM_OK
+        self.message = lib().fwm_result_message(handle).decode('utf-8', 'replace') if handle else ''
+
+    def collection(self):
+        """The "collection" member of the summary (see fwm.h)."""
+        return self.summary()['collection']
+
+
+class Client:
+    """Owns an fwm_client: one instance's scraper, sharing the library's I/O thread.
+
+    `config` is a dict with the client options of fwm.h (times in seconds).
+    Raises FwmError with the option's name when the configuration is wrong.
+    """
+
+    def __init__(self, config):
+        self._handle = None
+        handle = _ClientPtr()
+        status = lib().fwm_client_create(json.dumps(config).encode(), ctypes.byref(handle))
+        if status != FWM_OK:
+            message = lib().fwm_client_message(handle).decode('utf-8', 'replace') if handle else ''
+            if handle:
+                lib().fwm_client_free(handle)
+            raise FwmError(lib().fwm_status_name(status).decode(), message or lib().fwm_status_string(status).decode())
+        self._handle = handle
+
+    def collect(self, samples=False, max_errors=8):
+        """Collects once; blocks (without the GIL) for at most the configured timeout."""
+        if not self._handle:
+            raise ValueError('this client is closed')
+        options = json.dumps({'samples': samples, 'max_errors': max_errors}).encode()
+        result = _ResultPtr()
+        status = lib().fwm_client_collect(self._handle, options, ctypes.byref(result))
+        return CollectResult(result, status)
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle and _lib is not None:
+            _lib.fwm_client_free(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

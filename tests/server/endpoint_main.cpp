@@ -1,0 +1,75 @@
+// fwm_test_endpoint: the test server as a process, for the Python tests.
+//
+//   fwm_test_endpoint [--payload FILE] [--deployments N] [--key KEY] [--gzip]
+//
+// Makes a test PKI, serves HTTPS on a free 127.0.0.1 port, prints one JSON
+// line {"port":P,"ca_cert":"...","url":"..."} and serves until standard
+// input closes. /v1/accounts/<id>/metrics answers with FILE (read again on
+// every request) or a generated payload; a wrong Bearer key gets 401;
+// /status/<code> answers with that status.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "test_pki.hpp"
+#include "test_server.hpp"
+
+using namespace fwm::test;
+
+int main(int argc, char** argv)
+{
+    std::string payload_file, key;
+    unsigned deployments = 3;
+    bool gzip = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--payload" && i + 1 < argc)
+            payload_file = argv[++i];
+        else if (a == "--deployments" && i + 1 < argc)
+            deployments = static_cast<unsigned>(std::stoul(argv[++i]));
+        else if (a == "--key" && i + 1 < argc)
+            key = argv[++i];
+        else if (a == "--gzip")
+            gzip = true;
+        else {
+            std::fprintf(stderr, "usage: %s [--payload FILE] [--deployments N] [--key KEY] [--gzip]\n", argv[0]);
+            return 2;
+        }
+    }
+    const TestPki pki = make_test_pki();
+    TestServer server({true, pki.server}, [&](const RequestRecord& req, std::size_t) {
+        Reply r;
+        if (req.target.rfind("/status/", 0) == 0) {
+            r.status = static_cast<unsigned>(std::stoul(req.target.substr(8)));
+            r.body = "status " + req.target.substr(8) + "\n";
+            if (r.status == 429)
+                r.headers.emplace_back("Retry-After", "30");
+            return r;
+        }
+        if (!key.empty() && req.authorization != "Bearer " + key) {
+            r.status = 401;
+            r.body = "{\"error\":\"unauthorized\"}";
+            return r;
+        }
+        r = metrics_reply(deployments);
+        if (!payload_file.empty()) {
+            std::ifstream in(payload_file, std::ios::binary);
+            std::stringstream ss;
+            ss << in.rdbuf();
+            r.body = ss.str();
+        }
+        r.gzip = gzip;
+        return r;
+    });
+    std::cout << "{\"port\":" << server.port() << ",\"ca_cert\":\"" << pki.ca_cert << "\",\"url\":\""
+              << server.url() << "\"}" << std::endl;
+    std::string line;
+    while (std::getline(std::cin, line)) {
+    }
+    std::filesystem::remove_all(pki.dir);
+    return 0;
+}
