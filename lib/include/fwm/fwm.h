@@ -98,6 +98,14 @@ typedef struct fwm_client_s fwm_client;
  *   "samples":    true to build the samples buffer (default false)
  *   "max_errors": how many invalid lines keep a line number and reason (8)
  *   "reject_duplicate_series": a repeated series is an invalid line (true)
+ *   "mapping":    an object of mapping options (below) to also build the
+ *                 submissions buffer, as a first run would
+ * Mapping options: "quantiles" ([0.5,0.9,0.95,0.99]),
+ *   "histogram_buckets_as_distributions" (true), "rates_as_counts" (false),
+ *   "metrics" and "exclude_metrics" (regexes on Fireworks names),
+ *   "exclude_labels", "deployments" ({"include":[...],"exclude":[...]}
+ *   regexes on deployment_id), "tags", "min_collection_interval" (60),
+ *   "account_id".
  * Any other member is rejected with FWM_ERR_INVALID_OPTIONS.
  *
  * On return *result is a new result handle (also on failure, so that its
@@ -129,6 +137,26 @@ FWM_API fwm_status fwm_result_summary(const fwm_result* result, const char** jso
  */
 FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** json_lines, size_t* size);
 
+/*
+ * The Datadog submissions of the run as one JSON object (UTF-8), built for a
+ * cheap loop on the Python side: every tag list is built once per group.
+ *   {"groups": [{"tags": ["k:v", ...],
+ *                "gauges":  [["fireworks.requests.rate", 1.5], ...],
+ *                "counts":  [["fireworks.requests.count", 90.0], ...],    (optional)
+ *                "buckets": [["fireworks.latency.overall", 12.0, 100.0, 250.0], ...]}, (optional)
+ *               ...],
+ *    "check": {"tags": [...], "gauges": [[name, value], ...], "counts": [...]},
+ *    "service_check": {"name": "fireworks.can_connect", "status": 0|1|2,
+ *                      "message": "...", "tags": [...]} or null,
+ *    "logs": [["warning"|"info"|"debug", "text"], ...]}
+ * Names are complete (namespace included). A bucket is [name, count,
+ * lower, upper] for submit_histogram_bucket(monotonic=False); an upper bound
+ * of +Inf is written Infinity, which Python's json module reads. Empty
+ * unless the call was asked for a mapping (fwm_parse "mapping" option;
+ * always for fwm_client_collect).
+ */
+FWM_API fwm_status fwm_result_submissions(const fwm_result* result, const char** json, size_t* size);
+
 /* Frees a result; NULL is accepted. */
 FWM_API void fwm_result_free(fwm_result* result);
 
@@ -142,7 +170,8 @@ FWM_API void fwm_result_free(fwm_result* result);
  *   {"http":URL,"https":URL,"no_proxy":[...] or "a,b"}),
  *   "max_response_bytes" (128 MiB), "max_requests_per_minute" (5, at most 6),
  *   "refresh_period" (30 s: how long a response may be served again),
- *   "max_attempts" (3: for 5xx and network errors).
+ *   "max_attempts" (3: for 5xx and network errors), and "mapping" (the
+ *   mapping options of fwm_parse; account_id defaults to the client's).
  * Times are in seconds. An unknown or invalid option fails with
  * FWM_ERR_INVALID_OPTIONS and a message naming it (never quoting api_key).
  * *client is set also on failure, so that fwm_client_message() can be read;

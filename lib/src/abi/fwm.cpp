@@ -4,7 +4,9 @@
 #include "fwm/fwm.h"
 
 #include <cstdint>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -13,17 +15,22 @@
 #include "abi/result_json.hpp"
 #include "abi/status.hpp"
 #include "http/client.hpp"
+#include "mapping/mapper.hpp"
+#include "mapping/report.hpp"
 #include "parser/parser.hpp"
 
 struct fwm_result_s {
     std::string message;
     std::string summary;
     std::string samples;
+    std::string submissions;
 };
 
 struct fwm_client_s {
     std::string message;
     std::unique_ptr<fwm::http::Client> client; // null when creation failed
+    std::unique_ptr<fwm::mapping::Mapper> mapper;
+    std::mutex mutex; // one collection at a time per handle
 };
 
 namespace {
@@ -109,6 +116,13 @@ FWM_API fwm_status fwm_parse(const char* data, size_t size, const char* options_
         r->summary = fwm::abi::summary_json(parsed);
         if (request.samples)
             r->samples = fwm::abi::samples_json_lines(parsed);
+        if (request.mapping) {
+            // No state between calls: every payload maps as a first run.
+            fwm::mapping::Mapper mapper(*request.mapping);
+            std::string groups;
+            const auto stats = mapper.map(parsed, 0.0, groups);
+            r->submissions = fwm::mapping::submissions_json(groups, &parsed, &stats, nullptr, mapper.options());
+        }
         return FWM_OK;
     });
 }
@@ -136,6 +150,15 @@ FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** jso
     return FWM_OK;
 }
 
+FWM_API fwm_status fwm_result_submissions(const fwm_result* result, const char** json, size_t* size)
+{
+    if (result == nullptr || json == nullptr || size == nullptr)
+        return FWM_ERR_INVALID_ARGUMENT;
+    *json = result->submissions.data();
+    *size = result->submissions.size();
+    return FWM_OK;
+}
+
 FWM_API void fwm_result_free(fwm_result* result)
 {
     delete result;
@@ -150,7 +173,12 @@ FWM_API fwm_status fwm_client_create(const char* config_json, fwm_client** clien
     if (c == nullptr)
         return FWM_ERR_OUT_OF_MEMORY;
     return guarded(c->message, "fwm_client_create", [&] {
-        c->client = std::make_unique<fwm::http::Client>(fwm::http::read_client_config(config_json));
+        auto config = fwm::http::read_client_config(config_json);
+        auto mapping = fwm::mapping::read_mapping_member(config_json);
+        if (mapping.account_id.empty())
+            mapping.account_id = config.account_id;
+        c->mapper = std::make_unique<fwm::mapping::Mapper>(std::move(mapping));
+        c->client = std::make_unique<fwm::http::Client>(std::move(config));
         return FWM_OK;
     });
 }
@@ -171,17 +199,26 @@ FWM_API fwm_status fwm_client_collect(fwm_client* client, const char* options_js
     if (!client->client)
         return fail(r->message, FWM_ERR_INVALID_ARGUMENT, "this client was not created: see fwm_client_message");
     return guarded(r->message, "fwm_client_collect", [&] {
+        std::lock_guard lock(client->mutex);
         const fwm::abi::ParseRequest request = fwm::abi::read_parse_options(options_json);
         fwm::http::Collected got = client->client->collect();
         fwm::parser::ParseResult parsed;
+        std::string groups;
+        fwm::mapping::MapStats stats;
         if (got.payload) {
             fwm::parser::ParseOptions options = request.parse;
             options.format = format_for(got.payload->content_type, options.format);
             parsed = fwm::parser::parse(got.payload->body, options);
             if (request.samples)
                 r->samples = fwm::abi::samples_json_lines(parsed);
+            const double now =
+                std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+            stats = client->mapper->map(parsed, now, groups);
         }
         r->summary = fwm::abi::summary_json(parsed, &got.info);
+        r->submissions = fwm::mapping::submissions_json(groups, got.payload ? &parsed : nullptr,
+                                                        got.payload ? &stats : nullptr, &got.info,
+                                                        client->mapper->options());
         r->message = got.info.message;
         return static_cast<fwm_status>(got.info.status);
     });

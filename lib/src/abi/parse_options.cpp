@@ -62,6 +62,8 @@ ParseRequest read_parse_options(const char* json)
             if (!v.IsUint() || v.GetUint() > 10000)
                 throw OptionError("option 'max_errors' must be an integer from 0 to 10000");
             out.parse.max_errors = v.GetUint();
+        } else if (name == "mapping") {
+            out.mapping = mapping::read_mapping_options(&v);
         } else if (name == "reject_duplicate_series") {
             if (!v.IsBool())
                 wrong(name, "a boolean", v);

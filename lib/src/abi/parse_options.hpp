@@ -3,6 +3,9 @@
 
 #include <string>
 
+#include <optional>
+
+#include "mapping/options.hpp"
 #include "parser/parser.hpp"
 
 namespace fwm::abi {
@@ -10,6 +13,7 @@ namespace fwm::abi {
 struct ParseRequest {
     parser::ParseOptions parse;
     bool samples = false;
+    std::optional<mapping::MappingOptions> mapping; // build the submissions buffer
 };
 
 // Throws OptionError naming the option when something is wrong.

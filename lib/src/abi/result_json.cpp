@@ -5,18 +5,12 @@
 #include <rapidjson/writer.h>
 
 #include "abi/status.hpp"
+#include "util/json_sink.hpp"
 
 namespace fwm::abi {
 namespace {
 
-// Writes straight into the std::string the ABI hands out: no second copy.
-struct StringSink {
-    using Ch = char;
-    std::string& out;
-    void Put(char c) { out.push_back(c); }
-    void Flush() {}
-};
-
+using util::StringSink;
 using Writer = rapidjson::Writer<StringSink>;
 
 void write_string(Writer& w, std::string_view s)

@@ -1,5 +1,6 @@
 #include "http/account_registry.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace fwm::http {
@@ -9,7 +10,7 @@ Account::Admission Account::admit(unsigned limit, Clock::time_point now)
     std::lock_guard lock(mutex_);
     Admission a;
     a.cache = cache_;
-    while (!sent_.empty() && now - sent_.front() >= kWindow)
+    while (!sent_.empty() && now - sent_.front().at >= kWindow)
         sent_.pop_front();
     if (now < blocked_until_) {
         a.verdict = Verdict::blocked_by_server;
@@ -18,11 +19,22 @@ Account::Admission Account::admit(unsigned limit, Clock::time_point now)
     }
     if (sent_.size() >= limit) {
         a.verdict = Verdict::over_limit;
-        a.wait = std::chrono::ceil<std::chrono::milliseconds>(sent_[sent_.size() - limit] + kWindow - now);
+        a.wait = std::chrono::ceil<std::chrono::milliseconds>(sent_[sent_.size() - limit].at + kWindow - now);
         return a;
     }
-    sent_.push_back(now);
+    a.slot = next_slot_++;
+    sent_.push_back(Sent{a.slot, now});
     return a;
+}
+
+void Account::done(std::uint64_t slot, Clock::time_point when)
+{
+    std::lock_guard lock(mutex_);
+    for (auto& s : sent_)
+        if (s.slot == slot)
+            s.at = std::max(s.at, when);
+    // Keep the deque ordered by time for the pruning in admit().
+    std::stable_sort(sent_.begin(), sent_.end(), [](const Sent& a, const Sent& b) { return a.at < b.at; });
 }
 
 void Account::block_until(Clock::time_point until)
@@ -35,7 +47,7 @@ void Account::block_until(Clock::time_point until)
 bool Account::idle(Clock::time_point now) const
 {
     std::lock_guard lock(mutex_);
-    return now >= blocked_until_ && (sent_.empty() || now - sent_.back() >= kWindow);
+    return now >= blocked_until_ && (sent_.empty() || now - sent_.back().at >= kWindow);
 }
 
 void Account::store(std::shared_ptr<const CachedResponse> response)

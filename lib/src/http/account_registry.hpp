@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -29,11 +30,17 @@ public:
         Verdict verdict = Verdict::send;
         std::chrono::milliseconds wait{0};           // until a request may go out
         std::shared_ptr<const CachedResponse> cache; // the last good response, if any
+        std::uint64_t slot = 0;                      // pass to done() when verdict is send
     };
 
     // Takes a slot in the rolling window when a request may go out now,
     // never more than `limit` in any 60 s.
     Admission admit(unsigned limit, Clock::time_point now);
+
+    // The request of `slot` is over: its slot now counts from `when`. The
+    // server saw the request at some moment between admit() and now, so
+    // counting from the end keeps the window true by the server's clock too.
+    void done(std::uint64_t slot, Clock::time_point when);
 
     // A 429's Retry-After: nothing goes out for this account until then.
     void block_until(Clock::time_point until);
@@ -46,7 +53,12 @@ public:
 
 private:
     mutable std::mutex mutex_;
-    std::deque<Clock::time_point> sent_; // within the last kWindow
+    struct Sent {
+        std::uint64_t slot;
+        Clock::time_point at;
+    };
+    std::deque<Sent> sent_; // within the last kWindow, oldest first
+    std::uint64_t next_slot_ = 1;
     Clock::time_point blocked_until_{};
     std::shared_ptr<const CachedResponse> cache_;
 };

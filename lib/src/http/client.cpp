@@ -132,6 +132,7 @@ struct Client::State {
 
             ++info.attempts;
             ExchangeResult r = co_await exchange(conn, url, config, tls, deadline);
+            account->done(admission.slot, Clock::now());
             if (!r.ok) {
                 last = std::move(r.failure);
             } else {

@@ -204,6 +204,8 @@ ClientConfig read_client_config(const char* json)
             c.max_requests_per_minute = static_cast<unsigned>(n);
         } else if (name == "refresh_period") {
             c.refresh_period = get_seconds(name, v);
+        } else if (name == "mapping") {
+            // The mapping options: read by mapping::read_mapping_member.
         } else if (name == "max_attempts") {
             c.max_attempts = static_cast<unsigned>(get_number(name, v, 1, 10));
         } else {

@@ -1,0 +1,60 @@
+// Maps parsed Fireworks series to Datadog submissions, grouped by tag set so
+// that the Python side builds each tag list once. Holds the little state
+// that must outlive a run: when each histogram group and rate series was
+// last submitted, and the fractional remainders of their counts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "mapping/options.hpp"
+#include "mapping/table.hpp"
+#include "parser/parser.hpp"
+
+namespace fwm::mapping {
+
+struct MapStats {
+    std::size_t series = 0;               // samples looked at
+    std::size_t filtered = 0;             // left out by metrics/exclude_metrics/deployments
+    std::size_t points = 0;               // submissions written
+    std::size_t deployments = 0;          // distinct deployment_id values
+    std::size_t malformed_histograms = 0; // groups used where possible, but malformed
+    std::size_t non_finite = 0;           // NaN or infinite values not submitted
+};
+
+class Mapper {
+public:
+    explicit Mapper(MappingOptions options);
+    ~Mapper();
+    Mapper(Mapper&&) noexcept;
+
+    // Maps one payload at `now` (seconds on a monotonic clock) and appends
+    // the JSON array of groups documented in fwm.h to `out`.
+    MapStats map(const parser::ParseResult& r, double now, std::string& out);
+
+    const MappingOptions& options() const { return options_; }
+    std::size_t state_entries() const;
+    std::size_t state_bytes() const; // what the state holds between runs, roughly
+
+private:
+    struct NameInfo;
+    struct Carry;
+    struct Run;
+
+    const NameInfo& name_info(const parser::ParseResult& r, const parser::Sample& s);
+    bool deployment_allowed(std::string_view id);
+    void evict(double now);
+
+    MappingOptions options_;
+    std::unordered_map<std::string, std::unique_ptr<NameInfo>> names_;
+    std::unordered_map<std::string, bool> deployments_;
+    std::unordered_map<std::uint64_t, Carry> carry_;
+    double last_eviction_ = 0;
+};
+
+} // namespace fwm::mapping

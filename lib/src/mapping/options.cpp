@@ -1,0 +1,136 @@
+#include "mapping/options.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "abi/option_error.hpp"
+
+namespace fwm::mapping {
+namespace {
+
+using abi::OptionError;
+using Value = rapidjson::Value;
+
+[[noreturn]] void wrong(const std::string& name, const std::string& what)
+{
+    throw OptionError("option '" + name + "' " + what);
+}
+
+std::vector<std::string> strings(const std::string& name, const Value& v)
+{
+    if (v.IsNull())
+        return {};
+    if (!v.IsArray())
+        wrong(name, "must be a list of strings");
+    std::vector<std::string> out;
+    for (const auto& e : v.GetArray()) {
+        if (!e.IsString())
+            wrong(name, "must be a list of strings");
+        out.emplace_back(e.GetString(), e.GetStringLength());
+    }
+    return out;
+}
+
+std::vector<Pattern> patterns(const std::string& name, const Value& v)
+{
+    std::vector<Pattern> out;
+    for (auto& text : strings(name, v)) {
+        try {
+            out.push_back(Pattern{text, std::regex(text, std::regex::ECMAScript | std::regex::optimize)});
+        } catch (const std::regex_error& e) {
+            wrong(name, "holds an invalid regular expression '" + text.substr(0, 64) + "': " + e.what());
+        }
+    }
+    return out;
+}
+
+bool boolean(const std::string& name, const Value& v)
+{
+    if (!v.IsBool())
+        wrong(name, "must be true or false");
+    return v.GetBool();
+}
+
+} // namespace
+
+std::string quantile_suffix(double q)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", q * 100);
+    std::string s = std::string("p") + buf;
+    for (char& c : s)
+        if (c == '.')
+            c = '_';
+    return s;
+}
+
+MappingOptions read_mapping_member(const char* json)
+{
+    rapidjson::Document doc;
+    if (json == nullptr || doc.Parse(json).HasParseError() || !doc.IsObject())
+        return {}; // the configuration reader reports what is wrong with it
+    auto m = doc.FindMember("mapping");
+    return read_mapping_options(m == doc.MemberEnd() ? nullptr : &m->value);
+}
+
+MappingOptions read_mapping_options(const Value* v)
+{
+    MappingOptions o;
+    if (v == nullptr || v->IsNull())
+        return o;
+    if (!v->IsObject())
+        throw OptionError("the mapping options must be a mapping");
+    for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
+        const std::string name(m->name.GetString(), m->name.GetStringLength());
+        const Value& x = m->value;
+        if (name == "quantiles") {
+            if (!x.IsArray())
+                wrong(name, "must be a list of numbers between 0 and 1");
+            o.quantiles.clear();
+            for (const auto& q : x.GetArray()) {
+                if (!q.IsNumber() || !(q.GetDouble() >= 0 && q.GetDouble() <= 1))
+                    wrong(name, "must be a list of numbers between 0 and 1");
+                o.quantiles.push_back(q.GetDouble());
+            }
+        } else if (name == "histogram_buckets_as_distributions") {
+            o.distributions = boolean(name, x);
+        } else if (name == "rates_as_counts") {
+            o.rates_as_counts = boolean(name, x);
+        } else if (name == "metrics") {
+            o.metrics = patterns(name, x);
+        } else if (name == "exclude_metrics") {
+            o.exclude_metrics = patterns(name, x);
+        } else if (name == "exclude_labels") {
+            o.exclude_labels = strings(name, x);
+        } else if (name == "deployments") {
+            if (x.IsNull())
+                continue;
+            if (!x.IsObject())
+                wrong(name, "must be a mapping with include and exclude lists");
+            for (auto d = x.MemberBegin(); d != x.MemberEnd(); ++d) {
+                const std::string key(d->name.GetString(), d->name.GetStringLength());
+                if (key == "include")
+                    o.deployments_include = patterns("deployments.include", d->value);
+                else if (key == "exclude")
+                    o.deployments_exclude = patterns("deployments.exclude", d->value);
+                else
+                    wrong("deployments." + key.substr(0, 32), "is unknown (expected include or exclude)");
+            }
+        } else if (name == "tags") {
+            o.tags = strings(name, x);
+        } else if (name == "min_collection_interval") {
+            if (!x.IsNumber() || !(x.GetDouble() > 0 && x.GetDouble() <= 86400))
+                wrong(name, "must be a number of seconds above 0");
+            o.min_collection_interval = x.GetDouble();
+        } else if (name == "account_id") {
+            if (!x.IsString())
+                wrong(name, "must be a string");
+            o.account_id.assign(x.GetString(), x.GetStringLength());
+        } else {
+            throw OptionError("unknown option '" + name.substr(0, 64) + "'");
+        }
+    }
+    return o;
+}
+
+} // namespace fwm::mapping
