@@ -10,9 +10,24 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHIM = os.path.join(ROOT, 'python_shim')
 TOOLS = os.path.join(ROOT, 'tests', 'tools')
+STUBS = os.path.join(ROOT, 'tests', 'python', 'stubs')
+ENDPOINT = os.path.join(ROOT, 'build', 'tests', 'fwm_test_endpoint')
 for path in (SHIM, TOOLS):
     if path not in sys.path:
         sys.path.insert(0, path)
+
+# The real datadog_checks_base when it is installed, else the stand-in.
+try:
+    import datadog_checks.base  # noqa: F401
+
+    USING_STANDIN = False
+except ImportError:
+    import datadog_checks
+
+    datadog_checks.__path__.append(os.path.join(STUBS, 'datadog_checks'))
+    import datadog_checks.base  # noqa: F401
+
+    USING_STANDIN = True
 
 
 def shim_env(**extra):
@@ -68,3 +83,31 @@ class Server:
 def require_binary(path):
     if not os.access(path, os.X_OK):
         pytest.fail('{} is missing: run packaging/install-deps.sh'.format(path))
+
+
+class Endpoint:
+    """fwm_test_endpoint (the C++ test server) serving a payload file over HTTPS."""
+
+    def __init__(self, payload_path, key, gzip=False):
+        import json
+
+        if not os.access(ENDPOINT, os.X_OK):
+            pytest.fail('{} is missing: build the tests first (tests/run_all.sh)'.format(ENDPOINT))
+        argv = [ENDPOINT, '--payload', payload_path, '--key', key] + (['--gzip'] if gzip else [])
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        info = json.loads(self.proc.stdout.readline())
+        self.port = info['port']
+        self.url = info['url']
+        self.ca_cert = info['ca_cert']
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def aggregator():
+    from datadog_checks.base.stubs import aggregator as stub
+
+    stub.reset()
+    return stub

@@ -48,7 +48,7 @@ def test_parse_reports_how_many_invalid_lines_were_not_listed():
 
 
 def test_parse_summary_names_every_metric():
-    r = run_cli('parse', '-', stdin=b'a 1\na{x="1"} 2\nb 3\n')
+    r = run_cli('parse', '-', '--summary', stdin=b'a 1\na{x="1"} 2\nb 3\n')
     out = r.stdout.decode()
     assert out.splitlines()[0] == '-: 3 series from 3 lines (prometheus format), 0 invalid lines'
     assert [line.split() for line in out.splitlines()[2:]] == [['a', '2'], ['b', '1']]
@@ -58,3 +58,75 @@ def test_unreadable_file_is_a_clear_error():
     r = run_cli('parse', '/nonexistent/payload.prom')
     assert r.returncode == 2
     assert r.stderr.decode().strip() == 'cannot read /nonexistent/payload.prom: No such file or directory'
+
+
+def test_parse_prints_the_submissions_as_json_lines():
+    payload = (b'request_counter_total:sum_by_deployment{deployment_id="d1"} 2\n'
+               b'latency_overall_ms_bucket:sum_by_deployment{deployment_id="d1",le="10"} 1\n'
+               b'latency_overall_ms_bucket:sum_by_deployment{deployment_id="d1",le="+Inf"} 2\n')
+    r = run_cli('parse', '-', stdin=payload)
+    assert r.returncode == 0, r.stderr
+    items = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert {'kind': 'metric', 'type': 'gauge', 'name': 'fireworks.requests.rate', 'value': 2.0,
+            'tags': ['deployment_id:d1']} in items
+    assert {'kind': 'histogram_bucket', 'name': 'fireworks.latency.overall', 'value': 60, 'lower': 0.0,
+            'upper': 10.0, 'monotonic': False, 'tags': ['deployment_id:d1']} in items
+    assert {'kind': 'histogram_bucket', 'name': 'fireworks.latency.overall', 'value': 60, 'lower': 10.0,
+            'upper': '+Inf', 'monotonic': False, 'tags': ['deployment_id:d1']} in items
+    assert {'kind': 'metric', 'type': 'gauge', 'name': 'fireworks.latency.overall.p50', 'value': 10.0,
+            'tags': ['deployment_id:d1']} in items
+    assert {'kind': 'metric', 'type': 'gauge', 'name': 'fireworks.scrape.series', 'value': 3.0, 'tags': []} in items
+
+
+def _endpoint_conf(tmp_path, **extra):
+    import fireworks_payload
+    from conftest import Endpoint
+
+    payload = tmp_path / 'p.prom'
+    payload.write_text(fireworks_payload.render(2, seed=3))
+    endpoint = Endpoint(str(payload), 'fw-SECRET-3b9e1c77d2a4-cli')
+    inst = {'account_id': 'cli%d' % len(str(tmp_path)), 'api_key': 'fw-SECRET-3b9e1c77d2a4-cli',
+            'openmetrics_endpoint': endpoint.url, 'tls_ca_cert': endpoint.ca_cert, 'tags': ['env:cli']}
+    inst.update(extra)
+    conf = tmp_path / 'conf.yaml'
+    conf.write_text(json.dumps({'init_config': {}, 'instances': [inst]}))  # JSON is YAML
+    return endpoint, conf
+
+
+def test_check_json_prints_every_submission(tmp_path):
+    endpoint, conf = _endpoint_conf(tmp_path)
+    try:
+        r = run_cli('check', '-c', str(conf), '--json', '--times', '2', '--interval', '0.1')
+    finally:
+        endpoint.stop()
+    assert r.returncode == 0, r.stderr
+    items = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    kinds = {i['kind'] for i in items}
+    assert kinds == {'metric', 'histogram_bucket', 'service_check'}
+    checks = [i for i in items if i['kind'] == 'service_check']
+    assert [c['status'] for c in checks] == [0, 0]
+    assert all(c['name'] == 'fireworks.can_connect' and c['message'] == '' for c in checks)
+    assert any(i['name'] == 'fireworks.latency.time_to_first_token.p95' for i in items)
+    assert all('env:cli' in i['tags'] for i in items)
+    assert b'fw-SECRET' not in r.stdout + r.stderr
+
+
+def test_check_readable_summary_and_failure_exit_code(tmp_path):
+    endpoint, conf = _endpoint_conf(tmp_path, api_key='fw-SECRET-3b9e1c77d2a4-wrong')
+    try:
+        r = run_cli('check', '-c', str(conf))
+    finally:
+        endpoint.stop()
+    assert r.returncode == 1
+    out = r.stdout.decode()
+    assert 'service check fireworks.can_connect: CRITICAL - HTTP 401 from localhost:' in out
+    assert ': check api_key' in r.stderr.decode()
+    assert b'fw-SECRET' not in r.stdout + r.stderr
+
+
+def test_check_reports_configuration_errors(tmp_path):
+    conf = tmp_path / 'conf.yaml'
+    conf.write_text('instances:\n  - account_id: a\n')
+    r = run_cli('check', '-c', str(conf))
+    assert r.returncode == 1
+    assert r.stderr.decode().strip() == "instance 0: configuration error: option 'api_key' is required"

@@ -54,6 +54,10 @@ _SIGNATURES = {
         ctypes.c_int,
         [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
     ),
+    'fwm_result_submissions': (
+        ctypes.c_int,
+        [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+    ),
     'fwm_result_free': (None, [_ResultPtr]),
     'fwm_client_create': (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_ClientPtr)]),
     'fwm_client_message': (ctypes.c_char_p, [_ClientPtr]),
@@ -137,6 +141,10 @@ class ParseResult:
         """The samples as JSON-lines bytes (empty unless parsed with samples=True)."""
         return _buffer(lib().fwm_result_samples, self._checked())
 
+    def submissions_json(self):
+        """The Datadog submissions buffer documented in fwm.h (bytes; empty without a mapping)."""
+        return _buffer(lib().fwm_result_submissions, self._checked())
+
     def samples(self):
         """The samples as a list of dicts."""
         return [json.loads(line) for line in self.samples_json().splitlines()]
@@ -165,18 +173,22 @@ class ParseResult:
             pass
 
 
-def parse(data, format='auto', samples=False, max_errors=8, reject_duplicate_series=True):
-    """Parses an exposition payload (bytes) without any network access."""
+def parse(data, format='auto', samples=False, max_errors=8, reject_duplicate_series=True, mapping=None):
+    """Parses an exposition payload (bytes) without any network access.
+
+    With `mapping` (a dict of mapping options, possibly empty) the result also
+    holds the submissions a first run would make."""
     if isinstance(data, str):
         data = data.encode('utf-8')
-    options = json.dumps(
-        {
-            'format': format,
-            'samples': samples,
-            'max_errors': max_errors,
-            'reject_duplicate_series': reject_duplicate_series,
-        }
-    ).encode()
+    options = {
+        'format': format,
+        'samples': samples,
+        'max_errors': max_errors,
+        'reject_duplicate_series': reject_duplicate_series,
+    }
+    if mapping is not None:
+        options['mapping'] = mapping
+    options = json.dumps(options).encode()
     handle = _ResultPtr()
     status = lib().fwm_parse(data, len(data), options, ctypes.byref(handle))
     result = ParseResult(handle)

@@ -1,10 +1,19 @@
-"""Command line: python3 -m datadog_checks.fireworks parse FILE|- [--samples]"""
+"""Command line of the Fireworks check.
+
+  python3 -m datadog_checks.fireworks check -c conf.yaml [--json] [--times N] [--interval S]
+  python3 -m datadog_checks.fireworks parse FILE|- [--samples | --summary]
+"""
 import argparse
+import json
+import math
 import sys
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 
 from . import binding
 from .__about__ import __version__
+
+SERVICE_CHECK_STATUS = {0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN'}
 
 
 def _read(path):
@@ -12,6 +21,13 @@ def _read(path):
         return sys.stdin.buffer.read()
     with open(path, 'rb') as f:
         return f.read()
+
+
+def _number(v):
+    """JSON has no infinities: they print as the strings Prometheus uses."""
+    if isinstance(v, float) and math.isinf(v):
+        return '+Inf' if v > 0 else '-Inf'
+    return v
 
 
 def _report_invalid(summary, out):
@@ -22,23 +38,143 @@ def _report_invalid(summary, out):
         out.write('... and {} more invalid line{}\n'.format(more, '' if more == 1 else 's'))
 
 
-def _print_summary(path, summary, samples, out):
-    out.write(
-        '{}: {} series from {} lines ({} format), {} invalid line{}\n'.format(
-            path,
-            summary['samples'],
-            summary['lines'],
-            summary['format'],
-            summary['invalid_lines'],
-            '' if summary['invalid_lines'] == 1 else 's',
-        )
-    )
-    names = Counter(s['name'] for s in samples)
-    if names:
-        width = max(len(n) for n in names)
-        out.write('{:<{w}}  series\n'.format('metric', w=width))
-        for name, count in sorted(names.items()):
-            out.write('{:<{w}}  {:>6}\n'.format(name, count, w=width))
+class Recorder(object):
+    """Stands between the check and the aggregator and keeps what it submits."""
+
+    def __init__(self):
+        self.items = []
+
+    def attach(self, check):
+        items = self.items
+
+        def metric(kind):
+            def submit(name, value, tags=None, hostname=None, device_name=None, raw=False):
+                items.append({'kind': 'metric', 'type': kind, 'name': name, 'value': value, 'tags': list(tags or [])})
+
+            return submit
+
+        def bucket(name, value, lower_bound, upper_bound, monotonic, hostname, tags, raw=False,
+                   flush_first_value=False):
+            items.append({'kind': 'histogram_bucket', 'name': name, 'value': int(value), 'lower': lower_bound,
+                          'upper': upper_bound, 'monotonic': monotonic, 'tags': list(tags or [])})
+
+        def service_check(name, status, tags=None, hostname=None, message=None, raw=False):
+            items.append({'kind': 'service_check', 'name': name, 'status': status, 'message': message or '',
+                          'tags': list(tags or [])})
+
+        check.gauge = metric('gauge')
+        check.count = metric('count')
+        check.submit_histogram_bucket = bucket
+        check.service_check = service_check
+
+    def take(self):
+        items, self.items[:] = list(self.items), []
+        return items
+
+
+def submissions_from_buffer(data):
+    """The same JSON-lines form, from a submissions buffer (parse command)."""
+    out = []
+    for group in data['groups'] + [data['check']]:
+        tags = group['tags']
+        for name, value in group.get('gauges', []):
+            out.append({'kind': 'metric', 'type': 'gauge', 'name': name, 'value': value, 'tags': tags})
+        for name, value in group.get('counts', []):
+            out.append({'kind': 'metric', 'type': 'count', 'name': name, 'value': value, 'tags': tags})
+        for name, value, lower, upper in group.get('buckets', []):
+            out.append({'kind': 'histogram_bucket', 'name': name, 'value': int(value), 'lower': lower,
+                        'upper': upper, 'monotonic': False, 'tags': tags})
+    return out
+
+
+def _print_json(items, out):
+    for item in items:
+        item = dict(item)
+        for key in ('value', 'lower', 'upper'):
+            if key in item:
+                item[key] = _number(item[key])
+        out.write(json.dumps(item, separators=(',', ':')) + '\n')
+
+
+def _print_readable(items, out, elapsed=None):
+    metrics = [i for i in items if i['kind'] == 'metric']
+    buckets = [i for i in items if i['kind'] == 'histogram_bucket']
+    checks = [i for i in items if i['kind'] == 'service_check']
+    for sc in checks:
+        out.write('service check {}: {}{}\n'.format(
+            sc['name'], SERVICE_CHECK_STATUS.get(sc['status'], sc['status']),
+            ' - ' + sc['message'] if sc['message'] else ''))
+    deployments = {t for i in metrics for t in i['tags'] if t.startswith('deployment_id:')}
+    out.write('{} metric points, {} distribution buckets, {} deployments{}\n'.format(
+        len(metrics), len(buckets), len(deployments),
+        '' if elapsed is None else ' in {:.0f} ms'.format(elapsed * 1000)))
+    by_name = defaultdict(list)
+    for m in metrics:
+        by_name[m['name']].append(m['value'])
+    if by_name:
+        width = max(len(n) for n in by_name)
+        out.write('  {:<{w}}  {:>6}  {:>12}  {:>12}\n'.format('metric', 'points', 'min', 'max', w=width))
+        for name in sorted(by_name):
+            values = by_name[name]
+            out.write('  {:<{w}}  {:>6}  {:>12.4g}  {:>12.4g}\n'.format(name, len(values), min(values), max(values),
+                                                                     w=width))
+    counts = Counter()
+    for b in buckets:
+        counts[b['name']] += b['value']
+    for name in sorted(counts):
+        out.write('  distribution {}: {} observations\n'.format(name, counts[name]))
+
+
+def cmd_check(args):
+    import yaml
+
+    from .check import FireworksCheck
+
+    try:
+        with open(args.config) as f:
+            conf = yaml.safe_load(f) or {}
+    except OSError as e:
+        sys.stderr.write('cannot read {}: {}\n'.format(args.config, e.strerror or e))
+        return 2
+    except yaml.YAMLError as e:
+        sys.stderr.write('{} is not valid YAML: {}\n'.format(args.config, e))
+        return 2
+    instances = conf.get('instances') or []
+    if not instances:
+        sys.stderr.write('{} has no instances\n'.format(args.config))
+        return 2
+    failed = False
+    for n, instance in enumerate(instances):
+        try:
+            check = FireworksCheck('fireworks', conf.get('init_config') or {}, [instance])
+        except Exception as e:
+            sys.stderr.write('instance {}: configuration error: {}\n'.format(n, e))
+            failed = True
+            continue
+        recorder = Recorder()
+        recorder.attach(check)
+        for run in range(args.times):
+            if run:
+                time.sleep(args.interval)
+            started = time.monotonic()
+            error = None
+            try:
+                check.check(instance)
+            except Exception as e:
+                error = str(e)
+                failed = True
+            items = recorder.take()
+            if args.json:
+                _print_json(items, sys.stdout)
+            else:
+                sys.stdout.write('=== instance {} ({}), run {}/{}\n'.format(
+                    n, instance.get('account_id', '?'), run + 1, args.times))
+                _print_readable(items, sys.stdout, time.monotonic() - started)
+            if error:
+                sys.stderr.write('instance {} run {}: {}\n'.format(n, run + 1, error))
+            sys.stdout.flush()
+        check.cancel()
+    return 1 if failed else 0
 
 
 def cmd_parse(args):
@@ -47,24 +183,50 @@ def cmd_parse(args):
     except OSError as e:
         sys.stderr.write('cannot read {}: {}\n'.format(args.file, e.strerror or e))
         return 2
-    with binding.parse(data, format=args.format, samples=True, max_errors=args.max_errors) as result:
+    mapping = None if (args.samples or args.summary) else {}
+    with binding.parse(data, format=args.format, samples=args.samples or args.summary, max_errors=args.max_errors,
+                       mapping=mapping) as result:
         summary = result.summary()
         if args.samples:
             sys.stdout.buffer.write(result.samples_json())
             sys.stdout.flush()
-        else:
+        elif args.summary:
             _print_summary(args.file, summary, result.samples(), sys.stdout)
+        else:
+            _print_json(submissions_from_buffer(json.loads(result.submissions_json())), sys.stdout)
     _report_invalid(summary, sys.stderr)
     return 0
+
+
+def _print_summary(path, summary, samples, out):
+    out.write('{}: {} series from {} lines ({} format), {} invalid line{}\n'.format(
+        path, summary['samples'], summary['lines'], summary['format'], summary['invalid_lines'],
+        '' if summary['invalid_lines'] == 1 else 's'))
+    names = Counter(s['name'] for s in samples)
+    if names:
+        width = max(len(n) for n in names)
+        out.write('{:<{w}}  series\n'.format('metric', w=width))
+        for name, count in sorted(names.items()):
+            out.write('{:<{w}}  {:>6}\n'.format(name, count, w=width))
 
 
 def build_parser():
     ap = argparse.ArgumentParser(prog='python3 -m datadog_checks.fireworks', description='Fireworks AI check tools')
     ap.add_argument('--version', action='version', version='%(prog)s ' + __version__)
     sub = ap.add_subparsers(dest='command', required=True)
-    p = sub.add_parser('parse', help='parse an exposition payload without network')
+
+    c = sub.add_parser('check', help='run the check like `datadog-agent check fireworks`')
+    c.add_argument('-c', '--config', required=True, help='a conf.yaml with init_config and instances')
+    c.add_argument('--json', action='store_true', help='one JSON object per submission')
+    c.add_argument('--times', type=int, default=1, help='runs per instance')
+    c.add_argument('--interval', type=float, default=15.0, help='seconds between runs')
+    c.set_defaults(func=cmd_check)
+
+    p = sub.add_parser('parse', help='parse and map a payload without network')
     p.add_argument('file', help='payload file, or - for standard input')
-    p.add_argument('--samples', action='store_true', help='print one JSON object per parsed sample')
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument('--samples', action='store_true', help='print one JSON object per parsed sample')
+    mode.add_argument('--summary', action='store_true', help='print the series found, by name')
     p.add_argument('--format', choices=['auto', 'prometheus', 'openmetrics'], default='auto')
     p.add_argument('--max-errors', type=int, default=8, help='invalid lines reported with their line number')
     p.set_defaults(func=cmd_parse)
@@ -75,6 +237,11 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # `... | head`: the reader has all it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except binding.LibraryError as e:
         sys.stderr.write('error: {}\n'.format(e))
         return 3

@@ -1,0 +1,62 @@
+"""Turns a conf.d instance into the library's client configuration.
+
+Type and range checks happen in the library, which names the option in its
+message; this module only routes options and resolves the proxy the way the
+Agent's HTTP wrapper does.
+"""
+
+HTTP_OPTIONS = (
+    'openmetrics_endpoint', 'api_key', 'account_id', 'timeout', 'connect_timeout', 'read_timeout',
+    'tls_verify', 'tls_ca_cert', 'tls_cert', 'tls_private_key', 'tls_validate_hostname',
+    'max_response_bytes', 'max_requests_per_minute',
+)
+MAPPING_OPTIONS = (
+    'quantiles', 'histogram_buckets_as_distributions', 'rates_as_counts', 'metrics', 'exclude_metrics',
+    'exclude_labels', 'deployments', 'min_collection_interval',
+)
+DEFAULT_MIN_COLLECTION_INTERVAL = 60
+
+
+class InvalidConfig(ValueError):
+    """A configuration mistake; the message names the option."""
+
+
+def _proxy(instance, init_config, agent_proxy):
+    """Instance proxy, else init_config proxy, else the Agent's (use_agent_proxy); skip_proxy wins."""
+    if instance.get('skip_proxy', init_config.get('skip_proxy', False)):
+        return None
+    for source in (instance.get('proxy'), init_config.get('proxy')):
+        if source is not None:
+            return source
+    if init_config.get('use_agent_proxy', True) and agent_proxy:
+        return agent_proxy
+    return None
+
+
+def client_config(instance, init_config=None, agent_proxy=None):
+    init_config = init_config or {}
+    if not isinstance(instance, dict):
+        raise InvalidConfig('the instance must be a mapping of options')
+    for required in ('account_id', 'api_key'):
+        if instance.get(required) in (None, ''):
+            raise InvalidConfig("option '{}' is required".format(required))
+    config = {k: instance[k] for k in HTTP_OPTIONS if instance.get(k) is not None}
+    proxy = _proxy(instance, init_config, agent_proxy)
+    if proxy is not None:
+        if not isinstance(proxy, dict):
+            raise InvalidConfig("option 'proxy' must be a mapping with http, https and no_proxy")
+        config['proxy'] = {k: proxy[k] for k in ('http', 'https', 'no_proxy') if proxy.get(k)}
+    mapping = {k: instance[k] for k in MAPPING_OPTIONS if instance.get(k) is not None}
+    mapping.setdefault(
+        'min_collection_interval', init_config.get('min_collection_interval', DEFAULT_MIN_COLLECTION_INTERVAL)
+    )
+    tags = instance.get('tags') or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InvalidConfig("option 'tags' must be a list of strings")
+    tags = list(tags)
+    if instance.get('service'):
+        tags.append('service:{}'.format(instance['service']))
+    mapping['tags'] = tags
+    mapping['account_id'] = str(instance['account_id'])
+    config['mapping'] = mapping
+    return config

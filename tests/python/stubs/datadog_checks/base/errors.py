@@ -1,0 +1,6 @@
+class CheckException(Exception):
+    pass
+
+
+class ConfigurationError(Exception):
+    pass
