@@ -1,12 +1,15 @@
 // Parse throughput and peak memory for one payload file.
 //
-//   bench_parse FILE [--min-seconds S] [--json]
+//   bench_parse FILE [--min-seconds S] [--json] [--map]
 //
 // Throughput: the parse is repeated until S seconds (default 2) have passed
 // and at least 3 runs were made; the best and median runs are reported.
 // Memory: the process's peak RSS (VmHWM) is reset after the file is loaded,
 // then one parse runs; "peak_over_baseline" is what parsing added on top of
 // the process with the payload already in memory.
+// --map: each run also maps the samples to Datadog submissions (the whole
+// work of a check run after the download), and the mapper's state between
+// runs is reported.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "mapping/mapper.hpp"
 #include "parser/parser.hpp"
 
 namespace {
@@ -47,8 +51,10 @@ int main(int argc, char** argv)
         return 2;
     }
     double min_seconds = 2.0;
-    bool json = false;
+    bool json = false, map = false;
     for (int i = 2; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--map") == 0)
+            map = true;
         if (std::strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc)
             min_seconds = std::stod(argv[++i]);
         else if (std::strcmp(argv[i], "--json") == 0)
@@ -73,10 +79,17 @@ int main(int argc, char** argv)
     const long peak_kb = status_kb("VmHWM:");
 
     std::vector<double> runs;
+    fwm::mapping::Mapper mapper{fwm::mapping::MappingOptions{}};
+    std::string out;
+    std::size_t points = 0;
+    double now = 1000;
     const auto start = std::chrono::steady_clock::now();
     while (runs.size() < 3 || std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < min_seconds) {
+        out.clear();
         const auto t0 = std::chrono::steady_clock::now();
         const auto r = fwm::parser::parse(text);
+        if (map)
+            points = mapper.map(r, now += 60, out).points;
         const auto t1 = std::chrono::steady_clock::now();
         if (r.samples.size() != samples)
             return 1;
@@ -87,6 +100,9 @@ int main(int argc, char** argv)
     const double median = runs[runs.size() / 2];
     const double mb = static_cast<double>(text.size()) / 1e6;
     const long over_kb = reset ? peak_kb - baseline_kb : -1;
+    if (map && !json)
+        std::printf("mapping            %zu submissions per run; state between runs %zu entries, %.2f MB\n", points,
+                    mapper.state_entries(), static_cast<double>(mapper.state_bytes()) / 1e6);
     if (json) {
         std::printf("{\"bytes\":%zu,\"samples\":%zu,\"invalid_lines\":%zu,\"runs\":%zu,\"best_s\":%.9f,"
                     "\"median_s\":%.9f,\"mb_per_s\":%.1f,\"samples_per_s\":%.0f,\"peak_over_baseline_kb\":%ld}\n",
@@ -96,11 +112,11 @@ int main(int argc, char** argv)
         std::printf("payload            %.2f MB, %zu samples, %zu invalid lines\n", mb, samples, invalid);
         std::printf("runs               %zu (best %.3f ms, median %.3f ms)\n", runs.size(), best * 1e3, median * 1e3);
         std::printf("throughput         %.0f MB/s median, %.0f MB/s best\n", mb / median, mb / best);
-        std::printf("samples/s          %.2f M median (%.0f ns per sample)\n", samples / median / 1e6,
+        std::printf("samples/s          %.2f M median (%.0f ns per sample)\n", static_cast<double>(samples) / median / 1e6,
                     median / static_cast<double>(std::max<std::size_t>(samples, 1)) * 1e9);
         if (over_kb >= 0)
-            std::printf("peak memory        %.1f MB over baseline (%.2fx the payload)\n", over_kb / 1024.0,
-                        over_kb * 1024.0 / static_cast<double>(std::max<std::size_t>(text.size(), 1)));
+            std::printf("peak memory        %.1f MB over baseline (%.2fx the payload)\n", static_cast<double>(over_kb) / 1024.0,
+                        static_cast<double>(over_kb) * 1024.0 / static_cast<double>(std::max<std::size_t>(text.size(), 1)));
     }
     return 0;
 }

@@ -125,6 +125,7 @@ std::string summary_json(const parser::ParseResult& r, const http::CollectInfo* 
         write_collection(w, *info);
     }
     w.EndObject();
+    sink.Flush();
     return out;
 }
 
@@ -157,8 +158,9 @@ std::string samples_json_lines(const parser::ParseResult& r)
             w.EndObject();
         }
         w.EndObject();
-        out.push_back('\n');
+        sink.Put('\n');
     }
+    sink.Flush();
     return out;
 }
 

@@ -115,6 +115,7 @@ std::string submissions_json(const std::string& groups_json, const parser::Parse
                             " s ago instead of a request (rate limit)");
     w.EndArray();
     w.EndObject();
+    sink.Flush();
     return out;
 }
 

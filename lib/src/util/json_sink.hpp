@@ -1,16 +1,39 @@
 // RapidJSON output straight into a std::string: the buffers the ABI hands
-// out are built in place, without a second copy.
+// out are built in place, without a second copy. RapidJSON calls Put() once
+// per character, so the sink writes through a raw cursor and grows the
+// string geometrically instead of calling push_back.
 #pragma once
 
 #include <string>
 
 namespace fwm::util {
 
-struct StringSink {
+class StringSink {
+public:
     using Ch = char;
-    std::string& out;
-    void Put(char c) { out.push_back(c); }
-    void Flush() {}
+
+    explicit StringSink(std::string& out)
+        : out_(out), size_(out.size())
+    {
+        out_.resize(out_.capacity() > size_ + 64 ? out_.capacity() : size_ + 256);
+    }
+    ~StringSink() { out_.resize(size_); }
+    StringSink(const StringSink&) = delete;
+    StringSink& operator=(const StringSink&) = delete;
+
+    void Put(char c)
+    {
+        if (size_ == out_.size()) [[unlikely]]
+            grow();
+        out_[size_++] = c;
+    }
+    void Flush() { out_.resize(size_); }
+
+private:
+    [[gnu::noinline]] void grow() { out_.resize(out_.size() * 2 + 256); }
+
+    std::string& out_;
+    std::size_t size_;
 };
 
 } // namespace fwm::util
