@@ -1,5 +1,7 @@
 #include "mapping/report.hpp"
 
+#include <string_view>
+
 #include <rapidjson/writer.h>
 
 #include "fwm/fwm.h"
@@ -45,15 +47,12 @@ void tags(Writer& w, const MappingOptions& o)
 std::string submissions_json(const std::string& groups_json, const parser::ParseResult* parsed, const MapStats* stats,
                              const http::CollectInfo* info, const MappingOptions& options)
 {
-    std::string out;
-    out.reserve(groups_json.size() + 1024);
-    util::StringSink sink{out};
+    // The writer builds everything but the groups, which are spliced in with
+    // one copy (a Writer's RawValue would copy them a character at a time).
+    std::string tail;
+    util::StringSink sink{tail};
     Writer w(sink);
     w.StartObject();
-    w.Key("groups");
-    w.RawValue(groups_json.empty() ? "[]" : groups_json.data(), groups_json.empty() ? 2 : groups_json.size(),
-               rapidjson::kArrayType);
-
     w.Key("check");
     w.StartObject();
     w.Key("tags");
@@ -116,6 +115,12 @@ std::string submissions_json(const std::string& groups_json, const parser::Parse
     w.EndArray();
     w.EndObject();
     sink.Flush();
+    std::string out;
+    out.reserve(groups_json.size() + tail.size() + 16);
+    out += "{\"groups\":";
+    out += groups_json.empty() ? std::string_view("[]") : std::string_view(groups_json);
+    out += ',';
+    out.append(tail, 1, std::string::npos); // the tail's members, without its "{"
     return out;
 }
 
