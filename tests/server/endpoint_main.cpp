@@ -1,13 +1,17 @@
 // fwm_test_endpoint: the test server as a process, for the Python tests.
 //
-//   fwm_test_endpoint [--payload FILE] [--deployments N] [--key KEY] [--gzip]
+//   fwm_test_endpoint [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N]
 //
 // Makes a test PKI, serves HTTPS on a free 127.0.0.1 port, prints one JSON
 // line {"port":P,"ca_cert":"...","url":"..."} and serves until standard
 // input closes. /v1/accounts/<id>/metrics answers with FILE (read again on
 // every request) or a generated payload; a wrong Bearer key gets 401;
-// /status/<code> answers with that status.
+// /status/<code> answers with that status; with --rate-limit, more than N
+// metrics requests in 60 s get a 429 with Retry-After, as Fireworks does.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <deque>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +29,8 @@ int main(int argc, char** argv)
     std::string payload_file, key;
     unsigned deployments = 3;
     bool gzip = false;
+    unsigned rate_limit = 0;
+    std::deque<std::chrono::steady_clock::time_point> recent;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--payload" && i + 1 < argc)
@@ -35,6 +41,8 @@ int main(int argc, char** argv)
             key = argv[++i];
         else if (a == "--gzip")
             gzip = true;
+        else if (a == "--rate-limit" && i + 1 < argc)
+            rate_limit = static_cast<unsigned>(std::stoul(argv[++i]));
         else {
             std::fprintf(stderr, "usage: %s [--payload FILE] [--deployments N] [--key KEY] [--gzip]\n", argv[0]);
             return 2;
@@ -54,6 +62,18 @@ int main(int argc, char** argv)
             r.status = 401;
             r.body = "{\"error\":\"unauthorized\"}";
             return r;
+        }
+        if (rate_limit > 0) {
+            while (!recent.empty() && req.at - recent.front() >= std::chrono::seconds(60))
+                recent.pop_front();
+            if (recent.size() >= rate_limit) {
+                const auto wait = std::chrono::ceil<std::chrono::seconds>(recent.front() + std::chrono::seconds(60) - req.at);
+                r.status = 429;
+                r.headers.emplace_back("Retry-After", std::to_string(std::max<long long>(1, wait.count())));
+                r.body = "{\"error\":\"rate limit exceeded\"}";
+                return r;
+            }
+            recent.push_back(req.at);
         }
         r = metrics_reply(deployments);
         if (!payload_file.empty()) {

@@ -64,30 +64,61 @@ def deployment_labels(index, account):
 
 
 def render(deployments, seed=1, account="acme-ai", t=0.0):
-    """Returns one payload as text. `t` (seconds) moves traffic along a daily curve."""
+    """Returns one payload as text.
+
+    Each deployment keeps its own traffic level and model (from `seed`); `t`
+    (seconds since the epoch) moves everything the way the real endpoint
+    does: values change every 30 s window, traffic follows the time of day,
+    latency medians drift, and now and then a deployment has a burst of 5xx
+    errors.
+    """
     rng = random.Random(seed)
-    day = 0.6 + 0.4 * math.sin(2 * math.pi * (t % 86400) / 86400.0)
+    window = int(t // 30)
+    day = 0.6 + 0.4 * math.sin(2 * math.pi * ((t % 86400) / 86400.0 - 0.25))
     out = []
     for i in range(deployments):
         _, labels = deployment_labels(i, account)
-        rps = max(0.0, rng.lognormvariate(math.log(4.0), 0.8) * day)
+        base_rps = rng.lognormvariate(math.log(4.0), 0.8)
+        noise = random.Random(seed * 1000003 + window * 7919 + i)
+        rps = max(0.0, base_rps * day * noise.uniform(0.85, 1.15))
         prompt = rps * rng.uniform(600, 1400)
+        burst = noise.random() < 0.05  # an error burst in this window
         out.append("request_counter_total:sum_by_deployment{%s} %s\n" % (labels, _fmt(rps)))
         for code in ERROR_CODES:
             share = {"400": 0.004, "429": 0.01, "500": 0.002}[code] * rng.uniform(0.2, 2.0)
+            if burst and code == "500":
+                share *= 25
             out.append('requests_error_total:sum_by_deployment{%s,http_code="%s"} %s\n' % (labels, code, _fmt(rps * share)))
         out.append("tokens_prompt_total:sum_by_deployment{%s} %s\n" % (labels, _fmt(prompt)))
         out.append("tokens_cached_prompt_total:sum_by_deployment{%s} %s\n" % (labels, _fmt(prompt * rng.uniform(0.1, 0.6))))
+        drift = 1.0 + 0.3 * math.sin(window / 7.0 + i)
         for name, bounds, median, sigma in HISTOGRAMS:
-            m = median * rng.uniform(0.7, 1.4)
+            m = median * rng.uniform(0.7, 1.4) * (drift if "latency" in name else 1.0) * (1.8 if burst else 1.0)
             for le in bounds:
                 out.append('%s:sum_by_deployment{%s,le="%s"} %s\n' % (name, labels, le, _fmt(rps * _cdf(le, m, sigma))))
-        out.append("generator_kv_blocks_fraction:avg_by_deployment{%s} %s\n" % (labels, _fmt(rng.uniform(0.2, 0.95))))
-        out.append("generator_kv_slots_fraction:avg_by_deployment{%s} %s\n" % (labels, _fmt(rng.uniform(0.1, 0.9))))
-        out.append("generator_model_forward_time:avg_by_deployment{%s} %s\n" % (labels, _fmt(rng.uniform(0.01, 0.08))))
+        load = min(0.98, rng.uniform(0.2, 0.8) * day * noise.uniform(0.9, 1.2))
+        out.append("generator_kv_blocks_fraction:avg_by_deployment{%s} %s\n" % (labels, _fmt(load)))
+        out.append("generator_kv_slots_fraction:avg_by_deployment{%s} %s\n" % (labels, _fmt(load * rng.uniform(0.6, 1.0))))
+        out.append("generator_model_forward_time:avg_by_deployment{%s} %s\n" % (labels, _fmt(rng.uniform(0.01, 0.08) * drift)))
         out.append("requests_coordinator_concurrent_count:avg_by_deployment{%s} %s\n" % (labels, _fmt(rps * rng.uniform(0.5, 3))))
         out.append("prefiller_prompt_cache_ttl:avg_by_deployment{%s} %s\n" % (labels, _fmt(rng.uniform(60, 600))))
     return "".join(out)
+
+
+def serve_updates(path, deployments, seed, account, stop, period=30.0):
+    """Rewrites `path` with the payload of each 30 s window until `stop` is set
+    (a threading.Event): what a local endpoint serving the file shows."""
+    import os
+    import time
+
+    while True:
+        now = time.time()
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(render(deployments, seed, account, now))
+        os.replace(tmp, path)
+        if stop.wait(period - (now % period)):
+            return
 
 
 def main(argv=None):
@@ -95,7 +126,7 @@ def main(argv=None):
     ap.add_argument("--deployments", "-n", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--account", default="acme-ai")
-    ap.add_argument("--time", type=float, default=0.0, help="seconds into the day, moves the traffic curve")
+    ap.add_argument("--time", type=float, default=0.0, help="seconds since the epoch: the 30 s window and time of day")
     ap.add_argument("--output", "-o", default="-")
     args = ap.parse_args(argv)
     text = render(args.deployments, args.seed, args.account, args.time)

@@ -100,29 +100,50 @@ def _print_readable(items, out, elapsed=None):
     metrics = [i for i in items if i['kind'] == 'metric']
     buckets = [i for i in items if i['kind'] == 'histogram_bucket']
     checks = [i for i in items if i['kind'] == 'service_check']
+    scrape = {m['name']: m['value'] for m in metrics if m['name'].startswith('fireworks.scrape.')}
+    deployments = [m['value'] for m in metrics if m['name'] == 'fireworks.deployments']
     for sc in checks:
         out.write('service check {}: {}{}\n'.format(
             sc['name'], SERVICE_CHECK_STATUS.get(sc['status'], sc['status']),
             ' - ' + sc['message'] if sc['message'] else ''))
-    deployments = {t for i in metrics for t in i['tags'] if t.startswith('deployment_id:')}
-    out.write('{} metric points, {} distribution buckets, {} deployments{}\n'.format(
-        len(metrics), len(buckets), len(deployments),
-        '' if elapsed is None else ' in {:.0f} ms'.format(elapsed * 1000)))
+    if 'fireworks.scrape.series' in scrape:
+        out.write('collected {:.0f} series from {:.0f} deployments in {:.0f} ms ({:.0f} KB){}\n'.format(
+            scrape['fireworks.scrape.series'], deployments[0] if deployments else 0,
+            scrape.get('fireworks.scrape.duration', 0) * 1000, scrape.get('fireworks.scrape.response_bytes', 0) / 1024,
+            ', served from the last response (rate limit)' if scrape.get('fireworks.scrape.cache_hits') else ''))
+    out.write('{} metric points and {} distribution buckets would be sent{}\n'.format(
+        len(metrics), len(buckets), '' if elapsed is None else ' ({:.0f} ms for the whole run)'.format(elapsed * 1000)))
+    quantile_suffixes = ('.p50', '.p90', '.p95', '.p99')
     by_name = defaultdict(list)
     for m in metrics:
-        by_name[m['name']].append(m['value'])
+        if not m['name'].startswith('fireworks.scrape.') and not m['name'].endswith(quantile_suffixes):
+            by_name[m['name']].append(m['value'])
     if by_name:
         width = max(len(n) for n in by_name)
-        out.write('  {:<{w}}  {:>6}  {:>12}  {:>12}\n'.format('metric', 'points', 'min', 'max', w=width))
+        out.write('  {:<{w}}  {:>6}  {:>10}  {:>10}\n'.format('gauge', 'series', 'min', 'max', w=width))
         for name in sorted(by_name):
             values = by_name[name]
-            out.write('  {:<{w}}  {:>6}  {:>12.4g}  {:>12.4g}\n'.format(name, len(values), min(values), max(values),
-                                                                     w=width))
-    counts = Counter()
+            out.write('  {:<{w}}  {:>6}  {:>10.4g}  {:>10.4g}\n'.format(name, len(values), min(values), max(values),
+                                                                      w=width))
+    quantiles = defaultdict(list)
+    for m in metrics:
+        if m['name'].endswith(quantile_suffixes):
+            quantiles[m['name']].append(m['value'])
+    observations = Counter()
     for b in buckets:
-        counts[b['name']] += b['value']
-    for name in sorted(counts):
-        out.write('  distribution {}: {} observations\n'.format(name, counts[name]))
+        observations[b['name']] += b['value']
+    names = sorted(set(observations) | {q.rsplit('.', 1)[0] for q in quantiles})
+    if names:
+        width = max(len(n) for n in names)
+        out.write('  {:<{w}}  {:>12}  {:>17}  {:>17}  {:>17}\n'.format(
+            'distribution', 'observations', 'p50 (min..max)', 'p95 (min..max)', 'p99 (min..max)', w=width))
+        for name in names:
+            cells = []
+            for q in ('p50', 'p95', 'p99'):
+                v = quantiles.get(name + '.' + q)
+                cells.append('{:.4g}..{:.4g}'.format(min(v), max(v)) if v else '-')
+            out.write('  {:<{w}}  {:>12}  {:>17}  {:>17}  {:>17}\n'.format(name, observations.get(name, 0), *cells,
+                                                                         w=width))
 
 
 def cmd_check(args):
