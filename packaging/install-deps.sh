@@ -10,7 +10,7 @@ PACKAGES=(
   # libFuzzer and sanitizer runtimes for clang
   clang libclang-rt-14-dev
   # Python side: Debian's interpreter and packages (PyPI is not used)
-  python3 python3-pytest python3-yaml python3-prometheus-client
+  python3 python3-pytest python3-yaml python3-prometheus-client python3-pip python3-venv
   # real peers for the tests
   openssl ca-certificates tinyproxy prometheus prometheus-node-exporter
 )
