@@ -179,14 +179,15 @@ def test_unknown_ca_is_critical_and_names_tls_ca_cert(aggregator, endpoint):
 def test_not_found_and_refused_and_timeout(aggregator, endpoint):
     base = endpoint.url.rsplit('/v1/', 1)[0]
     cases = [
-        ({'openmetrics_endpoint': base + '/status/404'}, 'HTTP 404'),
-        ({'openmetrics_endpoint': 'https://127.0.0.1:%d/m' % _free_port()}, 'connection refused'),
+        ({'openmetrics_endpoint': base + '/status/404'}, ': check account_id and openmetrics_endpoint'),
+        ({'openmetrics_endpoint': 'https://127.0.0.1:%d/m' % _free_port()},
+         'connection refused: check openmetrics_endpoint, the proxy and the network'),
     ]
     silent = socket.socket()
     silent.bind(('127.0.0.1', 0))
     silent.listen(1)
     cases.append(({'openmetrics_endpoint': 'https://127.0.0.1:%d/m' % silent.getsockname()[1], 'timeout': 1},
-                  'timed out after'))
+                  'the endpoint is slow or unreachable; check the network or raise timeout'))
     for extra, message in cases:
         aggregator.reset()
         assert_critical(aggregator, failing(endpoint, **extra), message)
