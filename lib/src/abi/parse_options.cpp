@@ -4,23 +4,15 @@
 #include <rapidjson/error/en.h>
 
 #include "abi/option_error.hpp"
+#include "util/json_kind.hpp"
 
 namespace fwm::abi {
 namespace {
 
-const char* kind(const rapidjson::Value& v)
-{
-    if (v.IsNull()) return "null";
-    if (v.IsBool()) return "a boolean";
-    if (v.IsNumber()) return "a number";
-    if (v.IsString()) return "a string";
-    if (v.IsArray()) return "a list";
-    return "an object";
-}
 
 [[noreturn]] void wrong(const std::string& name, const char* expected, const rapidjson::Value& got)
 {
-    throw OptionError("option '" + name + "' must be " + expected + ", not " + kind(got));
+    throw OptionError("option '" + name + "' must be " + expected + ", not " + util::json_kind(got));
 }
 
 } // namespace

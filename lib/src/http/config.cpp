@@ -10,6 +10,7 @@
 #include <rapidjson/error/en.h>
 
 #include "abi/option_error.hpp"
+#include "util/json_kind.hpp"
 
 namespace fwm::http {
 namespace {
@@ -17,15 +18,6 @@ namespace {
 using abi::OptionError;
 using Value = rapidjson::Value;
 
-const char* kind(const Value& v)
-{
-    if (v.IsNull()) return "null";
-    if (v.IsBool()) return "a boolean";
-    if (v.IsNumber()) return "a number";
-    if (v.IsString()) return "a string";
-    if (v.IsArray()) return "a list";
-    return "a mapping";
-}
 
 [[noreturn]] void wrong(const std::string& name, const std::string& what)
 {
@@ -35,21 +27,21 @@ const char* kind(const Value& v)
 std::string get_string(const std::string& name, const Value& v)
 {
     if (!v.IsString())
-        wrong(name, std::string("must be a string, not ") + kind(v));
+        wrong(name, std::string("must be a string, not ") + util::json_kind(v));
     return {v.GetString(), v.GetStringLength()};
 }
 
 bool get_bool(const std::string& name, const Value& v)
 {
     if (!v.IsBool())
-        wrong(name, std::string("must be true or false, not ") + kind(v));
+        wrong(name, std::string("must be true or false, not ") + util::json_kind(v));
     return v.GetBool();
 }
 
 double get_number(const std::string& name, const Value& v, double min, double max)
 {
     if (!v.IsNumber())
-        wrong(name, std::string("must be a number, not ") + kind(v));
+        wrong(name, std::string("must be a number, not ") + util::json_kind(v));
     const double d = v.GetDouble();
     if (!(d >= min && d <= max)) {
         char buf[96];
@@ -106,7 +98,7 @@ NoProxy get_no_proxy(const std::string& name, const Value& v)
     if (v.IsString())
         return NoProxy(std::string_view(v.GetString(), v.GetStringLength()));
     if (!v.IsArray())
-        wrong(name, std::string("must be a list of hosts or a comma-separated string, not ") + kind(v));
+        wrong(name, std::string("must be a list of hosts or a comma-separated string, not ") + util::json_kind(v));
     std::vector<std::string> entries;
     for (const auto& e : v.GetArray())
         entries.push_back(get_string(name + " entry", e));
@@ -118,7 +110,7 @@ void read_proxy(const Value& v, ProxyConfig& out)
     if (v.IsNull())
         return;
     if (!v.IsObject())
-        wrong("proxy", std::string("must be a mapping with http, https and no_proxy, not ") + kind(v));
+        wrong("proxy", std::string("must be a mapping with http, https and no_proxy, not ") + util::json_kind(v));
     for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
         const std::string key(m->name.GetString(), m->name.GetStringLength());
         if (key == "http")
@@ -171,7 +163,7 @@ ClientConfig read_client_config(const char* json)
             endpoint = get_string(name, v);
         } else if (name == "api_key") {
             if (!v.IsString())
-                wrong(name, std::string("must be a string, not ") + kind(v));
+                wrong(name, std::string("must be a string, not ") + util::json_kind(v));
             c.api_key.assign(v.GetString(), v.GetStringLength());
         } else if (name == "account_id") {
             c.account_id = get_string(name, v);

@@ -6,17 +6,12 @@
 #include <charconv>
 #include <cstring>
 
+#include "util/ascii.hpp"
+
 namespace fwm::http {
 namespace {
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using util::ascii_lower;
 
 struct Address {
     int family = 0; // AF_INET or AF_INET6
@@ -91,7 +86,7 @@ NoProxy::NoProxy(std::string_view list)
         const auto end = list.find_first_of(", \t\n", i);
         const std::string_view item = list.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
         if (!item.empty())
-            entries_.push_back(lower(item));
+            entries_.push_back(ascii_lower(item));
         if (end == std::string_view::npos)
             break;
         i = end + 1;
@@ -108,7 +103,7 @@ NoProxy::NoProxy(std::vector<std::string> entries)
 
 bool NoProxy::bypass(std::string_view host_in, unsigned short port) const
 {
-    const std::string host = lower(host_in);
+    const std::string host = ascii_lower(host_in);
     Address ip;
     const bool is_ip = parse_ip(host, ip);
     for (const std::string& entry : entries_) {

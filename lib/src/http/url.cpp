@@ -1,18 +1,13 @@
 #include "http/url.hpp"
 
+#include "util/ascii.hpp"
+
 #include <charconv>
 
 namespace fwm::http {
 namespace {
 
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using util::ascii_lower;
 
 int hex(char c)
 {
@@ -61,7 +56,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
         error = "is not an absolute URL (expected https://host/path)";
         return std::nullopt;
     }
-    u.scheme = lower(text.substr(0, colon));
+    u.scheme = ascii_lower(text.substr(0, colon));
     if (u.scheme != "http" && u.scheme != "https") {
         error = "has an unsupported scheme '" + u.scheme.substr(0, 16) + "' (expected http or https)";
         return std::nullopt;
@@ -89,7 +84,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
             error = "has an unterminated IPv6 address";
             return std::nullopt;
         }
-        u.host = lower(auth.substr(1, close - 1));
+        u.host = ascii_lower(auth.substr(1, close - 1));
         std::string_view after = auth.substr(close + 1);
         if (!after.empty()) {
             if (after[0] != ':') {
@@ -100,7 +95,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
         }
     } else {
         const auto sep = auth.rfind(':');
-        u.host = lower(auth.substr(0, sep));
+        u.host = ascii_lower(auth.substr(0, sep));
         if (sep != std::string_view::npos)
             port = auth.substr(sep + 1);
     }

@@ -127,8 +127,36 @@ def _buffer(fn, handle):
     return ctypes.string_at(data.value, size.value)
 
 
-class ParseResult:
+class _Owned(object):
+    """Owns one library handle: freed by close(), at the end of a `with`, or
+    when collected. Subclasses name the free function in _FREE."""
+
+    _FREE = None
+    _handle = None
+
+    def close(self):
+        handle, self._handle = self._handle, None
+        if handle and _lib is not None:
+            getattr(_lib, self._FREE)(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        # At interpreter shutdown module globals may already be gone.
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class ParseResult(_Owned):
     """Owns an fwm_result; use as a context manager or call close()."""
+
+    _FREE = 'fwm_result_free'
 
     def __init__(self, handle):
         self._handle = handle
@@ -153,24 +181,6 @@ class ParseResult:
         if not self._handle:
             raise ValueError('this result is closed')
         return self._handle
-
-    def close(self):
-        handle, self._handle = self._handle, None
-        if handle and _lib is not None:
-            _lib.fwm_result_free(handle)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        # At interpreter shutdown module globals may already be gone.
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def parse(data, format='auto', samples=False, max_errors=8, reject_duplicate_series=True, mapping=None):
@@ -213,15 +223,16 @@ class CollectResult(ParseResult):
         return self.summary()['collection']
 
 
-class Client:
+class Client(_Owned):
     """Owns an fwm_client: one instance's scraper, sharing the library's I/O thread.
 
     `config` is a dict with the client options of fwm.h (times in seconds).
     Raises FwmError with the option's name when the configuration is wrong.
     """
 
+    _FREE = 'fwm_client_free'
+
     def __init__(self, config):
-        self._handle = None
         handle = _ClientPtr()
         status = lib().fwm_client_create(json.dumps(config).encode(), ctypes.byref(handle))
         if status != FWM_OK:
@@ -239,20 +250,3 @@ class Client:
         result = _ResultPtr()
         status = lib().fwm_client_collect(self._handle, options, ctypes.byref(result))
         return CollectResult(result, status)
-
-    def close(self):
-        handle, self._handle = self._handle, None
-        if handle and _lib is not None:
-            _lib.fwm_client_free(handle)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
