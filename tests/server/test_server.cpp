@@ -241,6 +241,9 @@ struct TestServer::Impl {
             auto socket = std::move(std::get<1>(ec_result));
             if (ec)
                 co_return;
+            // Small answers go out at once, as from a real server (no Nagle delay).
+            boost::system::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
             std::size_t id;
             {
                 std::lock_guard lock(mutex);
