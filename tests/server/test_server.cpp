@@ -162,6 +162,11 @@ struct TestServer::Impl {
             rec.accept_encoding = std::string(req[bhttp::field::accept_encoding]);
             rec.connection = connection;
             const Reply r = handle(rec);
+            if (r.delay.count() > 0) { // without blocking the other connections
+                asio::steady_timer wait(io);
+                wait.expires_after(r.delay);
+                co_await wait.async_wait(kAwait);
+            }
 
             const std::string body = r.gzip ? gzip_compress(r.body) : r.body;
             const std::string h = head(r, body.size(), r.gzip ? "gzip" : "");

@@ -35,6 +35,7 @@ struct Reply {
     bool keep_alive = true;
     bool close_after = false; // say keep-alive, then close anyway (a stale pooled connection)
     std::chrono::milliseconds drip_interval{100};
+    std::chrono::milliseconds delay{0}; // wait before answering, like an endpoint far away
 };
 
 struct RequestRecord {
