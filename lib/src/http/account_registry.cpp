@@ -10,7 +10,7 @@ Account::Admission Account::admit(unsigned limit, Clock::time_point now)
     std::lock_guard lock(mutex_);
     Admission a;
     a.cache = cache_;
-    while (!sent_.empty() && now - sent_.front().at >= kWindow)
+    while (!sent_.empty() && sent_.front().done && now - sent_.front().at >= kWindow)
         sent_.pop_front();
     if (now < blocked_until_) {
         a.verdict = Verdict::blocked_by_server;
@@ -19,11 +19,13 @@ Account::Admission Account::admit(unsigned limit, Clock::time_point now)
     }
     if (sent_.size() >= limit) {
         a.verdict = Verdict::over_limit;
-        a.wait = std::chrono::ceil<std::chrono::milliseconds>(sent_[sent_.size() - limit].at + kWindow - now);
+        // An unfinished request may be older than the window: then the wait is unknown, say 0.
+        a.wait = std::max(std::chrono::milliseconds(0),
+                          std::chrono::ceil<std::chrono::milliseconds>(sent_[sent_.size() - limit].at + kWindow - now));
         return a;
     }
     a.slot = next_slot_++;
-    sent_.push_back(Sent{a.slot, now});
+    sent_.push_back(Sent{a.slot, now, false});
     return a;
 }
 
@@ -31,8 +33,10 @@ void Account::done(std::uint64_t slot, Clock::time_point when)
 {
     std::lock_guard lock(mutex_);
     for (auto& s : sent_)
-        if (s.slot == slot)
+        if (s.slot == slot) {
             s.at = std::max(s.at, when);
+            s.done = true;
+        }
     // Keep the deque ordered by time for the pruning in admit().
     std::stable_sort(sent_.begin(), sent_.end(), [](const Sent& a, const Sent& b) { return a.at < b.at; });
 }
@@ -47,7 +51,12 @@ void Account::block_until(Clock::time_point until)
 bool Account::idle(Clock::time_point now) const
 {
     std::lock_guard lock(mutex_);
-    return now >= blocked_until_ && (sent_.empty() || now - sent_.back().at >= kWindow);
+    if (now < blocked_until_)
+        return false;
+    for (const auto& s : sent_)
+        if (!s.done || now - s.at < kWindow)
+            return false;
+    return true;
 }
 
 void Account::store(std::shared_ptr<const CachedResponse> response)

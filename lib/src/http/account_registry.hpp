@@ -56,6 +56,7 @@ private:
     struct Sent {
         std::uint64_t slot;
         Clock::time_point at;
+        bool done; // an unfinished request keeps its slot, however long it runs
     };
     std::deque<Sent> sent_; // within the last kWindow, oldest first
     std::uint64_t next_slot_ = 1;
