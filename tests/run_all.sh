@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ suites (release build), the Python suites, the C++
-# suites again under AddressSanitizer + UndefinedBehaviorSanitizer, and the
-# saved fuzz corpus through the libFuzzer build. Ends with one summary line.
+# suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# collector's concurrency suites under ThreadSanitizer, and the saved fuzz
+# corpus through both libFuzzer targets (parser, mapping). Ends with one
+# summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -41,11 +43,13 @@ passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).
 step "Fuzz corpus through the libFuzzer target (clang, ASan + UBSan)"
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DFWM_BUILD_TESTS=OFF \
   -DFWM_BUILD_FUZZ=ON -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON >/dev/null
-cmake --build build-fuzz -j"$JOBS" --target fuzz_parse
+cmake --build build-fuzz -j"$JOBS" --target fuzz_parse fuzz_map
 corpus=$(find tests/fuzz/corpus -type f | wc -l)
-build-fuzz/tests/fuzz_parse -runs=0 tests/fuzz/corpus 2>&1 | tail -2
-passed=$((passed + 1))
-echo "fuzz corpus: $corpus inputs replayed without a finding"
+for target in parse map; do
+  build-fuzz/tests/fuzz_$target -runs=0 tests/fuzz/corpus 2>&1 | tail -1
+  passed=$((passed + 1))
+  echo "fuzz_$target: $corpus inputs replayed without a finding"
+done
 
 step "The API key used by the tests appears in no test output"
 secret=fw-SECRET-3b9e1c77d2a4

@@ -222,6 +222,21 @@ BOOST_AUTO_TEST_CASE(quantile_edge_cases)
     BOOST_TEST(quantile_suffix(0.999) == "p99_9");
 }
 
+BOOST_AUTO_TEST_CASE(first_bucket_at_or_below_zero_is_not_an_inverted_range)
+{
+    // Found by the fuzzer: a first bound of 0 (or below) cannot start at 0.
+    Mapper m(defaults());
+    const Out out = run(m, histogram("latency_overall_ms_bucket", kLabels, {{"-5", 1}, {"0", 2}, {"+Inf", 3}}), 0);
+    const auto& b = out.buckets.at("fireworks.latency.overall|" + kTags);
+    BOOST_TEST_REQUIRE(b.size() == 3u);
+    BOOST_TEST(b[0].lower == -5.0);
+    BOOST_TEST(b[0].upper == -5.0);
+    BOOST_TEST(b[1].lower == -5.0);
+    BOOST_TEST(b[1].upper == 0.0);
+    for (const auto& x : b)
+        BOOST_TEST(x.lower <= x.upper);
+}
+
 BOOST_AUTO_TEST_CASE(no_traffic_means_no_quantiles_and_no_buckets)
 {
     Mapper m(defaults());

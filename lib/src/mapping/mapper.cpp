@@ -416,7 +416,9 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
             if (options_.distributions) {
                 std::vector<std::pair<double, double>> next;
                 next.reserve(b.size());
-                double previous = 0, lower = 0;
+                // The first bucket starts at 0, or at its own bound when that is
+                // not positive (never an inverted range).
+                double previous = 0, lower = b.empty() ? 0 : std::min(0.0, b.front().upper);
                 for (const Bucket& x : b) {
                     const double rate = std::max(0.0, x.cumulative - previous); // de-cumulate; a drop counts as 0
                     previous = std::max(previous, x.cumulative);

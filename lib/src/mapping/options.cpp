@@ -69,8 +69,7 @@ MappingOptions read_mapping_member(const char* json)
     rapidjson::Document doc;
     if (json == nullptr || doc.Parse(json).HasParseError() || !doc.IsObject())
         return {}; // the configuration reader reports what is wrong with it
-    auto m = doc.FindMember("mapping");
-    return read_mapping_options(m == doc.MemberEnd() ? nullptr : &m->value);
+    return read_mapping_options(doc.HasMember("mapping") ? &doc["mapping"] : nullptr);
 }
 
 MappingOptions read_mapping_options(const Value* v)
@@ -80,9 +79,11 @@ MappingOptions read_mapping_options(const Value* v)
         return o;
     if (!v->IsObject())
         throw OptionError("the mapping options must be a mapping");
-    for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
-        const std::string name(m->name.GetString(), m->name.GetStringLength());
-        const Value& x = m->value;
+    // Index loops: clang reads RapidJSON's iterator comparisons as ambiguous in C++20.
+    for (rapidjson::SizeType i = 0; i < v->MemberCount(); ++i) {
+        const auto& member = *(v->MemberBegin() + i);
+        const std::string name(member.name.GetString(), member.name.GetStringLength());
+        const Value& x = member.value;
         if (name == "quantiles") {
             if (!x.IsArray())
                 wrong(name, "must be a list of numbers between 0 and 1");
@@ -107,12 +108,13 @@ MappingOptions read_mapping_options(const Value* v)
                 continue;
             if (!x.IsObject())
                 wrong(name, "must be a mapping with include and exclude lists");
-            for (auto d = x.MemberBegin(); d != x.MemberEnd(); ++d) {
-                const std::string key(d->name.GetString(), d->name.GetStringLength());
+            for (rapidjson::SizeType k = 0; k < x.MemberCount(); ++k) {
+                const auto& d = *(x.MemberBegin() + k);
+                const std::string key(d.name.GetString(), d.name.GetStringLength());
                 if (key == "include")
-                    o.deployments_include = patterns("deployments.include", d->value);
+                    o.deployments_include = patterns("deployments.include", d.value);
                 else if (key == "exclude")
-                    o.deployments_exclude = patterns("deployments.exclude", d->value);
+                    o.deployments_exclude = patterns("deployments.exclude", d.value);
                 else
                     wrong("deployments." + key.substr(0, 32), "is unknown (expected include or exclude)");
             }
