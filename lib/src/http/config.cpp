@@ -9,7 +9,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
-#include "abi/option_error.hpp"
+#include "abi/option_reader.hpp"
 #include "util/json_kind.hpp"
 
 namespace fwm::http {
@@ -17,36 +17,19 @@ namespace {
 
 using abi::OptionError;
 using Value = rapidjson::Value;
-
-
-[[noreturn]] void wrong(const std::string& name, const std::string& what)
-{
-    throw OptionError("option '" + name + "' " + what);
-}
-
-std::string get_string(const std::string& name, const Value& v)
-{
-    if (!v.IsString())
-        wrong(name, std::string("must be a string, not ") + util::json_kind(v));
-    return {v.GetString(), v.GetStringLength()};
-}
-
-bool get_bool(const std::string& name, const Value& v)
-{
-    if (!v.IsBool())
-        wrong(name, std::string("must be true or false, not ") + util::json_kind(v));
-    return v.GetBool();
-}
+using abi::option_bool;
+using abi::option_wrong;
+using abi::option_string;
 
 double get_number(const std::string& name, const Value& v, double min, double max)
 {
     if (!v.IsNumber())
-        wrong(name, std::string("must be a number, not ") + util::json_kind(v));
+        option_wrong(name, std::string("must be a number, not ") + util::json_kind(v));
     const double d = v.GetDouble();
     if (!(d >= min && d <= max)) {
         char buf[96];
         std::snprintf(buf, sizeof buf, "must be between %g and %g, not %g", min, max, d);
-        wrong(name, buf);
+        option_wrong(name, buf);
     }
     return d;
 }
@@ -59,12 +42,12 @@ std::chrono::milliseconds get_seconds(const std::string& name, const Value& v)
 
 std::string readable_file(const std::string& name, const Value& v)
 {
-    std::string path = get_string(name, v);
+    std::string path = option_string(name, v);
     if (path.empty())
         return path;
     std::ifstream f(path);
     if (!f)
-        wrong(name, "names a file that cannot be read: " + path);
+        option_wrong(name, "names a file that cannot be read: " + path);
     return path;
 }
 
@@ -73,7 +56,7 @@ Url get_url(const std::string& name, const std::string& text)
     std::string error;
     auto url = parse_url(text, error);
     if (!url)
-        wrong(name, error);
+        option_wrong(name, error);
     return *url;
 }
 
@@ -81,13 +64,13 @@ std::optional<Url> get_proxy_url(const std::string& name, const Value& v)
 {
     if (v.IsNull())
         return std::nullopt;
-    const std::string text = get_string(name, v);
+    const std::string text = option_string(name, v);
     if (text.empty())
         return std::nullopt;
     // "host:port" without a scheme is common in proxy settings.
     Url u = get_url(name, text.find("://") == std::string::npos ? "http://" + text : text);
     if (u.https())
-        wrong(name, "uses https://, but only http:// proxies are supported (the tunnel to the endpoint is TLS)");
+        option_wrong(name, "uses https://, but only http:// proxies are supported (the tunnel to the endpoint is TLS)");
     return u;
 }
 
@@ -98,10 +81,10 @@ NoProxy get_no_proxy(const std::string& name, const Value& v)
     if (v.IsString())
         return NoProxy(std::string_view(v.GetString(), v.GetStringLength()));
     if (!v.IsArray())
-        wrong(name, std::string("must be a list of hosts or a comma-separated string, not ") + util::json_kind(v));
+        option_wrong(name, std::string("must be a list of hosts or a comma-separated string, not ") + util::json_kind(v));
     std::vector<std::string> entries;
     for (const auto& e : v.GetArray())
-        entries.push_back(get_string(name + " entry", e));
+        entries.push_back(option_string(name + " entry", e));
     return NoProxy(std::move(entries));
 }
 
@@ -110,7 +93,7 @@ void read_proxy(const Value& v, ProxyConfig& out)
     if (v.IsNull())
         return;
     if (!v.IsObject())
-        wrong("proxy", std::string("must be a mapping with http, https and no_proxy, not ") + util::json_kind(v));
+        option_wrong("proxy", std::string("must be a mapping with http, https and no_proxy, not ") + util::json_kind(v));
     for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
         const std::string key(m->name.GetString(), m->name.GetStringLength());
         if (key == "http")
@@ -120,7 +103,7 @@ void read_proxy(const Value& v, ProxyConfig& out)
         else if (key == "no_proxy")
             out.no_proxy = get_no_proxy("proxy.no_proxy", m->value);
         else
-            wrong("proxy." + key.substr(0, 32), "is unknown (expected http, https or no_proxy)");
+            option_wrong("proxy." + key.substr(0, 32), "is unknown (expected http, https or no_proxy)");
     }
 }
 
@@ -160,13 +143,13 @@ ClientConfig read_client_config(const char* json)
         const std::string name(m->name.GetString(), m->name.GetStringLength());
         const Value& v = m->value;
         if (name == "openmetrics_endpoint") {
-            endpoint = get_string(name, v);
+            endpoint = option_string(name, v);
         } else if (name == "api_key") {
             if (!v.IsString())
-                wrong(name, std::string("must be a string, not ") + util::json_kind(v));
+                option_wrong(name, std::string("must be a string, not ") + util::json_kind(v));
             c.api_key.assign(v.GetString(), v.GetStringLength());
         } else if (name == "account_id") {
-            c.account_id = get_string(name, v);
+            c.account_id = option_string(name, v);
         } else if (name == "timeout") {
             c.timeout = get_seconds(name, v);
         } else if (name == "connect_timeout") {
@@ -176,7 +159,7 @@ ClientConfig read_client_config(const char* json)
             c.read_timeout = get_seconds(name, v);
             have_read = true;
         } else if (name == "tls_verify") {
-            c.tls.verify = get_bool(name, v);
+            c.tls.verify = option_bool(name, v);
         } else if (name == "tls_ca_cert") {
             c.tls.ca_cert = readable_file(name, v);
         } else if (name == "tls_cert") {
@@ -184,7 +167,7 @@ ClientConfig read_client_config(const char* json)
         } else if (name == "tls_private_key") {
             c.tls.private_key = readable_file(name, v);
         } else if (name == "tls_validate_hostname") {
-            c.tls.validate_hostname = get_bool(name, v);
+            c.tls.validate_hostname = option_bool(name, v);
         } else if (name == "proxy") {
             read_proxy(v, c.proxy);
         } else if (name == "max_response_bytes") {
@@ -192,7 +175,7 @@ ClientConfig read_client_config(const char* json)
         } else if (name == "max_requests_per_minute") {
             const double n = get_number(name, v, 1, kMaxRequestsPerMinute);
             if (n != std::floor(n))
-                wrong(name, "must be a whole number");
+                option_wrong(name, "must be a whole number");
             c.max_requests_per_minute = static_cast<unsigned>(n);
         } else if (name == "refresh_period") {
             c.refresh_period = get_seconds(name, v);

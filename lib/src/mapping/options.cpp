@@ -3,29 +3,27 @@
 #include <cmath>
 #include <cstdio>
 
-#include "abi/option_error.hpp"
+#include "abi/option_reader.hpp"
 
 namespace fwm::mapping {
 namespace {
 
 using abi::OptionError;
 using Value = rapidjson::Value;
+using abi::option_bool;
+using abi::option_wrong;
 
-[[noreturn]] void wrong(const std::string& name, const std::string& what)
-{
-    throw OptionError("option '" + name + "' " + what);
-}
 
 std::vector<std::string> strings(const std::string& name, const Value& v)
 {
     if (v.IsNull())
         return {};
     if (!v.IsArray())
-        wrong(name, "must be a list of strings");
+        option_wrong(name, "must be a list of strings");
     std::vector<std::string> out;
     for (const auto& e : v.GetArray()) {
         if (!e.IsString())
-            wrong(name, "must be a list of strings");
+            option_wrong(name, "must be a list of strings");
         out.emplace_back(e.GetString(), e.GetStringLength());
     }
     return out;
@@ -38,17 +36,10 @@ std::vector<Pattern> patterns(const std::string& name, const Value& v)
         try {
             out.push_back(Pattern{text, std::regex(text, std::regex::ECMAScript | std::regex::optimize)});
         } catch (const std::regex_error& e) {
-            wrong(name, "holds an invalid regular expression '" + text.substr(0, 64) + "': " + e.what());
+            option_wrong(name, "holds an invalid regular expression '" + text.substr(0, 64) + "': " + e.what());
         }
     }
     return out;
-}
-
-bool boolean(const std::string& name, const Value& v)
-{
-    if (!v.IsBool())
-        wrong(name, "must be true or false");
-    return v.GetBool();
 }
 
 } // namespace
@@ -86,17 +77,17 @@ MappingOptions read_mapping_options(const Value* v)
         const Value& x = member.value;
         if (name == "quantiles") {
             if (!x.IsArray())
-                wrong(name, "must be a list of numbers between 0 and 1");
+                option_wrong(name, "must be a list of numbers between 0 and 1");
             o.quantiles.clear();
             for (const auto& q : x.GetArray()) {
                 if (!q.IsNumber() || !(q.GetDouble() >= 0 && q.GetDouble() <= 1))
-                    wrong(name, "must be a list of numbers between 0 and 1");
+                    option_wrong(name, "must be a list of numbers between 0 and 1");
                 o.quantiles.push_back(q.GetDouble());
             }
         } else if (name == "histogram_buckets_as_distributions") {
-            o.distributions = boolean(name, x);
+            o.distributions = option_bool(name, x);
         } else if (name == "rates_as_counts") {
-            o.rates_as_counts = boolean(name, x);
+            o.rates_as_counts = option_bool(name, x);
         } else if (name == "metrics") {
             o.metrics = patterns(name, x);
         } else if (name == "exclude_metrics") {
@@ -107,7 +98,7 @@ MappingOptions read_mapping_options(const Value* v)
             if (x.IsNull())
                 continue;
             if (!x.IsObject())
-                wrong(name, "must be a mapping with include and exclude lists");
+                option_wrong(name, "must be a mapping with include and exclude lists");
             for (rapidjson::SizeType k = 0; k < x.MemberCount(); ++k) {
                 const auto& d = *(x.MemberBegin() + k);
                 const std::string key(d.name.GetString(), d.name.GetStringLength());
@@ -116,18 +107,16 @@ MappingOptions read_mapping_options(const Value* v)
                 else if (key == "exclude")
                     o.deployments_exclude = patterns("deployments.exclude", d.value);
                 else
-                    wrong("deployments." + key.substr(0, 32), "is unknown (expected include or exclude)");
+                    option_wrong("deployments." + key.substr(0, 32), "is unknown (expected include or exclude)");
             }
         } else if (name == "tags") {
             o.tags = strings(name, x);
         } else if (name == "min_collection_interval") {
             if (!x.IsNumber() || !(x.GetDouble() > 0 && x.GetDouble() <= 86400))
-                wrong(name, "must be a number of seconds above 0");
+                option_wrong(name, "must be a number of seconds above 0");
             o.min_collection_interval = x.GetDouble();
         } else if (name == "account_id") {
-            if (!x.IsString())
-                wrong(name, "must be a string");
-            o.account_id.assign(x.GetString(), x.GetStringLength());
+            o.account_id = abi::option_string(name, x);
         } else {
             throw OptionError("unknown option '" + name.substr(0, 64) + "'");
         }
