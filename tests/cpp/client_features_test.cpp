@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "abi/option_error.hpp"
+#include "util/option_error.hpp"
 #include "client_support.hpp"
 #include "http/config.hpp"
 
@@ -17,7 +17,7 @@ std::string config_error(const std::string& json)
 {
     try {
         Client c = make_client(json);
-    } catch (const fwm::abi::OptionError& e) {
+    } catch (const fwm::util::OptionError& e) {
         BOOST_TEST(std::string(e.what()).find(kSecretKey) == std::string::npos);
         return e.what();
     }
@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(config_errors_name_the_option)
     BOOST_TEST(config_error(std::string("{\"api_key\":\"") + kSecretKey + "\"}") ==
                "option 'account_id' is required (or set openmetrics_endpoint)");
     BOOST_TEST(config_error(std::string("{\"api_key\":\"") + kSecretKey + "\",\"account_id\":\"a/b\"}") ==
-               "option 'account_id' may hold only letters, digits, '-' and '_'");
+               "option 'account_id' may hold only letters, digits, '-', '_' and '.'");
     BOOST_TEST(config_error(client_json("https://x/", "\"timeout\":0")) ==
                "option 'timeout' must be between 0.001 and 3600, not 0");
     BOOST_TEST(config_error(client_json("https://x/", "\"max_requests_per_minute\":7")) ==

@@ -14,8 +14,9 @@
 #include <sstream>
 #include <thread>
 
-#include "abi/result_json.hpp"
-#include "abi/status.hpp"
+#include "collector/report.hpp"
+#include "parser/result_json.hpp"
+#include "util/status.hpp"
 #include "http/config.hpp"
 
 namespace fwm::test {
@@ -64,19 +65,19 @@ Timed timed_collect(http::Client& client)
 void check_no_key(const http::Collected& got)
 {
     BOOST_TEST(got.info.message.find(kSecretKey) == std::string::npos);
-    const std::string summary = abi::summary_json(parser::ParseResult{}, &got.info);
+    const std::string summary = parser::summary_json(parser::ParseResult{}, collector::collection_json(got.info));
     BOOST_TEST(summary.find(kSecretKey) == std::string::npos);
 }
 
 void check_failure(const Timed& t, int status, const std::string& message_part, double max_seconds)
 {
-    BOOST_TEST(fwm::abi::status_name(t.got.info.status) == fwm::abi::status_name(status), "message: " << t.got.info.message);
+    BOOST_TEST(fwm::util::status_name(t.got.info.status) == fwm::util::status_name(status), "message: " << t.got.info.message);
     BOOST_TEST(t.got.info.message.find(message_part) != std::string::npos,
                "'" << t.got.info.message << "' should contain '" << message_part << "'");
     BOOST_TEST(t.seconds <= max_seconds, "took " << t.seconds << " s, bound " << max_seconds << " s");
     BOOST_TEST(!t.got.payload);
     check_no_key(t.got);
-    BOOST_TEST_MESSAGE("fault: " << fwm::abi::status_name(status) << " in " << t.seconds << " s: " << t.got.info.message);
+    BOOST_TEST_MESSAGE("fault: " << fwm::util::status_name(status) << " in " << t.seconds << " s: " << t.got.info.message);
 }
 
 void check_ok(const http::Collected& got)

@@ -104,29 +104,29 @@ BOOST_AUTO_TEST_CASE(rate_window_counts_a_request_from_its_end)
 {
     Account account;
     const auto t0 = Clock::now();
-    const auto a = account.admit(2, t0);
-    const auto b = account.admit(2, t0 + std::chrono::seconds(1));
+    const auto a = account.admit(2, t0, "k");
+    const auto b = account.admit(2, t0 + std::chrono::seconds(1), "k");
     BOOST_TEST((a.verdict == Account::Verdict::send && b.verdict == Account::Verdict::send));
-    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(2)).verdict == Account::Verdict::over_limit));
+    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(2), "k").verdict == Account::Verdict::over_limit));
     // The first request ended 5 s after it started: its slot frees at 65 s.
     account.done(a.slot, t0 + std::chrono::seconds(5));
     account.done(b.slot, t0 + std::chrono::seconds(2));
-    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(63)).verdict == Account::Verdict::send)); // b's slot
-    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(64)).verdict == Account::Verdict::over_limit));
-    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(65)).verdict == Account::Verdict::send));
+    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(63), "k").verdict == Account::Verdict::send)); // b's slot
+    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(64), "k").verdict == Account::Verdict::over_limit));
+    BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(65), "k").verdict == Account::Verdict::send));
 }
 
 BOOST_AUTO_TEST_CASE(an_unfinished_request_keeps_its_slot)
 {
     Account account;
     const auto t0 = Clock::now();
-    const auto a = account.admit(1, t0);
+    const auto a = account.admit(1, t0, "k");
     BOOST_TEST((a.verdict == Account::Verdict::send));
-    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(90)).verdict == Account::Verdict::over_limit));
+    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(90), "k").verdict == Account::Verdict::over_limit));
     BOOST_TEST(!account.idle(t0 + std::chrono::seconds(90)));
     account.done(a.slot, t0 + std::chrono::seconds(91));
-    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(150)).verdict == Account::Verdict::over_limit));
-    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(151)).verdict == Account::Verdict::send));
+    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(150), "k").verdict == Account::Verdict::over_limit));
+    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(151), "k").verdict == Account::Verdict::send));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

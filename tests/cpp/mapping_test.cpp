@@ -320,10 +320,9 @@ BOOST_AUTO_TEST_CASE(malformed_histograms_are_used_and_counted)
 BOOST_AUTO_TEST_CASE(filters_on_metrics_and_deployments)
 {
     MappingOptions o;
-    o.metrics = {{"request_counter_total", std::regex("request_counter_total")},
-                 {"latency_.*", std::regex("latency_.*")}};
-    o.exclude_metrics = {{"latency_prefill.*", std::regex("latency_prefill.*")}};
-    o.deployments_exclude = {{"d2", std::regex("d2")}};
+    o.metrics = {Pattern("metrics", "request_counter_total"), Pattern("metrics", "latency_.*")};
+    o.exclude_metrics = {Pattern("exclude_metrics", "latency_prefill.*")};
+    o.deployments_exclude = {Pattern("deployments.exclude", "d2")};
     Mapper m(o);
     const std::string p = std::string("request_counter_total:sum_by_deployment{") + labels("d1") + "} 1\n" +
                           "request_counter_total:sum_by_deployment{" + labels("d2") + "} 1\n" +

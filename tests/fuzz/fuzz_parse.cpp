@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "abi/result_json.hpp"
+#include "parser/result_json.hpp"
 #include "parser/lex.hpp"
 #include "parser/parser.hpp"
 
@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         options.format = format;
         const auto r = fwm::parser::parse(text, options);
         check(r, size);
-        (void)fwm::abi::samples_json_lines(r);
-        (void)fwm::abi::summary_json(r);
+        (void)fwm::parser::samples_json_lines(r);
+        (void)fwm::parser::summary_json(r);
     }
     return 0;
 }

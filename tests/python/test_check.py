@@ -229,7 +229,7 @@ def _free_port():
     ({'account_id': 'a', 'api_key': SECRET, 'quantiles': [2]}, "option 'quantiles' must be a list of numbers"),
     ({'account_id': 'a', 'api_key': SECRET, 'tls_ca_cert': '/nonexistent.pem'},
      "option 'tls_ca_cert' names a file that cannot be read"),
-    ({'account_id': 'a', 'api_key': SECRET, 'metrics': ['(']}, "option 'metrics' holds an invalid regular expression"),
+    ({'account_id': 'a', 'api_key': SECRET, 'metrics': ['(']}, "option 'metrics' holds the pattern '(', which has an unclosed group"),
     ({'account_id': 'a', 'api_key': SECRET, 'max_requests_per_minute': 10},
      "option 'max_requests_per_minute' must be between 1 and 6"),
     ({'account_id': 'a', 'api_key': SECRET, 'tags': 'env:prod'}, "option 'tags' must be a list of strings"),

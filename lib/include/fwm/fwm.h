@@ -7,9 +7,22 @@
  * Ownership: what the library allocates, the library frees. Pointers returned
  * by fwm_result_* stay valid until fwm_result_free() on that result.
  *
- * Threading: every function may be called from any thread. A handle is not
- * locked: one handle must not be used by two threads at the same time, but
- * different handles are independent. Nothing calls back into the caller.
+ * Threading: every function may be called from any thread, at any time.
+ * A client handle is a token the library looks up, not a pointer it
+ * follows: fwm_client_free() may be called from one thread while
+ * fwm_client_collect() runs on the same handle in another; the collection
+ * then ends at once with FWM_ERR_CANCELLED, and a freed (or made-up) handle
+ * is refused with FWM_ERR_INVALID_ARGUMENT. Collections on one handle may
+ * overlap. A result handle belongs to the thread that got it. Nothing calls
+ * back into the caller.
+ *
+ * fork(): a child process may go on using the handles it inherited; each
+ * starts over there with its own connection and I/O thread (and a first
+ * run's mapping state).
+ *
+ * Text: every string the library returns (messages, JSON buffers) is valid
+ * UTF-8 without raw control characters in messages, whatever the network
+ * sent.
  *
  * No C++ exception ever crosses this boundary: every function catches
  * everything and returns a status.
@@ -67,7 +80,8 @@ typedef enum fwm_status {
     FWM_ERR_RATE_LIMITED = 16,       /* HTTP 429 or the local limit, and no fresh response to serve */
     FWM_ERR_HTTP_SERVER = 17,        /* HTTP 5xx after the allowed attempts */
     FWM_ERR_HTTP_STATUS = 18,        /* another unexpected HTTP status */
-    FWM_ERR_REDIRECT = 19            /* a redirect to another host, or too many */
+    FWM_ERR_REDIRECT = 19,           /* a redirect to another host, or too many */
+    FWM_ERR_CANCELLED = 20           /* fwm_client_free() (or the deadline's guard) ended the collection */
 } fwm_status;
 
 /* A stable identifier such as "FWM_ERR_INVALID_OPTIONS"; "FWM_UNKNOWN" for a
@@ -82,8 +96,10 @@ FWM_API const char* fwm_status_string(int status);
 typedef struct fwm_result_s fwm_result;
 
 /* One check instance's scraper: configuration, TLS context, kept-alive
- * connection. All client handles share one I/O thread owned by the library,
- * started with the first handle and stopped with the last. */
+ * connection, mapping state. All client handles share one I/O thread owned
+ * by the library, started with the first handle and stopped with the last
+ * (and the last piece of abandoned work). The pointer is an opaque token:
+ * the library never dereferences it. */
 typedef struct fwm_client_s fwm_client;
 
 /* ---- functions --------------------------------------------------------- */
@@ -170,8 +186,14 @@ FWM_API void fwm_result_free(fwm_result* result);
  *   {"http":URL,"https":URL,"no_proxy":[...] or "a,b"}),
  *   "max_response_bytes" (128 MiB), "max_requests_per_minute" (5, at most 6),
  *   "refresh_period" (30 s: how long a response may be served again),
- *   "max_attempts" (3: for 5xx and network errors), and "mapping" (the
- *   mapping options of fwm_parse; account_id defaults to the client's).
+ *   "max_attempts" (3: for 5xx and network errors), "max_retry_after"
+ *   (600 s, at most 3600: the longest one 429's Retry-After silences the
+ *   account), and "mapping" (the mapping options of fwm_parse; account_id
+ *   defaults to the client's).
+ * URLs are refused when they hold a space, a control character or a byte
+ * that is not ASCII. Filters (metrics, exclude_metrics, deployments) are
+ * Python `re` patterns matched against the whole name, at most 200
+ * characters each; what Python would read otherwise is refused.
  * Times are in seconds. An unknown or invalid option fails with
  * FWM_ERR_INVALID_OPTIONS and a message naming it (never quoting api_key).
  * *client is set also on failure, so that fwm_client_message() can be read;
@@ -179,15 +201,19 @@ FWM_API void fwm_result_free(fwm_result* result);
  */
 FWM_API fwm_status fwm_client_create(const char* config_json, fwm_client** client);
 
-/* Why fwm_client_create failed; "" otherwise. Never NULL. */
+/* Why fwm_client_create failed; "" otherwise (also for an unknown handle).
+ * Never NULL; valid until fwm_client_free() on that handle. */
 FWM_API const char* fwm_client_message(const fwm_client* client);
 
 /*
  * Collects once: GET the endpoint (within the rate limit shared by every
  * handle of the account in this process), then parse what came back.
- * Blocks the calling thread, never longer than "timeout" plus a small
- * margin; other threads may collect with other handles at the same time.
- * options_json takes the parse options of fwm_parse.
+ * Blocks the calling thread, never longer than "timeout" plus half a
+ * second, whatever DNS, the peer or another thread does (abandoned network
+ * work finishes in the background by its own deadline); other threads may
+ * collect at the same time. fwm_client_free() on the handle from another
+ * thread ends it at once with FWM_ERR_CANCELLED. options_json takes the
+ * parse options of fwm_parse.
  *
  * Returns the collection's status; *result is always set (unless memory ran
  * out). Its summary is fwm_parse's plus a "collection" member:
@@ -201,8 +227,9 @@ FWM_API const char* fwm_client_message(const fwm_client* client);
  */
 FWM_API fwm_status fwm_client_collect(fwm_client* client, const char* options_json, fwm_result** result);
 
-/* Frees a client and closes its connection; NULL is accepted. Must not be
- * called while a collection on it is running. */
+/* Frees a client: cancels its running collections (they return
+ * FWM_ERR_CANCELLED), closes its connection, and returns at once, from any
+ * thread. NULL and handles already freed are accepted. */
 FWM_API void fwm_client_free(fwm_client* client);
 
 #ifdef __cplusplus

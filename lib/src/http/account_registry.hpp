@@ -1,11 +1,13 @@
 // Process-wide state per Fireworks account: the request log behind the
-// rate limit, the Retry-After block of a 429, and the last good response.
+// rate limit, the Retry-After block of a 429, and the last good responses.
 // Shared by every client handle of the account, whatever thread it runs on.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,19 +25,21 @@ struct CachedResponse {
 class Account {
 public:
     static constexpr std::chrono::seconds kWindow{60};
+    static constexpr std::size_t kMaxCaches = 8; // distinct endpoint + key pairs kept per account
 
     enum class Verdict { send, blocked_by_server, over_limit };
 
     struct Admission {
         Verdict verdict = Verdict::send;
         std::chrono::milliseconds wait{0};           // until a request may go out
-        std::shared_ptr<const CachedResponse> cache; // the last good response, if any
+        std::shared_ptr<const CachedResponse> cache; // the last good response for the cache key, if any
         std::uint64_t slot = 0;                      // pass to done() when verdict is send
     };
 
     // Takes a slot in the rolling window when a request may go out now,
-    // never more than `limit` in any 60 s.
-    Admission admit(unsigned limit, Clock::time_point now);
+    // never more than `limit` in any 60 s. `cache_key` says whose cached
+    // response may be served instead (see cache_key_for).
+    Admission admit(unsigned limit, Clock::time_point now, const std::string& cache_key);
 
     // The request of `slot` is over: its slot now counts from `when`. The
     // server saw the request at some moment between admit() and now, so
@@ -48,8 +52,19 @@ public:
     // Nothing in the window and no block: forgetting the account loses nothing.
     bool idle(Clock::time_point now) const;
 
-    void store(std::shared_ptr<const CachedResponse> response);
-    std::shared_ptr<const CachedResponse> cached() const;
+    // The last good response of one endpoint + key pair.
+    void store(const std::string& cache_key, std::shared_ptr<const CachedResponse> response);
+    std::shared_ptr<const CachedResponse> cached(const std::string& cache_key) const;
+
+    // Handles that use the account. The last one to go drops the cached
+    // bodies; the limiter state stays until its window is empty.
+    void attach();
+    void detach();
+    std::size_t cached_bytes() const;
+
+    // Held across fork() so that the child inherits consistent state.
+    void lock() { mutex_.lock(); }
+    void unlock() { mutex_.unlock(); }
 
 private:
     mutable std::mutex mutex_;
@@ -61,11 +76,20 @@ private:
     std::deque<Sent> sent_; // within the last kWindow, oldest first
     std::uint64_t next_slot_ = 1;
     Clock::time_point blocked_until_{};
-    std::shared_ptr<const CachedResponse> cache_;
+    std::map<std::string, std::shared_ptr<const CachedResponse>> caches_;
+    unsigned handles_ = 0;
 };
 
-// The Account for a key. An account outlives its handles until its window
-// is empty, so a check that is recreated cannot reset the limit.
+// The Account for a rate-limit key. An account outlives its handles until
+// its window is empty, so a check that is recreated cannot reset the limit.
 std::shared_ptr<Account> account_for(const std::string& key);
+
+// The cache key of an endpoint URL and API key: a SHA-256, so that only
+// the same URL with the same key is ever served a cached response, and the
+// key itself is not kept a second time.
+std::string cache_key_for(const std::string& url, const std::string& api_key);
+
+// Accounts in the registry (for the tests of its bounds).
+std::size_t account_count();
 
 } // namespace fwm::http

@@ -1,14 +1,17 @@
 #include "http/client.hpp"
 
-#include <future>
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <optional>
 #include <random>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "fwm/fwm.h"
@@ -17,6 +20,7 @@
 #include "http/retry_after.hpp"
 #include "http/runtime.hpp"
 #include "http/tls_context.hpp"
+#include "util/text.hpp"
 
 namespace fwm::http {
 
@@ -63,22 +67,75 @@ struct Outcome {
     std::shared_ptr<const CachedResponse> cached;
 };
 
+Outcome failed(int status, std::string message)
+{
+    Outcome o;
+    o.info.status = status;
+    o.info.message = std::move(message);
+    return o;
+}
+
+// Where collect() waits for the I/O thread; filled by whichever comes first
+// of the collection's end and cancel().
+struct Waiter {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::optional<Outcome> outcome;
+    bool cancelled = false;
+};
+
+// What one response means for the collection.
+struct Judgement {
+    enum Next { ok, follow, retry, stop } next = stop;
+    Failure failure;
+    Url location;                           // follow
+    std::optional<milliseconds> at_least;   // retry: the server's Retry-After
+
+    static Judgement done() { return make(ok, {}); }
+    static Judgement halt(int status, std::string message) { return make(stop, {status, std::move(message), false}); }
+    static Judgement to(Url where)
+    {
+        Judgement j = make(follow, {});
+        j.location = std::move(where);
+        return j;
+    }
+    static Judgement make(Next next, Failure failure)
+    {
+        Judgement j;
+        j.next = next;
+        j.failure = std::move(failure);
+        return j;
+    }
+};
+
 } // namespace
 
-struct Client::State {
+struct Client::State : std::enable_shared_from_this<Client::State> {
     std::shared_ptr<Runtime> runtime; // first: outlives the sockets below
     ClientConfig config;
     asio::ssl::context tls;
     std::shared_ptr<Account> account;
-    Connection conn;
+    std::string cache_key;
+    std::atomic<bool> cancelled{false};
+
+    std::mutex waiters_mutex;
+    std::vector<std::shared_ptr<Waiter>> waiters; // of collect() calls now waiting
+
+    // I/O thread only.
+    std::unique_ptr<Connection> idle;    // the kept-alive connection between collections
+    std::vector<Interrupt*> running;     // one per collection in flight
 
     explicit State(ClientConfig c)
         : runtime(Runtime::acquire())
         , config(std::move(c))
         , tls(make_tls_context(config.tls))
         , account(account_for(config.account_key()))
+        , cache_key(cache_key_for(config.endpoint.redacted(), config.api_key))
     {
+        account->attach();
     }
+
+    ~State() { account->detach(); }
 
     bool fresh(const std::shared_ptr<const CachedResponse>& cache, Clock::time_point now) const
     {
@@ -94,172 +151,243 @@ struct Client::State {
         out.info.message.clear();
     }
 
-    // The whole collection on the I/O thread: admission, attempts, backoff,
-    // redirects. Runs while Client::collect() waits, so `this` outlives it.
-    asio::awaitable<Outcome> run(Clock::time_point deadline)
+    std::string limit_message(const Account::Admission& a) const
     {
-        Outcome out;
-        CollectInfo& info = out.info;
-        Url url = config.endpoint;
-        unsigned redirects = 0;
-        Failure last{FWM_ERR_INTERNAL, "no request was made", false};
-        auto executor = co_await asio::this_coro::executor;
+        if (a.verdict == Account::Verdict::blocked_by_server)
+            return "rate limited by " + who(config.endpoint) + " (HTTP 429): not asking again for " +
+                   whole_seconds(a.wait) + "; make sure only one check scrapes this account";
+        return "rate limited: " + std::to_string(config.max_requests_per_minute) +
+               " requests already sent for this account in the last 60 s (max_requests_per_minute); "
+               "next request possible in " +
+               whole_seconds(a.wait) + ": raise min_collection_interval or lower the number of instances";
+    }
 
-        for (unsigned attempt = 0;; ++attempt) {
-            const auto now = Clock::now();
-            const Account::Admission admission = account->admit(config.max_requests_per_minute, now);
-            if (admission.verdict != Account::Verdict::send) {
-                info.rate_limited = true;
-                if (info.attempts > 0) {
-                    last.message += " (no request slot left for another attempt)";
-                    break;
-                }
-                if (fresh(admission.cache, now)) {
-                    serve_cache(out, admission.cache, now);
-                    co_return out;
-                }
-                info.status = FWM_ERR_RATE_LIMITED;
-                info.message =
-                    admission.verdict == Account::Verdict::blocked_by_server
-                        ? "rate limited by " + who(config.endpoint) + " (HTTP 429): not asking again for " +
-                              whole_seconds(admission.wait) + "; make sure only one check scrapes this account"
-                        : "rate limited: " + std::to_string(config.max_requests_per_minute) +
-                              " requests already sent for this account in the last 60 s (max_requests_per_minute); "
-                              "next request possible in " + whole_seconds(admission.wait) +
-                              ": raise min_collection_interval or lower the number of instances";
-                co_return out;
-            }
+    // A 429: block the account for Retry-After (capped), serve the cache if fresh.
+    Judgement rate_limited(const Url& url, const Response& res, Outcome& out)
+    {
+        const auto parsed = parse_retry_after(res.retry_after, std::chrono::system_clock::now());
+        const milliseconds cap = config.max_retry_after;
+        const milliseconds block = std::min(parsed ? *parsed : milliseconds(kDefaultRetryAfter), cap);
+        account->block_until(Clock::now() + block);
+        out.info.rate_limited = true;
+        out.info.retry_after_s = seconds(block);
+        std::string how = parsed ? (*parsed > cap ? " (Retry-After, capped by max_retry_after)" : " (Retry-After)")
+                                 : " (no usable Retry-After)";
+        return Judgement::halt(FWM_ERR_RATE_LIMITED, "HTTP 429 from " + who(url) +
+                                                         ": rate limited; not asking again for " +
+                                                         whole_seconds(block) + how +
+                                                         "; make sure only one check scrapes this account");
+    }
 
-            ++info.attempts;
-            ExchangeResult r = co_await exchange(conn, url, config, tls, deadline);
-            account->done(admission.slot, Clock::now());
-            if (!r.ok) {
-                last = std::move(r.failure);
-            } else {
-                Response& res = r.response;
-                info.http_status = res.status;
-                info.wire_bytes = res.wire_bytes;
-                info.connection_reused = res.reused_connection;
-                const unsigned s = res.status;
-                if (s >= 200 && s < 300) {
-                    if (s != 200) {
-                        last = {FWM_ERR_HTTP_STATUS, "unexpected HTTP " + std::to_string(s) + " from " + who(url) +
-                                                         ": expected 200 with metrics", false};
-                        break;
-                    }
-                    out.fresh = std::move(res);
-                    info.status = FWM_OK;
-                    co_return out;
-                }
-                if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
-                    std::string error;
-                    auto next = resolve_location(url, res.location, error);
-                    if (res.location.empty() || !next) {
-                        last = {FWM_ERR_REDIRECT, "HTTP " + std::to_string(s) + " from " + who(url) +
-                                                      " without a usable Location: check openmetrics_endpoint", false};
-                        break;
-                    }
-                    if (!next->same_origin(url)) {
-                        // The API key must not travel to another host.
-                        last = {FWM_ERR_REDIRECT, "HTTP " + std::to_string(s) + " from " + who(url) +
-                                                      " redirects to another host (" + next->scheme + "://" +
-                                                      next->authority() +
-                                                      "); not following it with the API key: set "
-                                                      "openmetrics_endpoint to the final URL if you trust it",
-                                false};
-                        break;
-                    }
-                    if (++redirects > kMaxRedirects) {
-                        last = {FWM_ERR_REDIRECT, "more than " + std::to_string(kMaxRedirects) + " redirects from " +
-                                                      who(url) + ": check openmetrics_endpoint", false};
-                        break;
-                    }
-                    url = *next;
-                    continue;
-                }
-                if (s == 401) {
-                    last = {FWM_ERR_HTTP_UNAUTHORIZED, "HTTP 401 from " + who(url) + ": check api_key", false};
-                    break;
-                }
-                if (s == 403) {
-                    last = {FWM_ERR_HTTP_FORBIDDEN,
-                            "HTTP 403 from " + who(url) + ": the API key may not read this account: check api_key "
-                                                          "and account_id", false};
-                    break;
-                }
-                if (s == 404) {
-                    last = {FWM_ERR_HTTP_NOT_FOUND,
-                            "HTTP 404 from " + who(url) + " for " + url.target + ": check account_id and openmetrics_endpoint",
-                            false};
-                    break;
-                }
-                if (s == 429) {
-                    const auto wait = parse_retry_after(res.retry_after, std::chrono::system_clock::now());
-                    const milliseconds block = wait ? *wait : milliseconds(kDefaultRetryAfter);
-                    account->block_until(Clock::now() + block);
-                    info.rate_limited = true;
-                    if (wait)
-                        info.retry_after_s = seconds(*wait);
-                    const auto cache = account->cached();
-                    if (fresh(cache, Clock::now())) {
-                        serve_cache(out, cache, Clock::now());
-                        co_return out;
-                    }
-                    last = {FWM_ERR_RATE_LIMITED,
-                            "HTTP 429 from " + who(url) + ": rate limited; not asking again for " + whole_seconds(block) +
-                                (wait ? " (Retry-After)" : " (no usable Retry-After)") +
-                                "; make sure only one check scrapes this account",
-                            false};
-                    break;
-                }
-                if (s >= 500) {
-                    last = {FWM_ERR_HTTP_SERVER, "HTTP " + std::to_string(s) + " from " + who(url) +
-                                                     ": the service is having trouble; the check tries again next run",
-                            true};
-                    if (auto wait = parse_retry_after(res.retry_after, std::chrono::system_clock::now())) {
-                        // A 503's Retry-After is the least we wait before trying again.
-                        if (Clock::now() + *wait + kMinAttempt >= deadline)
-                            break;
-                        asio::steady_timer t(executor);
-                        t.expires_after(*wait);
-                        co_await t.async_wait(kAwait);
-                    }
-                } else {
-                    last = {FWM_ERR_HTTP_STATUS,
-                            "unexpected HTTP " + std::to_string(s) + " from " + who(url) + ": check openmetrics_endpoint",
-                            false};
-                    break;
-                }
-            }
-
-            if (!last.retryable || attempt + 1 >= config.max_attempts)
-                break;
-            const milliseconds pause = backoff(attempt);
-            if (Clock::now() + pause + kMinAttempt >= deadline)
-                break;
-            asio::steady_timer t(executor);
-            t.expires_after(pause);
-            co_await t.async_wait(kAwait);
+    // What a complete response means: done, follow, retry or stop.
+    Judgement judge(const Url& url, const Response& res, Outcome& out)
+    {
+        const unsigned s = res.status;
+        const std::string code = "HTTP " + std::to_string(s) + " from " + who(url);
+        if (s == 200)
+            return Judgement::done();
+        if (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) {
+            std::string error;
+            auto next = res.location.empty() ? std::nullopt : resolve_location(url, res.location, error);
+            if (!next)
+                return Judgement::halt(FWM_ERR_REDIRECT,
+                                       code + (res.location.empty() ? " without a Location"
+                                                                    : " with a Location that " + error) +
+                                           ": check openmetrics_endpoint");
+            if (!next->same_origin(url)) // the API key must not travel to another host
+                return Judgement::halt(FWM_ERR_REDIRECT,
+                                       code + " redirects to another host (" + next->scheme + "://" +
+                                           next->authority() +
+                                           "); not following it with the API key: set openmetrics_endpoint to "
+                                           "the final URL if you trust it");
+            return Judgement::to(*next);
         }
+        if (s == 401)
+            return Judgement::halt(FWM_ERR_HTTP_UNAUTHORIZED, code + ": check api_key");
+        if (s == 403)
+            return Judgement::halt(FWM_ERR_HTTP_FORBIDDEN,
+                                   code + ": the API key may not read this account: check api_key and account_id");
+        if (s == 404)
+            return Judgement::halt(FWM_ERR_HTTP_NOT_FOUND,
+                                   code + " for " + url.target + ": check account_id and openmetrics_endpoint");
+        if (s == 429)
+            return rate_limited(url, res, out);
+        if (s >= 500 && s < 600) {
+            Judgement j = Judgement::make(
+                Judgement::retry,
+                {FWM_ERR_HTTP_SERVER, code + ": the service is having trouble; the check tries again next run", true});
+            if (auto wait = parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
+                j.at_least = std::min(*wait, config.max_retry_after);
+            return j;
+        }
+        return Judgement::halt(FWM_ERR_HTTP_STATUS,
+                               "unexpected " + code + ": expected 200 with metrics; check openmetrics_endpoint");
+    }
 
-        info.status = last.status;
-        info.message = std::move(last.message);
-        if (info.status == FWM_ERR_HTTP_SERVER && info.attempts > 1)
-            info.message += " (" + std::to_string(info.attempts) + " attempts)";
-        co_return out;
+    // Waits `pause` on the I/O thread unless cancel() comes first.
+    asio::awaitable<void> sleep(milliseconds pause, Interrupt& interrupt)
+    {
+        asio::steady_timer t(runtime->context());
+        t.expires_after(pause);
+        interrupt.timer = &t;
+        if (!interrupt.requested)
+            co_await t.async_wait(kAwait);
+        interrupt.timer = nullptr;
     }
 };
 
+namespace {
+
+using State = Client::State;
+
+// The whole collection on the I/O thread: admission, attempts, backoff,
+// redirects. Holds the state, so it may outlive the collect() that started it.
+asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadline)
+{
+    Interrupt interrupt;
+    interrupt.requested = s->cancelled.load();
+    s->running.push_back(&interrupt);
+    std::unique_ptr<Connection> conn = s->idle ? std::move(s->idle) : std::make_unique<Connection>();
+    struct Finish { // whatever way the coroutine leaves
+        State& s;
+        Interrupt& interrupt;
+        std::unique_ptr<Connection>& conn;
+        ~Finish()
+        {
+            s.running.erase(std::find(s.running.begin(), s.running.end(), &interrupt));
+            if (!s.idle && !interrupt.requested && conn->open())
+                s.idle = std::move(conn); // kept alive for the next collection
+            else
+                conn->close();
+        }
+    } finish{*s, interrupt, conn};
+
+    Outcome out;
+    CollectInfo& info = out.info;
+    Url url = s->config.endpoint;
+    unsigned redirects = 0;
+    Failure last{FWM_ERR_INTERNAL, "no request was made", false};
+
+    for (unsigned attempt = 0;; ++attempt) {
+        if (interrupt.requested) {
+            last = {FWM_ERR_CANCELLED, "the collection was cancelled (the check is being unscheduled)", false};
+            break;
+        }
+        const auto now = Clock::now();
+        const Account::Admission admission = s->account->admit(s->config.max_requests_per_minute, now, s->cache_key);
+        if (admission.verdict != Account::Verdict::send) {
+            info.rate_limited = true;
+            if (info.attempts > 0) {
+                last.message += " (no request slot left for another attempt)";
+                break;
+            }
+            if (s->fresh(admission.cache, now)) {
+                s->serve_cache(out, admission.cache, now);
+                co_return out;
+            }
+            info.status = FWM_ERR_RATE_LIMITED;
+            info.message = s->limit_message(admission);
+            co_return out;
+        }
+
+        ++info.attempts;
+        ExchangeResult r = co_await exchange(*conn, url, s->config, s->tls, s->runtime, deadline, interrupt);
+        s->account->done(admission.slot, Clock::now());
+        Judgement j;
+        if (!r.ok) {
+            j = Judgement::make(r.failure.retryable ? Judgement::retry : Judgement::stop, std::move(r.failure));
+        } else {
+            info.http_status = r.response.status;
+            info.wire_bytes = r.response.wire_bytes;
+            info.connection_reused = r.response.reused_connection;
+            j = s->judge(url, r.response, out);
+        }
+        if (j.next == Judgement::ok) {
+            out.fresh = std::move(r.response);
+            info.status = FWM_OK;
+            co_return out;
+        }
+        if (j.failure.status == FWM_ERR_RATE_LIMITED) {
+            const auto cache = s->account->cached(s->cache_key);
+            if (s->fresh(cache, Clock::now())) {
+                s->serve_cache(out, cache, Clock::now());
+                co_return out;
+            }
+        }
+        if (j.next == Judgement::follow) {
+            if (++redirects > kMaxRedirects) {
+                last = {FWM_ERR_REDIRECT,
+                        "more than " + std::to_string(kMaxRedirects) + " redirects from " + who(url) +
+                            ": check openmetrics_endpoint",
+                        false};
+                break;
+            }
+            url = j.location;
+            continue;
+        }
+        last = std::move(j.failure);
+        if (j.next == Judgement::stop || attempt + 1 >= s->config.max_attempts)
+            break;
+        // A 503's Retry-After is the least we wait before trying again.
+        const milliseconds pause = std::max(backoff(attempt), j.at_least.value_or(milliseconds(0)));
+        if (Clock::now() + pause + kMinAttempt >= deadline)
+            break;
+        co_await s->sleep(pause, interrupt);
+    }
+
+    info.status = last.status;
+    info.message = std::move(last.message);
+    if (info.status == FWM_ERR_HTTP_SERVER && info.attempts > 1)
+        info.message += " (" + std::to_string(info.attempts) + " attempts)";
+    co_return out;
+}
+
+// Inflates the fresh body on the caller's thread, so that checks decode in
+// parallel and the I/O thread stays free for the network.
+void decode(Response& res, const ClientConfig& config, Collected& out, CachedResponse& payload)
+{
+    const std::string& encoding = res.content_encoding;
+    if (encoding.empty() || encoding == "identity") {
+        out.info.encoding = "identity";
+        payload.body = std::move(res.body);
+    } else if (encoding == "gzip" || encoding == "x-gzip") {
+        out.info.encoding = "gzip";
+        std::string error;
+        const InflateStatus st = gunzip(res.body, config.max_response_bytes, payload.body, error);
+        if (st == InflateStatus::too_large) {
+            out.info.status = FWM_ERR_RESPONSE_TOO_LARGE;
+            out.info.message = "the response from " + config.endpoint.authority() +
+                               " inflates past max_response_bytes (" + std::to_string(config.max_response_bytes) +
+                               " bytes): raise max_response_bytes if this is real";
+        } else if (st == InflateStatus::corrupt) {
+            out.info.status = FWM_ERR_PROTOCOL;
+            out.info.message = "the gzip body from " + config.endpoint.authority() + " is corrupt (" +
+                               util::clean_text(error, 64) + "): the check retries next run";
+        }
+    } else {
+        out.info.status = FWM_ERR_PROTOCOL;
+        out.info.message = "the response from " + config.endpoint.authority() + " uses Content-Encoding '" +
+                           util::clean_text(encoding, 32) + "', which the check does not decode";
+    }
+}
+
+} // namespace
+
 Client::Client(ClientConfig config)
-    : state_(std::make_unique<State>(std::move(config)))
+    : state_(std::make_shared<State>(std::move(config)))
 {
 }
 
 Client::~Client()
 {
-    // No collection runs (collect() is synchronous), so the sockets can go
-    // from this thread; the runtime stops if this was its last handle.
-    state_->conn.close();
+    if (state_->runtime->forked()) {
+        // In a child of fork(): the state's sockets and runtime are the
+        // parent's, and tearing them down would touch shared descriptors and
+        // locks. Leave them.
+        new std::shared_ptr<State>(std::move(state_));
+        return;
+    }
+    cancel();
 }
 
 const ClientConfig& Client::config() const
@@ -267,73 +395,105 @@ const ClientConfig& Client::config() const
     return state_->config;
 }
 
+void Client::cancel() noexcept
+{
+    try {
+        if (state_->cancelled.exchange(true) || state_->runtime->forked())
+            return;
+        {
+            std::lock_guard lock(state_->waiters_mutex);
+            for (auto& w : state_->waiters) {
+                std::lock_guard wl(w->mutex);
+                w->cancelled = true;
+                w->cv.notify_all();
+            }
+        }
+        // Sockets and timers belong to the I/O thread: interrupt them there.
+        asio::post(state_->runtime->context(), [s = state_] {
+            for (Interrupt* i : s->running)
+                i->fire();
+            if (s->idle)
+                s->idle->close();
+        });
+    } catch (...) {
+        // Out of memory for the post: the deadline still ends the work.
+    }
+}
+
 Collected Client::collect()
 {
-    std::lock_guard lock(mutex_);
-    State& s = *state_;
+    const std::shared_ptr<State> s = state_;
     const auto started = Clock::now();
-    const auto deadline = started + s.config.timeout;
+    const auto deadline = started + s->config.timeout;
+    Collected out;
+    if (s->runtime->forked()) {
+        out.info = failed(FWM_ERR_INTERNAL, "this client was created before fork(): create a new one").info;
+        return out;
+    }
 
-    // Shared with the handler: set_value may still be running when get() returns.
-    auto done = std::make_shared<std::promise<Outcome>>();
-    auto future = done->get_future();
-    asio::co_spawn(s.runtime->context(), s.run(deadline), [done](std::exception_ptr e, Outcome o) {
+    auto waiter = std::make_shared<Waiter>();
+    {
+        std::lock_guard lock(s->waiters_mutex);
+        s->waiters.push_back(waiter);
+    }
+    struct Unregister {
+        State& s;
+        const std::shared_ptr<Waiter>& w;
+        ~Unregister()
+        {
+            std::lock_guard lock(s.waiters_mutex);
+            s.waiters.erase(std::find(s.waiters.begin(), s.waiters.end(), w));
+        }
+    } unregister{*s, waiter};
+
+    asio::co_spawn(s->runtime->context(), run(s, deadline), [waiter](std::exception_ptr e, Outcome o) {
         if (e) {
-            o = Outcome{};
-            o.info.status = FWM_ERR_INTERNAL;
+            o = failed(FWM_ERR_INTERNAL, "collection failed unexpectedly");
             try {
                 std::rethrow_exception(e);
+            } catch (const std::bad_alloc&) {
+                o = failed(FWM_ERR_OUT_OF_MEMORY, "out of memory during the collection");
             } catch (const std::exception& ex) {
-                o.info.message = std::string("collection failed unexpectedly: ") + ex.what();
+                o.info.message += std::string(": ") + util::clean_text(ex.what(), 200);
             } catch (...) {
-                o.info.message = "collection failed unexpectedly";
             }
         }
-        done->set_value(std::move(o));
+        std::lock_guard lock(waiter->mutex);
+        waiter->outcome = std::move(o);
+        waiter->cv.notify_all();
     });
-    // Every step has its own deadline; this only guards against a bug.
-    if (future.wait_until(deadline + std::chrono::seconds(2)) == std::future_status::timeout)
-        asio::post(s.runtime->context(), [&s] { s.conn.close(); });
-    Outcome outcome = future.get();
 
-    Collected out;
+    Outcome outcome;
+    {
+        std::unique_lock lock(waiter->mutex);
+        const bool ended = waiter->cv.wait_until(lock, deadline + kReportMargin, [&] {
+            return waiter->outcome.has_value() || waiter->cancelled || s->cancelled.load();
+        });
+        if (waiter->outcome)
+            outcome = std::move(*waiter->outcome);
+        else if (ended)
+            outcome = failed(FWM_ERR_CANCELLED, "the collection was cancelled (the check is being unscheduled)");
+        else
+            outcome = failed(FWM_ERR_TIMEOUT, "the collection did not end within timeout (" +
+                                                  whole_seconds(s->config.timeout) +
+                                                  "); it was abandoned: check the network, or raise timeout");
+    }
+
     out.info = std::move(outcome.info);
     if (outcome.fresh) {
-        // Inflate here, on the caller's thread, so that checks decode in
-        // parallel and the I/O thread stays free for the network.
-        Response& res = *outcome.fresh;
         auto payload = std::make_shared<CachedResponse>();
-        payload->content_type = std::move(res.content_type);
-        if (res.content_encoding.empty() || res.content_encoding == "identity") {
-            out.info.encoding = "identity";
-            payload->body = std::move(res.body);
-        } else if (res.content_encoding == "gzip" || res.content_encoding == "x-gzip") {
-            out.info.encoding = "gzip";
-            std::string error;
-            const InflateStatus st = gunzip(res.body, s.config.max_response_bytes, payload->body, error);
-            if (st == InflateStatus::too_large) {
-                out.info.status = FWM_ERR_RESPONSE_TOO_LARGE;
-                out.info.message = "the response from " + s.config.endpoint.authority() +
-                                   " inflates past max_response_bytes (" + std::to_string(s.config.max_response_bytes) +
-                                   " bytes): raise max_response_bytes if this is real";
-            } else if (st == InflateStatus::corrupt) {
-                out.info.status = FWM_ERR_PROTOCOL;
-                out.info.message = "the gzip body from " + s.config.endpoint.authority() + " is corrupt (" + error +
-                                   "): the check retries next run";
-            }
-        } else {
-            out.info.status = FWM_ERR_PROTOCOL;
-            out.info.message = "the response from " + s.config.endpoint.authority() + " uses Content-Encoding '" +
-                               res.content_encoding.substr(0, 32) + "', which the check does not decode";
-        }
+        payload->content_type = outcome.fresh->content_type;
+        decode(*outcome.fresh, s->config, out, *payload);
         if (out.info.status == FWM_OK) {
             payload->fetched = Clock::now();
             out.info.body_bytes = payload->body.size();
+            out.info.content_type = payload->content_type;
             out.payload = payload;
-            s.account->store(std::move(payload));
+            s->account->store(s->cache_key, std::move(payload));
         }
     } else if (outcome.cached) {
         out.info.body_bytes = outcome.cached->body.size();
+        out.info.content_type = outcome.cached->content_type;
         out.payload = std::move(outcome.cached);
     }
     out.info.duration_s = seconds(Clock::now() - started);

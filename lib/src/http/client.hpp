@@ -1,10 +1,13 @@
 // A client handle: one check instance's scraper. collect() blocks the
 // calling thread while the shared I/O runtime does the asynchronous work,
 // so many handles collect in parallel from many threads.
+//
+// Lifetime: the asynchronous work holds the handle's state by a shared
+// pointer, so collect() may give up on it (deadline, cancel()) and return
+// at once; the abandoned work ends by its own deadline and frees the state.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "http/account_registry.hpp"
@@ -14,7 +17,7 @@ namespace fwm::http {
 
 struct CollectInfo {
     int status = 0;              // an fwm_status
-    std::string message;         // what happened and what to do; never the key
+    std::string message;         // what happened and what to do; never the key; clean text
     unsigned http_status = 0;    // of the last response, 0 if none
     unsigned attempts = 0;       // requests sent in this collection
     double duration_s = 0;
@@ -26,7 +29,7 @@ struct CollectInfo {
     bool from_cache = false;     // served the last good response instead of asking
     double cache_age_s = -1;
     bool rate_limited = false;   // the local limit or a 429 stopped a request
-    double retry_after_s = -1;   // the server's Retry-After, when it gave one
+    double retry_after_s = -1;   // the wait a 429 imposed (Retry-After, capped by max_retry_after)
 };
 
 struct Collected {
@@ -36,22 +39,31 @@ struct Collected {
 
 class Client {
 public:
-    // Throws abi::OptionError when the configuration cannot be used.
+    // Grace over the deadline for the I/O thread to report; past it,
+    // collect() returns without waiting (the work is abandoned).
+    static constexpr std::chrono::milliseconds kReportMargin{500};
+
+    // Throws util::OptionError when the configuration cannot be used.
     explicit Client(ClientConfig config);
-    ~Client();
+    ~Client(); // cancels what runs and returns at once
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
-    // One collection: never longer than the configured timeout plus a small
-    // margin. Calls on one handle are serialised.
+    // One collection: never longer than the configured timeout plus
+    // kReportMargin, and FWM_ERR_CANCELLED at once after cancel().
+    // Calls on one handle may overlap (each gets its own connection).
     Collected collect();
+
+    // Interrupts the running collection, if any, and makes every later
+    // collect() return FWM_ERR_CANCELLED. Thread safe; never blocks.
+    void cancel() noexcept;
 
     const ClientConfig& config() const;
 
+    struct State; // shared by the handle and its collections in flight
+
 private:
-    struct State;
-    std::unique_ptr<State> state_;
-    std::mutex mutex_;
+    std::shared_ptr<State> state_;
 };
 
 } // namespace fwm::http

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <vector>
@@ -9,17 +10,17 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
-#include "abi/option_reader.hpp"
+#include "util/option_reader.hpp"
 #include "util/json_kind.hpp"
 
 namespace fwm::http {
 namespace {
 
-using abi::OptionError;
+using util::OptionError;
 using Value = rapidjson::Value;
-using abi::option_bool;
-using abi::option_wrong;
-using abi::option_string;
+using util::option_bool;
+using util::option_wrong;
+using util::option_string;
 
 double get_number(const std::string& name, const Value& v, double min, double max)
 {
@@ -133,6 +134,11 @@ ClientConfig read_client_config(const char* json)
         throw OptionError(std::string("the client configuration is not valid JSON: ") +
                           rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
                           std::to_string(doc.GetErrorOffset()));
+    return read_client_config(doc, {"mapping"});
+}
+
+ClientConfig read_client_config(const Value& doc, std::initializer_list<const char*> also_known)
+{
     if (!doc.IsObject())
         throw OptionError("the client configuration must be a JSON object");
 
@@ -179,10 +185,13 @@ ClientConfig read_client_config(const char* json)
             c.max_requests_per_minute = static_cast<unsigned>(n);
         } else if (name == "refresh_period") {
             c.refresh_period = get_seconds(name, v);
-        } else if (name == "mapping") {
-            // The mapping options: read by mapping::read_mapping_member.
         } else if (name == "max_attempts") {
             c.max_attempts = static_cast<unsigned>(get_number(name, v, 1, 10));
+        } else if (name == "max_retry_after") {
+            c.max_retry_after = get_seconds(name, v);
+        } else if (std::find_if(also_known.begin(), also_known.end(), [&](const char* k) { return name == k; }) !=
+                   also_known.end()) {
+            // Read by the caller.
         } else {
             throw OptionError("unknown option '" + name.substr(0, 64) + "'");
         }
@@ -193,12 +202,16 @@ ClientConfig read_client_config(const char* json)
     for (char ch : c.api_key)
         if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
             throw OptionError("option 'api_key' contains a control character (a pasted newline?)");
+    // The account id names the rate-limit account, goes into the URL and
+    // into a tag: only the characters Fireworks uses.
+    for (char ch : c.account_id)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.')
+            throw OptionError("option 'account_id' may hold only letters, digits, '-', '_' and '.'");
+    if (c.account_id.size() > 128)
+        throw OptionError("option 'account_id' is longer than 128 characters");
     if (endpoint.empty()) {
         if (c.account_id.empty())
             throw OptionError("option 'account_id' is required (or set openmetrics_endpoint)");
-        for (char ch : c.account_id)
-            if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
-                throw OptionError("option 'account_id' may hold only letters, digits, '-' and '_'");
         endpoint = "https://api.fireworks.ai/v1/accounts/" + c.account_id + "/metrics";
     }
     c.endpoint = get_url("openmetrics_endpoint", endpoint);

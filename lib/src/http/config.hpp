@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <initializer_list>
 #include <string>
+
+#include <rapidjson/document.h>
 
 #include "http/no_proxy.hpp"
 #include "http/url.hpp"
@@ -42,15 +45,21 @@ struct ClientConfig {
     unsigned max_requests_per_minute = 5;
     std::chrono::milliseconds refresh_period{30000};   // how long a response stays fresh
     unsigned max_attempts = 3;                          // for 5xx and network errors
+    std::chrono::milliseconds max_retry_after{600000};  // the longest a 429's Retry-After may silence the account
 
     // The process-wide rate-limit key: endpoint host and port plus account.
     std::string account_key() const;
 };
 
-// Throws abi::OptionError naming the option when something is wrong.
+// Throws util::OptionError naming the option when something is wrong.
 ClientConfig read_client_config(const char* json);
 
 inline constexpr const char* kDefaultEndpointFormat = "https://api.fireworks.ai/v1/accounts/%s/metrics";
 inline constexpr unsigned kMaxRequestsPerMinute = 6; // Fireworks' documented limit
+
+// The check's HTTP options, read from an already parsed JSON object (the
+// configuration is parsed once, by the collector). Members the caller
+// handles itself are listed in `also_known`.
+ClientConfig read_client_config(const rapidjson::Value& doc, std::initializer_list<const char*> also_known);
 
 } // namespace fwm::http

@@ -1,11 +1,11 @@
 #include "http/exchange.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -13,7 +13,10 @@
 
 #include "fwm/fwm.h"
 #include "fwm/version.h"
+#include "http/resolve.hpp"
 #include "http/tls_context.hpp"
+#include "util/ascii.hpp"
+#include "util/text.hpp"
 
 namespace fwm::http {
 
@@ -28,6 +31,9 @@ namespace {
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kUserAgent = "datadog-fireworks-check/" FWM_VERSION_STRING " (libfwm)";
 constexpr const char* kAccept = "text/plain;version=0.0.4;q=1.0,application/openmetrics-text;version=1.0.0;q=0.5";
+constexpr int kStale = -1; // a kept-alive connection the server had closed: reconnect once
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 std::string base64(std::string_view in)
 {
@@ -66,6 +72,11 @@ Failure fail(int status, std::string message, bool retryable)
     return Failure{status, std::move(message), retryable};
 }
 
+Failure cancelled()
+{
+    return fail(FWM_ERR_CANCELLED, "the collection was cancelled (the check is being unscheduled)", false);
+}
+
 bool closed_by_peer(const error_code& ec)
 {
     return ec == asio::error::eof || ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
@@ -73,10 +84,18 @@ bool closed_by_peer(const error_code& ec)
            ec == bhttp::error::partial_message;
 }
 
+Clock::time_point sooner(Clock::time_point a, Clock::time_point b)
+{
+    return a < b ? a : b;
+}
+
 // Turns an error during `step` (which names the peer, e.g. "waiting for
 // the response from host:443") into a message a user can act on.
-Failure network_failure(const std::string& step, const error_code& ec, Clock::duration waited)
+Failure network_failure(const std::string& step, const error_code& ec, Clock::duration waited,
+                        const Interrupt& interrupt)
 {
+    if (interrupt.requested)
+        return cancelled();
     if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == asio::error::timed_out)
         return fail(FWM_ERR_TIMEOUT,
                     "timed out after " + seconds_text(waited) + " while " + step +
@@ -91,6 +110,11 @@ Failure network_failure(const std::string& step, const error_code& ec, Clock::du
     if (ec == bhttp::error::body_limit)
         return fail(FWM_ERR_RESPONSE_TOO_LARGE,
                     step + ": the response is larger than max_response_bytes: raise max_response_bytes", false);
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
+        return fail(FWM_ERR_PROTOCOL,
+                    step + ": the response's headers, chunk extensions or trailers are larger than " +
+                        std::to_string(kHeaderLimit / 1024) + " KiB: the endpoint is misbehaving",
+                    false);
     if (closed_by_peer(ec))
         return fail(FWM_ERR_NETWORK,
                     "the connection closed while " + step + " (" + ec.message() +
@@ -103,84 +127,39 @@ Failure network_failure(const std::string& step, const error_code& ec, Clock::du
     return fail(FWM_ERR_NETWORK, step + ": " + ec.message() + ": check the network and the proxy", true);
 }
 
-Clock::time_point sooner(Clock::time_point a, Clock::time_point b)
-{
-    return a < b ? a : b;
-}
+// ---- steps -------------------------------------------------------------
 
-template <class Stream>
-asio::awaitable<ExchangeResult> request_response(Stream& stream, Connection& conn, const Url& url,
-                                                 const ClientConfig& config, const Url* plain_proxy,
-                                                 Clock::time_point deadline, bool reused)
+// Resolve and connect to `hop` (the endpoint, or the proxy in front of it).
+// The socket goes into conn.plain first, so that cancel() can close it.
+asio::awaitable<Failure> connect_step(Connection& conn, const Url& hop, const std::string& peer,
+                                      std::shared_ptr<Runtime> runtime, Clock::time_point step_deadline,
+                                      Interrupt& interrupt)
 {
-    ExchangeResult out;
-    const std::string peer = url.authority();
     const auto started = Clock::now();
-    auto& lowest = beast::get_lowest_layer(stream);
-
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, plain_proxy ? url.redacted() : url.target, 11};
-    req.set(bhttp::field::host, url.authority());
-    req.set(bhttp::field::authorization, "Bearer " + config.api_key);
-    req.set(bhttp::field::user_agent, kUserAgent);
-    req.set(bhttp::field::accept, kAccept);
-    req.set(bhttp::field::accept_encoding, "gzip");
-    if (plain_proxy && plain_proxy->has_credentials())
-        req.set(bhttp::field::proxy_authorization, "Basic " + base64(plain_proxy->user + ":" + plain_proxy->password));
-
-    lowest.expires_at(sooner(Clock::now() + config.read_timeout, deadline));
-    auto wec_result = co_await bhttp::async_write(stream, req, kAwait);
-    auto wec = std::move(std::get<0>(wec_result));
-    auto written = std::move(std::get<1>(wec_result));
-    (void)written;
-    if (wec) {
-        out.failure = network_failure("sending the request to " + peer, wec, Clock::now() - started);
-        if (reused && closed_by_peer(wec))
-            out.failure.status = -1; // stale keep-alive connection: reconnect
-        co_return out;
+    Resolved where = co_await resolve(runtime, hop.host, hop.port, step_deadline, interrupt);
+    if (where.ec) {
+        Failure f = network_failure("resolving " + peer, where.ec, Clock::now() - started, interrupt);
+        if (!where.detail.empty() && f.status == FWM_ERR_CONNECT)
+            f.message = "resolving " + peer + ": " + util::clean_text(where.detail, 160) +
+                        ": check openmetrics_endpoint and DNS";
+        co_return f;
     }
-
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(config.max_response_bytes);
-    parser.header_limit(64 * 1024);
-    std::size_t received = 0;
-    while (!parser.is_done()) {
-        // read_timeout bounds each read, so a server that drips bytes still
-        // meets the collection's own deadline.
-        lowest.expires_at(sooner(Clock::now() + config.read_timeout, deadline));
-        auto ec_result = co_await bhttp::async_read_some(stream, conn.buffer, parser, kAwait);
-        auto ec = std::move(std::get<0>(ec_result));
-        auto n = std::move(std::get<1>(ec_result));
-        received += n;
-        if (ec) {
-            out.failure = network_failure(std::string(parser.is_header_done() ? "reading the response body from "
-                                                                              : "waiting for the response from ") +
-                                              peer,
-                                          ec, Clock::now() - started);
-            if (reused && received == 0 && closed_by_peer(ec))
-                out.failure.status = -1;
-            co_return out;
-        }
-    }
-    lowest.expires_never();
-    auto& res = parser.get();
-    out.ok = true;
-    out.response.status = res.result_int();
-    out.response.content_type = std::string(res[bhttp::field::content_type]);
-    out.response.content_encoding = std::string(res[bhttp::field::content_encoding]);
-    out.response.location = std::string(res[bhttp::field::location]);
-    out.response.retry_after = std::string(res[bhttp::field::retry_after]);
-    out.response.wire_bytes = received;
-    out.response.reused_connection = reused;
-    const bool keep = res.keep_alive();
-    out.response.body = std::move(res.body());
-    if (!keep)
-        conn.close();
-    co_return out;
+    conn.plain = std::make_unique<beast::tcp_stream>(runtime->context());
+    conn.plain->expires_at(step_deadline);
+    auto ec_result = co_await conn.plain->async_connect(where.endpoints, kAwait);
+    const error_code ec = std::get<0>(ec_result);
+    const auto endpoint = std::get<1>(ec_result);
+    (void)endpoint;
+    if (ec || interrupt.requested)
+        co_return network_failure("connecting to " + peer, ec, Clock::now() - started, interrupt);
+    error_code ignored;
+    conn.plain->socket().set_option(tcp::no_delay(true), ignored);
+    co_return Failure{};
 }
 
 // CONNECT host:port through an HTTP proxy; the tunnel then carries TLS.
-asio::awaitable<Failure> open_tunnel(beast::tcp_stream& tcp, const Url& proxy, const Url& url,
-                                     Clock::time_point connect_deadline)
+asio::awaitable<Failure> tunnel_step(beast::tcp_stream& tcp, const Url& proxy, const Url& url,
+                                     Clock::time_point step_deadline, const Interrupt& interrupt)
 {
     const std::string where = "proxy " + proxy.authority();
     const std::string target = url.host.find(':') != std::string::npos
@@ -192,35 +171,211 @@ asio::awaitable<Failure> open_tunnel(beast::tcp_stream& tcp, const Url& proxy, c
     if (proxy.has_credentials())
         req.set(bhttp::field::proxy_authorization, "Basic " + base64(proxy.user + ":" + proxy.password));
     const auto started = Clock::now();
-    tcp.expires_at(connect_deadline);
+    tcp.expires_at(step_deadline);
     auto wec_result = co_await bhttp::async_write(tcp, req, kAwait);
-    auto wec = std::move(std::get<0>(wec_result));
-    auto w = std::move(std::get<1>(wec_result));
-    (void)w;
-    if (wec)
-        co_return network_failure("opening a tunnel through " + where, wec, Clock::now() - started);
-    beast::flat_buffer buffer;
+    const error_code wec = std::get<0>(wec_result);
+    const auto written = std::get<1>(wec_result);
+    (void)written;
+    if (wec || interrupt.requested)
+        co_return network_failure("opening a tunnel through " + where, wec, Clock::now() - started, interrupt);
+    beast::flat_buffer buffer{kReceiveBufferLimit};
     bhttp::response_parser<bhttp::empty_body> parser;
     parser.skip(true); // a CONNECT response has no body
+    parser.header_limit(kHeaderLimit);
     auto rec_result = co_await bhttp::async_read_header(tcp, buffer, parser, kAwait);
-    auto rec = std::move(std::get<0>(rec_result));
-    auto r = std::move(std::get<1>(rec_result));
-    (void)r;
-    if (rec)
-        co_return network_failure("opening a tunnel through " + where, rec, Clock::now() - started);
+    const error_code rec = std::get<0>(rec_result);
+    const auto got = std::get<1>(rec_result);
+    (void)got;
+    if (rec || interrupt.requested)
+        co_return network_failure("opening a tunnel through " + where, rec, Clock::now() - started, interrupt);
     const unsigned status = parser.get().result_int();
     if (status == 200)
         co_return Failure{};
     // tinyproxy answers a failed Basic auth with 401, others with 407.
     std::string advice = status == 407 || status == 401 ? "check the user and password in the proxy URL"
-                                       : "check that the proxy allows CONNECT to " + target;
+                                                        : "check that the proxy allows CONNECT to " + target;
     co_return fail(FWM_ERR_PROXY,
                    where + " refused the tunnel to " + target + " with HTTP " + std::to_string(status) + " " +
-                       std::string(parser.get().reason()) + ": " + advice,
+                       util::clean_text(parser.get().reason(), 64) + ": " + advice,
                    false);
 }
 
+// TLS over the connected socket: conn.plain becomes conn.tls.
+asio::awaitable<Failure> handshake_step(Connection& conn, const Url& url, const ClientConfig& config,
+                                        asio::ssl::context& tls_ctx, Clock::time_point step_deadline,
+                                        const Interrupt& interrupt)
+{
+    const auto started = Clock::now();
+    conn.tls = std::make_unique<TlsStream>(std::move(*conn.plain), tls_ctx);
+    conn.plain.reset();
+    if (!prepare_tls_connection(conn.tls->native_handle(), url.host, config.tls))
+        co_return fail(FWM_ERR_TLS, "tls setup for " + url.authority() + " failed", false);
+    beast::get_lowest_layer(*conn.tls).expires_at(step_deadline);
+    auto hec_result = co_await conn.tls->async_handshake(asio::ssl::stream_base::client, kAwait);
+    const error_code hec = std::get<0>(hec_result);
+    if (!hec && !interrupt.requested)
+        co_return Failure{};
+    if (interrupt.requested)
+        co_return cancelled();
+    const std::string why = verify_failure(conn.tls->native_handle());
+    if (!why.empty())
+        co_return fail(FWM_ERR_TLS,
+                       "tls handshake with " + url.authority() + ": certificate verify failed (" + why +
+                           "): check tls_ca_cert and that openmetrics_endpoint names the certificate's host",
+                       false);
+    Failure f = network_failure("the tls handshake with " + url.authority(), hec, Clock::now() - started, interrupt);
+    if (f.status != FWM_ERR_TIMEOUT)
+        f = fail(FWM_ERR_TLS,
+                 "tls handshake with " + url.authority() + " failed (" + hec.message() +
+                     "): check that the endpoint speaks HTTPS, and the tls_* options",
+                 false);
+    co_return f;
+}
+
+// The request, with the key; never logged.
+bhttp::request<bhttp::empty_body> make_request(const Url& url, const ClientConfig& config, const Url* plain_proxy)
+{
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, plain_proxy ? url.redacted() : url.target, 11};
+    req.set(bhttp::field::host, url.authority());
+    req.set(bhttp::field::authorization, "Bearer " + config.api_key);
+    req.set(bhttp::field::user_agent, kUserAgent);
+    req.set(bhttp::field::accept, kAccept);
+    req.set(bhttp::field::accept_encoding, "gzip");
+    if (plain_proxy && plain_proxy->has_credentials())
+        req.set(bhttp::field::proxy_authorization, "Basic " + base64(plain_proxy->user + ":" + plain_proxy->password));
+    return req;
+}
+
+template <class Stream>
+asio::awaitable<Failure> write_step(Stream& stream, const bhttp::request<bhttp::empty_body>& req,
+                                    const std::string& peer, const ClientConfig& config, Clock::time_point deadline,
+                                    bool reused, const Interrupt& interrupt)
+{
+    const auto started = Clock::now();
+    beast::get_lowest_layer(stream).expires_at(sooner(Clock::now() + config.read_timeout, deadline));
+    auto ec_result = co_await bhttp::async_write(stream, req, kAwait);
+    const error_code ec = std::get<0>(ec_result);
+    const auto written = std::get<1>(ec_result);
+    (void)written;
+    if (!ec && !interrupt.requested)
+        co_return Failure{};
+    Failure f = network_failure("sending the request to " + peer, ec, Clock::now() - started, interrupt);
+    if (reused && closed_by_peer(ec))
+        f.status = kStale;
+    co_return f;
+}
+
+// Reads one final response, skipping 1xx interim ones, each read bounded by
+// read_timeout and the whole by the deadline and wire_limit().
+template <class Stream>
+asio::awaitable<ExchangeResult> read_step(Stream& stream, Connection& conn, const std::string& peer,
+                                          const ClientConfig& config, Clock::time_point deadline, bool reused,
+                                          const Interrupt& interrupt)
+{
+    ExchangeResult out;
+    const auto started = Clock::now();
+    const std::size_t limit = wire_limit(config.max_response_bytes);
+    std::size_t received = 0;
+    for (unsigned interim = 0;; ++interim) {
+        auto parser = std::make_unique<bhttp::response_parser<bhttp::string_body>>();
+        parser->body_limit(config.max_response_bytes);
+        parser->header_limit(static_cast<std::uint32_t>(kHeaderLimit));
+        while (!parser->is_done()) {
+            beast::get_lowest_layer(stream).expires_at(sooner(Clock::now() + config.read_timeout, deadline));
+            auto ec_result = co_await bhttp::async_read_some(stream, conn.buffer, *parser, kAwait);
+            const error_code ec = std::get<0>(ec_result);
+            const auto n = std::get<1>(ec_result);
+            received += n;
+            if (!ec && !interrupt.requested && received > limit)
+                co_return ExchangeResult{
+                    false, {},
+                    fail(FWM_ERR_RESPONSE_TOO_LARGE,
+                         "reading the response from " + peer + ": more than " + std::to_string(limit) +
+                             " bytes on the wire (chunk framing, extensions or trailers past max_response_bytes): "
+                             "the endpoint is misbehaving, or raise max_response_bytes",
+                         false)};
+            if (ec || interrupt.requested) {
+                out.failure = network_failure(std::string(parser->is_header_done() ? "reading the response body from "
+                                                                                   : "waiting for the response from ") +
+                                                  peer,
+                                              ec, Clock::now() - started, interrupt);
+                if (reused && received == 0 && closed_by_peer(ec))
+                    out.failure.status = kStale;
+                co_return out;
+            }
+        }
+        const unsigned status = parser->get().result_int();
+        if (status >= 100 && status < 200 && status != 101) {
+            // 100 Continue, 103 Early Hints: the real answer follows on the
+            // same connection; reading on keeps it in step with the requests.
+            if (interim + 1 >= kMaxInterimResponses)
+                co_return ExchangeResult{false, {},
+                                         fail(FWM_ERR_PROTOCOL,
+                                              "more than " + std::to_string(kMaxInterimResponses) +
+                                                  " interim (1xx) responses from " + peer + ": the endpoint is misbehaving",
+                                              false)};
+            continue;
+        }
+        beast::get_lowest_layer(stream).expires_never();
+        auto& res = parser->get();
+        out.ok = true;
+        out.response.status = status;
+        out.response.interim = interim;
+        out.response.content_type = util::clean_text(res[bhttp::field::content_type], 128);
+        out.response.content_encoding = util::ascii_lower(res[bhttp::field::content_encoding].substr(0, 64));
+        out.response.location = std::string(res[bhttp::field::location].substr(0, 8192));
+        out.response.retry_after = std::string(res[bhttp::field::retry_after].substr(0, 64));
+        out.response.wire_bytes = received;
+        out.response.reused_connection = reused;
+        const bool keep = res.keep_alive() && status != 101;
+        out.response.body = std::move(res.body());
+        if (!keep)
+            conn.close();
+        co_return out;
+    }
+}
+
+template <class Stream>
+asio::awaitable<ExchangeResult> request_response(Stream& stream, Connection& conn, const Url& url,
+                                                 const ClientConfig& config, const Url* plain_proxy,
+                                                 Clock::time_point deadline, bool reused, const Interrupt& interrupt)
+{
+    const std::string peer = url.authority();
+    const auto req = make_request(url, config, plain_proxy);
+    Failure f = co_await write_step(stream, req, peer, config, deadline, reused, interrupt);
+    if (f.status != 0)
+        co_return ExchangeResult{false, {}, std::move(f)};
+    co_return co_await read_step(stream, conn, peer, config, deadline, reused, interrupt);
+}
+
+// A fresh connection to `url`: resolve, connect, maybe tunnel, maybe TLS.
+asio::awaitable<Failure> open_connection(Connection& conn, const Url& url, const ClientConfig& config,
+                                         asio::ssl::context& tls_ctx, std::shared_ptr<Runtime> runtime,
+                                         Clock::time_point deadline, Interrupt& interrupt)
+{
+    const Url* proxy = config.proxy.for_target(url);
+    const auto connect_deadline = sooner(Clock::now() + config.connect_timeout, deadline);
+    const Url& hop = proxy ? *proxy : url;
+    const std::string peer = proxy ? "proxy " + hop.authority() : hop.authority();
+    Failure f = co_await connect_step(conn, hop, peer, runtime, connect_deadline, interrupt);
+    if (f.status != 0)
+        co_return f;
+    if (!url.https())
+        co_return Failure{};
+    if (proxy) {
+        f = co_await tunnel_step(*conn.plain, *proxy, url, connect_deadline, interrupt);
+        if (f.status != 0)
+            co_return f;
+    }
+    co_return co_await handshake_step(conn, url, config, tls_ctx, connect_deadline, interrupt);
+}
+
 } // namespace
+
+std::size_t wire_limit(std::size_t max_response_bytes)
+{
+    return max_response_bytes + std::max<std::size_t>(max_response_bytes / 4, 1u << 20);
+}
 
 bool Connection::open() const
 {
@@ -244,79 +399,45 @@ void Connection::close()
     origin.clear();
 }
 
+void Interrupt::fire()
+{
+    requested = true;
+    if (connection) {
+        // Closing the socket ends whatever operation is pending on it.
+        error_code ignored;
+        if (connection->tls)
+            beast::get_lowest_layer(*connection->tls).socket().close(ignored);
+        if (connection->plain)
+            connection->plain->socket().close(ignored);
+    }
+    if (timer)
+        timer->cancel();
+}
+
 asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const ClientConfig& config,
-                                         asio::ssl::context& tls_ctx, Clock::time_point deadline)
+                                         asio::ssl::context& tls_ctx, std::shared_ptr<Runtime> runtime,
+                                         Clock::time_point deadline, Interrupt& interrupt)
 {
     const std::string origin = url.scheme + "://" + url.authority();
     const Url* proxy = config.proxy.for_target(url);
     const Url* plain_proxy = url.https() ? nullptr : proxy;
+    interrupt.connection = &conn;
+    struct Release {
+        Interrupt& interrupt;
+        ~Release() { interrupt.connection = nullptr; }
+    } release{interrupt};
 
     for (int round = 0; round < 2; ++round) {
-        const bool reused = conn.open() && conn.origin == origin;
+        if (interrupt.requested)
+            co_return ExchangeResult{false, {}, cancelled()};
+        // Bytes left over from an earlier answer would be read as this one's.
+        const bool reused = conn.open() && conn.origin == origin && conn.buffer.size() == 0;
         if (!reused) {
             conn.close();
-            const auto started = Clock::now();
-            const auto connect_deadline = sooner(started + config.connect_timeout, deadline);
-            const Url& hop = proxy ? *proxy : url;
-            const std::string peer = proxy ? "proxy " + hop.authority() : hop.authority();
-            auto executor = co_await asio::this_coro::executor;
-
-            tcp::resolver resolver(executor);
-            asio::steady_timer guard(executor);
-            guard.expires_at(connect_deadline);
-            guard.async_wait([&resolver](const error_code& ec) {
-                if (!ec)
-                    resolver.cancel();
-            });
-            auto rec_result = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), kAwait);
-            auto rec = std::move(std::get<0>(rec_result));
-            auto endpoints = std::move(std::get<1>(rec_result));
-            guard.cancel();
-            if (rec)
-                co_return ExchangeResult{false, {}, network_failure("resolving " + peer, rec, Clock::now() - started)};
-
-            auto socket = std::make_unique<beast::tcp_stream>(executor);
-            socket->expires_at(connect_deadline);
-            auto cec_result = co_await socket->async_connect(endpoints, kAwait);
-            auto cec = std::move(std::get<0>(cec_result));
-            auto ep = std::move(std::get<1>(cec_result));
-            (void)ep;
-            if (cec)
-                co_return ExchangeResult{false, {}, network_failure("connecting to " + peer, cec, Clock::now() - started)};
-            socket->socket().set_option(tcp::no_delay(true));
-
-            if (url.https()) {
-                if (proxy) {
-                    Failure f = co_await open_tunnel(*socket, *proxy, url, connect_deadline);
-                    if (f.status != 0)
-                        co_return ExchangeResult{false, {}, std::move(f)};
-                }
-                auto stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*socket), tls_ctx);
-                if (!prepare_tls_connection(stream->native_handle(), url.host, config.tls))
-                    co_return ExchangeResult{false, {}, fail(FWM_ERR_TLS, "tls setup for " + url.authority() + " failed", false)};
-                beast::get_lowest_layer(*stream).expires_at(connect_deadline);
-                auto hec_result = co_await stream->async_handshake(asio::ssl::stream_base::client, kAwait);
-                auto hec = std::move(std::get<0>(hec_result));
-                if (hec) {
-                    const std::string why = verify_failure(stream->native_handle());
-                    if (!why.empty())
-                        co_return ExchangeResult{
-                            false, {},
-                            fail(FWM_ERR_TLS,
-                                 "tls handshake with " + url.authority() + ": certificate verify failed (" + why +
-                                     "): check tls_ca_cert and that openmetrics_endpoint names the certificate's host",
-                                 false)};
-                    Failure f = network_failure("the tls handshake with " + url.authority(), hec, Clock::now() - started);
-                    if (f.status != FWM_ERR_TIMEOUT)
-                        f = fail(FWM_ERR_TLS,
-                                 "tls handshake with " + url.authority() + " failed (" + hec.message() +
-                                     "): check that the endpoint speaks HTTPS, and the tls_* options",
-                                 false);
-                    co_return ExchangeResult{false, {}, std::move(f)};
-                }
-                conn.tls = std::move(stream);
-            } else {
-                conn.plain = std::move(socket);
+            Failure f = co_await open_connection(conn, url, config, tls_ctx, runtime, deadline, interrupt);
+            if (f.status != 0) {
+                conn.close();
+                co_return ExchangeResult{false, {}, std::move(f)};
             }
             conn.origin = origin;
         }
@@ -325,14 +446,14 @@ asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const
         // expression, and structured bindings of co_await results.
         ExchangeResult r;
         if (conn.tls)
-            r = co_await request_response(*conn.tls, conn, url, config, nullptr, deadline, reused);
+            r = co_await request_response(*conn.tls, conn, url, config, nullptr, deadline, reused, interrupt);
         else
-            r = co_await request_response(*conn.plain, conn, url, config, plain_proxy, deadline, reused);
+            r = co_await request_response(*conn.plain, conn, url, config, plain_proxy, deadline, reused, interrupt);
         if (!r.ok) {
             conn.close();
-            if (r.failure.status == -1 && round == 0)
+            if (r.failure.status == kStale && round == 0)
                 continue; // the server had closed the kept-alive connection: once more, fresh
-            if (r.failure.status == -1)
+            if (r.failure.status == kStale)
                 r.failure.status = FWM_ERR_NETWORK;
         }
         co_return r;

@@ -1,6 +1,9 @@
 // The library's one I/O runtime: an io_context and the thread that runs it,
-// started by the first client handle and stopped when the last one goes.
+// started by the first client handle and stopped when the last one (and the
+// last piece of abandoned work) lets go of it.
 #pragma once
+
+#include <sys/types.h>
 
 #include <memory>
 
@@ -10,19 +13,28 @@ namespace fwm::http {
 
 class Runtime {
 public:
-    // The running runtime, started if needed. Holders keep it alive.
+    // The running runtime of this process, started if needed. Holders keep
+    // it alive. After fork() the child gets a new one: the parent's thread
+    // does not exist there.
     static std::shared_ptr<Runtime> acquire();
 
-    boost::asio::io_context& context() { return context_; }
+    boost::asio::io_context& context() { return *context_; }
+
+    // The process this runtime's thread runs in.
+    pid_t pid() const { return pid_; }
+    bool forked() const;
 
     Runtime();
-    ~Runtime(); // stops the context and joins the thread
+    ~Runtime(); // stops the context and joins the thread (in its own process)
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
 
 private:
     struct Thread;
-    boost::asio::io_context context_;
+    pid_t pid_;
+    // Shared with the thread: when the last holder lets go from inside a
+    // handler, the context outlives the run() it is still in.
+    std::shared_ptr<boost::asio::io_context> context_;
     std::unique_ptr<Thread> thread_;
 };
 

@@ -6,7 +6,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "abi/option_error.hpp"
+#include "util/option_error.hpp"
 
 namespace fwm::http {
 namespace ssl = boost::asio::ssl;
@@ -31,6 +31,13 @@ bool is_ip(const std::string& host)
     return !ec;
 }
 
+// Never ask for a pass phrase: OpenSSL's default would prompt on the
+// Agent's terminal and wait. An encrypted key then fails to load.
+int no_pass_phrase(char*, int, int, void*)
+{
+    return 0;
+}
+
 } // namespace
 
 ssl::context make_tls_context(const TlsConfig& tls)
@@ -39,25 +46,27 @@ ssl::context make_tls_context(const TlsConfig& tls)
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression);
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_default_passwd_cb(ctx.native_handle(), no_pass_phrase);
     ctx.set_verify_mode(tls.verify ? ssl::verify_peer : ssl::verify_none);
     if (tls.verify) {
         if (!tls.ca_cert.empty()) {
             if (SSL_CTX_load_verify_locations(ctx.native_handle(), tls.ca_cert.c_str(), nullptr) != 1)
-                throw abi::OptionError("option 'tls_ca_cert': cannot load " + tls.ca_cert + ": " + openssl_error());
+                throw util::OptionError("option 'tls_ca_cert': cannot load " + tls.ca_cert + ": " + openssl_error());
         } else if (SSL_CTX_set_default_verify_paths(ctx.native_handle()) != 1) {
-            throw abi::OptionError("the system CA store cannot be loaded (" + openssl_error() +
+            throw util::OptionError("the system CA store cannot be loaded (" + openssl_error() +
                                    "): set tls_ca_cert");
         }
     }
     if (!tls.cert.empty()) {
         if (SSL_CTX_use_certificate_chain_file(ctx.native_handle(), tls.cert.c_str()) != 1)
-            throw abi::OptionError("option 'tls_cert': cannot load " + tls.cert + ": " + openssl_error());
+            throw util::OptionError("option 'tls_cert': cannot load " + tls.cert + ": " + openssl_error());
         const std::string& key = tls.private_key.empty() ? tls.cert : tls.private_key;
         if (SSL_CTX_use_PrivateKey_file(ctx.native_handle(), key.c_str(), SSL_FILETYPE_PEM) != 1)
-            throw abi::OptionError(std::string("option '") + (tls.private_key.empty() ? "tls_cert" : "tls_private_key") +
-                                   "': cannot load the private key from " + key + ": " + openssl_error());
+            throw util::OptionError(std::string("option '") + (tls.private_key.empty() ? "tls_cert" : "tls_private_key") +
+                                   "': cannot load the private key from " + key + ": " + openssl_error() +
+                                   " (an encrypted key is not supported: decrypt it with `openssl pkey`)");
         if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
-            throw abi::OptionError("option 'tls_private_key' does not match tls_cert");
+            throw util::OptionError("option 'tls_private_key' does not match tls_cert");
     }
     return ctx;
 }

@@ -7,7 +7,7 @@
 
 namespace fwm::http {
 
-// Throws abi::OptionError naming the tls_* option a file failed to load from.
+// Throws util::OptionError naming the tls_* option a file failed to load from.
 boost::asio::ssl::context make_tls_context(const TlsConfig& tls);
 
 // Why the last handshake on `ssl` failed verification, or "" when it did not.

@@ -33,6 +33,22 @@ std::string percent_decode(std::string_view s)
 
 } // namespace
 
+bool printable_ascii(std::string_view text, std::string& error)
+{
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c <= 0x20 || c >= 0x7f) {
+            // A space, CR, LF or other control byte would end the request
+            // line or a header and let the rest be read as a new one.
+            error = std::string(c >= 0x80 ? "contains a byte that is not ASCII (percent-encode it)"
+                                          : "contains a space or a control character") +
+                    " at position " + std::to_string(i + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string Url::authority() const
 {
     const bool v6 = host.find(':') != std::string::npos;
@@ -50,6 +66,8 @@ std::string Url::redacted() const
 
 std::optional<Url> parse_url(std::string_view text, std::string& error)
 {
+    if (!printable_ascii(text, error))
+        return std::nullopt;
     Url u;
     const auto colon = text.find("://");
     if (colon == std::string_view::npos) {
@@ -62,6 +80,17 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
         return std::nullopt;
     }
     std::string_view rest = text.substr(colon + 3);
+    // Userinfo first: a proxy password may hold '/', '?' or '#', so the
+    // authority starts after the last '@' (an '@' in a path is written %40).
+    // Nothing before that '@' is ever quoted in an error.
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        const std::string_view info = rest.substr(0, at);
+        const auto sep = info.find(':');
+        u.user = percent_decode(info.substr(0, sep));
+        if (sep != std::string_view::npos)
+            u.password = percent_decode(info.substr(sep + 1));
+        rest = rest.substr(at + 1);
+    }
     const auto path_at = rest.find_first_of("/?#");
     std::string_view auth = rest.substr(0, path_at);
     std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
@@ -69,14 +98,6 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
         target = target.substr(0, hash);
     u.target = target.empty() ? "/" : (target[0] == '?' ? "/" + std::string(target) : std::string(target));
 
-    if (const auto at = auth.rfind('@'); at != std::string_view::npos) {
-        const std::string_view info = auth.substr(0, at);
-        const auto sep = info.find(':');
-        u.user = percent_decode(info.substr(0, sep));
-        if (sep != std::string_view::npos)
-            u.password = percent_decode(info.substr(sep + 1));
-        auth = auth.substr(at + 1);
-    }
     std::string_view port;
     if (!auth.empty() && auth[0] == '[') {
         const auto close = auth.find(']');
@@ -93,18 +114,22 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
             }
             port = after.substr(1);
         }
+        if (u.host.find_first_not_of("0123456789abcdef:.") != std::string::npos) {
+            error = "has an invalid IPv6 address";
+            return std::nullopt;
+        }
     } else {
         const auto sep = auth.rfind(':');
         u.host = ascii_lower(auth.substr(0, sep));
         if (sep != std::string_view::npos)
             port = auth.substr(sep + 1);
+        if (u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_") != std::string::npos) {
+            error = "has an invalid host (letters, digits, '.', '-' and '_' only; an IDN in its xn-- form)";
+            return std::nullopt;
+        }
     }
     if (u.host.empty()) {
         error = "has no host";
-        return std::nullopt;
-    }
-    if (u.host.find_first_of(" \t\r\n/\\") != std::string::npos) {
-        error = "has an invalid host";
         return std::nullopt;
     }
     u.port = u.https() ? 443 : 80;
@@ -122,6 +147,8 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
 
 std::optional<Url> resolve_location(const Url& base, std::string_view location, std::string& error)
 {
+    if (!printable_ascii(location, error))
+        return std::nullopt;
     if (location.find("://") != std::string_view::npos)
         return parse_url(location, error);
     if (location.substr(0, 2) == "//")

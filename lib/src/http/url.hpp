@@ -27,10 +27,15 @@ struct Url {
     }
 };
 
-// Parses an absolute URL; nullopt with `error` set when it is not one.
+// Parses an absolute URL; nullopt with `error` set when it is not one. Any
+// byte <= 0x20 or >= 0x7f is refused, and the error never quotes userinfo.
 std::optional<Url> parse_url(std::string_view text, std::string& error);
 
-// Resolves a Location header against the URL it came from.
+// True when every byte of `text` is printable ASCII (no space); otherwise
+// `error` says which one is not.
+bool printable_ascii(std::string_view text, std::string& error);
+
+// Resolves a Location header against the URL it came from (same checks).
 std::optional<Url> resolve_location(const Url& base, std::string_view location, std::string& error);
 
 } // namespace fwm::http

@@ -22,6 +22,7 @@ namespace {
 
 constexpr double kWindow = 60; // Fireworks' recording rules cover one minute
 constexpr double kForgetAfter = 600;
+constexpr std::size_t kPruneSlack = 1024; // entries kept beyond twice the live ones
 
 using Writer = rapidjson::Writer<util::StringSink, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
                                  rapidjson::kWriteNanAndInfFlag>;
@@ -41,13 +42,34 @@ std::string sanitize(std::string_view s)
     return out;
 }
 
-bool full_match(const std::vector<Pattern>& patterns, std::initializer_list<std::string_view> names)
+// Whether a series passes the allow list (empty: everything) and the
+// exclude list, trying each of `names`. A pattern that gives up on a subject
+// (the engine's complexity bound) drops the series: nothing the user meant
+// to exclude is sent because a pattern could not be evaluated.
+Verdict filter(const std::vector<Pattern>& allow, const std::vector<Pattern>& exclude,
+               std::initializer_list<std::string_view> names, const Pattern*& culprit)
 {
-    for (const auto& p : patterns)
-        for (std::string_view n : names)
-            if (std::regex_match(n.begin(), n.end(), p.regex))
-                return true;
-    return false;
+    const Pattern* costly = nullptr;
+    auto any = [&](const std::vector<Pattern>& patterns) {
+        for (const auto& p : patterns)
+            for (std::string_view n : names) {
+                const Pattern::Match m = p.full_match(n);
+                if (m == Pattern::Match::yes)
+                    return true;
+                if (m == Pattern::Match::too_costly && !costly)
+                    costly = &p;
+            }
+        return false;
+    };
+    if (!allow.empty() && !any(allow)) {
+        culprit = costly;
+        return costly ? Verdict::costly : Verdict::drop;
+    }
+    costly = nullptr;
+    if (any(exclude))
+        return Verdict::drop;
+    culprit = costly;
+    return costly ? Verdict::costly : Verdict::keep;
 }
 
 void write_name(Writer& w, const std::string& s)
@@ -68,7 +90,9 @@ void write_number(Writer& w, double v)
 } // namespace
 
 struct Mapper::NameInfo {
-    bool allowed = true;
+    Verdict verdict = Verdict::keep;
+    const Pattern* culprit = nullptr; // the pattern that gave up, when costly
+    std::uint64_t last_run = 0;       // for pruning names that stopped coming
     Kind kind = Kind::gauge;
     std::string datadog;                     // gauge, rate or distribution name
     std::string count_name;                  // rates: the .count companion
@@ -137,8 +161,10 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
     std::string key(s.name);
     key += static_cast<char>('a' + static_cast<int>(type));
     auto it = names_.find(key);
-    if (it != names_.end())
+    if (it != names_.end()) {
+        it->second->last_run = run_;
         return *it->second;
+    }
 
     auto info = std::make_unique<NameInfo>();
     const std::string_view name = s.name;
@@ -177,26 +203,45 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
             info->quantile_names.push_back(info->datadog + "." + quantile_suffix(q));
 
     const std::string_view unbucketed = bucket ? base.substr(0, base.size() - 7) : base;
-    if (!options_.metrics.empty() && !full_match(options_.metrics, {name, base, unbucketed}))
-        info->allowed = false;
-    if (full_match(options_.exclude_metrics, {name, base, unbucketed}))
-        info->allowed = false;
+    info->verdict = filter(options_.metrics, options_.exclude_metrics, {name, base, unbucketed}, info->culprit);
+    info->last_run = run_;
     return *names_.emplace(std::move(key), std::move(info)).first->second;
 }
 
-bool Mapper::deployment_allowed(std::string_view id)
+Verdict Mapper::deployment_verdict(std::string_view id, const Pattern*& culprit)
 {
     if (options_.deployments_include.empty() && options_.deployments_exclude.empty())
-        return true;
-    const std::string key(id);
-    if (auto it = deployments_.find(key); it != deployments_.end())
-        return it->second;
-    if (deployments_.size() > 100000)
-        deployments_.clear(); // deployments come and go: keep the cache bounded
-    const bool ok = (options_.deployments_include.empty() || full_match(options_.deployments_include, {id})) &&
-                    !full_match(options_.deployments_exclude, {id});
-    deployments_.emplace(key, ok);
-    return ok;
+        return Verdict::keep;
+    auto [it, inserted] = deployments_.try_emplace(std::string(id));
+    DeploymentInfo& d = it->second;
+    if (inserted)
+        d.verdict = filter(options_.deployments_include, options_.deployments_exclude, {id}, d.culprit);
+    d.last_run = run_;
+    culprit = d.culprit;
+    return d.verdict;
+}
+
+// Names, deployments and carries of series that stopped coming are dropped
+// once they outnumber the live ones: churn cannot grow the state.
+void Mapper::prune(double now)
+{
+    auto prune_table = [this](auto& table, auto last_run_of) {
+        std::size_t live = 0;
+        for (const auto& entry : table)
+            live += last_run_of(entry.second) == run_;
+        if (table.size() <= 2 * live + kPruneSlack)
+            return;
+        for (auto it = table.begin(); it != table.end();)
+            it = last_run_of(it->second) == run_ ? std::next(it) : table.erase(it);
+    };
+    prune_table(names_, [](const std::unique_ptr<NameInfo>& n) { return n->last_run; });
+    prune_table(deployments_, [](const DeploymentInfo& d) { return d.last_run; });
+    std::size_t live = 0;
+    for (const auto& entry : carry_)
+        live += entry.second.last_seen == now;
+    if (carry_.size() > 2 * live + kPruneSlack)
+        for (auto it = carry_.begin(); it != carry_.end();)
+            it = it->second.last_seen == now ? std::next(it) : carry_.erase(it);
 }
 
 void Mapper::evict(double now)
@@ -209,6 +254,7 @@ void Mapper::evict(double now)
 
 MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
 {
+    ++run_;
     MapStats stats;
     Run run;
     run.by_key.reserve(r.samples.size() / 8 + 16);
@@ -256,8 +302,16 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
             else if (labels[i].name == "deployment_id")
                 deployment = &labels[i].value;
         }
-        if (!info.allowed || (deployment && !deployment_allowed(*deployment))) {
+        const Pattern* culprit = info.culprit;
+        Verdict verdict = info.verdict;
+        if (verdict == Verdict::keep && deployment)
+            verdict = deployment_verdict(*deployment, culprit);
+        if (verdict != Verdict::keep) {
             ++stats.filtered;
+            if (verdict == Verdict::costly) {
+                ++stats.filter_gave_up;
+                stats.costly_pattern = culprit;
+            }
             continue;
         }
         if (deployment && (last_deployment == nullptr || *deployment != *last_deployment)) {
@@ -484,6 +538,7 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
     w.EndArray();
     if (now - last_eviction_ >= kWindow)
         evict(now);
+    prune(now);
     return stats;
 }
 

@@ -25,7 +25,12 @@ struct MapStats {
     std::size_t deployments = 0;          // distinct deployment_id values
     std::size_t malformed_histograms = 0; // groups used where possible, but malformed
     std::size_t non_finite = 0;           // NaN or infinite values not submitted
+    std::size_t filter_gave_up = 0;       // dropped because a filter pattern hit the engine's bound
+    const Pattern* costly_pattern = nullptr; // one such pattern (owned by the mapper's options)
 };
+
+// What the filters decided for a name or a deployment.
+enum class Verdict : std::uint8_t { keep, drop, costly };
 
 class Mapper {
 public:
@@ -38,23 +43,32 @@ public:
     MapStats map(const parser::ParseResult& r, double now, std::string& out);
 
     const MappingOptions& options() const { return options_; }
-    std::size_t state_entries() const;
+    std::size_t state_entries() const; // carries
+    std::size_t name_entries() const { return names_.size(); }
+    std::size_t deployment_entries() const { return deployments_.size(); }
     std::size_t state_bytes() const; // what the state holds between runs, roughly
 
 private:
     struct NameInfo;
     struct Carry;
     struct Run;
+    struct DeploymentInfo {
+        Verdict verdict = Verdict::keep;
+        const Pattern* culprit = nullptr;
+        std::uint64_t last_run = 0;
+    };
 
     const NameInfo& name_info(const parser::ParseResult& r, const parser::Sample& s);
-    bool deployment_allowed(std::string_view id);
+    Verdict deployment_verdict(std::string_view id, const Pattern*& culprit);
     void evict(double now);
+    void prune(double now);
 
     MappingOptions options_;
     std::unordered_map<std::string, std::unique_ptr<NameInfo>> names_;
-    std::unordered_map<std::string, bool> deployments_;
+    std::unordered_map<std::string, DeploymentInfo> deployments_;
     std::unordered_map<std::uint64_t, Carry> carry_;
     double last_eviction_ = 0;
+    std::uint64_t run_ = 0; // map() calls so far
 };
 
 } // namespace fwm::mapping

@@ -3,15 +3,17 @@
 #include <cmath>
 #include <cstdio>
 
-#include "abi/option_reader.hpp"
+#include "util/option_reader.hpp"
 
 namespace fwm::mapping {
 namespace {
 
-using abi::OptionError;
+using util::OptionError;
 using Value = rapidjson::Value;
-using abi::option_bool;
-using abi::option_wrong;
+using util::option_bool;
+using util::option_wrong;
+
+constexpr std::size_t kMaxPatterns = 256; // per option
 
 
 std::vector<std::string> strings(const std::string& name, const Value& v)
@@ -32,13 +34,11 @@ std::vector<std::string> strings(const std::string& name, const Value& v)
 std::vector<Pattern> patterns(const std::string& name, const Value& v)
 {
     std::vector<Pattern> out;
-    for (auto& text : strings(name, v)) {
-        try {
-            out.push_back(Pattern{text, std::regex(text, std::regex::ECMAScript | std::regex::optimize)});
-        } catch (const std::regex_error& e) {
-            option_wrong(name, "holds an invalid regular expression '" + text.substr(0, 64) + "': " + e.what());
-        }
-    }
+    auto texts = strings(name, v);
+    if (texts.size() > kMaxPatterns)
+        option_wrong(name, "holds more than " + std::to_string(kMaxPatterns) + " patterns");
+    for (auto& text : texts)
+        out.emplace_back(name, std::move(text));
     return out;
 }
 
@@ -53,14 +53,6 @@ std::string quantile_suffix(double q)
         if (c == '.')
             c = '_';
     return s;
-}
-
-MappingOptions read_mapping_member(const char* json)
-{
-    rapidjson::Document doc;
-    if (json == nullptr || doc.Parse(json).HasParseError() || !doc.IsObject())
-        return {}; // the configuration reader reports what is wrong with it
-    return read_mapping_options(doc.HasMember("mapping") ? &doc["mapping"] : nullptr);
 }
 
 MappingOptions read_mapping_options(const Value* v)
@@ -116,7 +108,7 @@ MappingOptions read_mapping_options(const Value* v)
                 option_wrong(name, "must be a number of seconds above 0");
             o.min_collection_interval = x.GetDouble();
         } else if (name == "account_id") {
-            o.account_id = abi::option_string(name, x);
+            o.account_id = util::option_string(name, x);
         } else {
             throw OptionError("unknown option '" + name.substr(0, 64) + "'");
         }

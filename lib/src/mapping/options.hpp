@@ -2,18 +2,14 @@
 // of the client (or parse) options. Names follow the check's conf.yaml.
 #pragma once
 
-#include <regex>
 #include <string>
 #include <vector>
 
 #include <rapidjson/document.h>
 
-namespace fwm::mapping {
+#include "mapping/pattern.hpp"
 
-struct Pattern {
-    std::string text;
-    std::regex regex; // matches the whole name
-};
+namespace fwm::mapping {
 
 struct MappingOptions {
     std::vector<double> quantiles{0.5, 0.9, 0.95, 0.99};
@@ -29,11 +25,8 @@ struct MappingOptions {
     std::string account_id;           // for the check-level tags
 };
 
-// Throws abi::OptionError naming the option. `v` may be null (defaults).
+// Throws util::OptionError naming the option. `v` may be null (defaults).
 MappingOptions read_mapping_options(const rapidjson::Value* v);
-
-// The "mapping" member of a JSON object (defaults when absent).
-MappingOptions read_mapping_member(const char* json);
 
 // "p50", "p95", "p99_9": the suffix of a quantile gauge.
 std::string quantile_suffix(double q);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "util/text.hpp"
+
 namespace fwm::parser::lex {
 
 enum : std::uint8_t {
@@ -86,6 +88,6 @@ bool parse_timestamp_ms(std::string_view token, double& seconds) noexcept;
 // An OpenMetrics timestamp: float seconds.
 bool parse_timestamp_s(std::string_view token, double& seconds) noexcept;
 
-bool valid_utf8(std::string_view s) noexcept;
+using util::valid_utf8;
 
 } // namespace fwm::parser::lex

@@ -183,6 +183,8 @@ private:
         } else {
             return fail(p == end ? "missing metric name" : "invalid metric name", p, end);
         }
+        if (name.size() > options_.max_name_bytes)
+            return fail_long("metric name", options_.max_name_bytes);
         if (p < end && !is(*p, lex::kSpace))
             return fail("invalid metric name", p, end);
         p = skip_spaces(p, end);
@@ -242,6 +244,8 @@ private:
         }
         if (name.empty())
             return rollback(labels_mark, fail("missing metric name", p, end));
+        if (name.size() > options_.max_name_bytes)
+            return rollback(labels_mark, fail_long("metric name", options_.max_name_bytes));
         s.name = name;
         if (p == end)
             return rollback(labels_mark, fail("missing value", p, end));
@@ -409,12 +413,18 @@ private:
             }
             if (p == end || *p != '=')
                 return fail("expected '=' after label name", p, end);
+            if (lname.size() > options_.max_name_bytes)
+                return fail_long("label name", options_.max_name_bytes);
+            if (r_.labels.size() - begin >= options_.max_labels)
+                return fail_too_many_labels();
             p = skip_spaces(p + 1, end);
             if (p == end || *p != '"')
                 return fail("label value must be quoted", p, end);
             std::string_view lvalue;
             if (!read_quoted(p, end, lvalue))
                 return false;
+            if (lvalue.size() > options_.max_label_value_bytes)
+                return fail_long("label value", options_.max_label_value_bytes);
             // Strictly increasing names cannot repeat; only otherwise look back.
             if (sorted && r_.labels.size() > begin && !lex::name_less(r_.labels.back().name, lname))
                 sorted = false;
@@ -607,8 +617,25 @@ private:
         dynamic_reason_ = "duplicate ";
         dynamic_reason_ += what;
         dynamic_reason_ += " line for '";
-        dynamic_reason_.append(name.data(), std::min<std::size_t>(name.size(), 64));
+        dynamic_reason_ += util::clean_text(name, 64); // never cut inside a character
         dynamic_reason_ += "' (first on line " + std::to_string(first_line) + ")";
+        reason_ = dynamic_reason_;
+        at_ = at_end_ = nullptr;
+        return false;
+    }
+
+    bool fail_long(const char* what, std::uint32_t limit)
+    {
+        dynamic_reason_ = what;
+        dynamic_reason_ += " longer than " + std::to_string(limit) + " bytes";
+        reason_ = dynamic_reason_;
+        at_ = at_end_ = nullptr;
+        return false;
+    }
+
+    bool fail_too_many_labels()
+    {
+        dynamic_reason_ = "more than " + std::to_string(options_.max_labels) + " labels";
         reason_ = dynamic_reason_;
         at_ = at_end_ = nullptr;
         return false;

@@ -39,6 +39,9 @@ enum class Format : std::uint8_t {
 std::string_view to_string(Format format) noexcept;
 
 inline constexpr std::uint32_t kNoFamily = UINT32_MAX;
+inline constexpr std::uint32_t kMaxNameBytes = 1024;
+inline constexpr std::uint32_t kMaxLabelValueBytes = 4096;
+inline constexpr std::uint32_t kMaxLabels = 128;
 inline constexpr std::uint32_t kNoExemplar = UINT32_MAX;
 
 struct Label {
@@ -88,6 +91,12 @@ struct ParseOptions {
     // A series (name + label set, in any label order) that repeats is an
     // invalid line: the first occurrence is kept, as Prometheus does.
     bool reject_duplicate_series = true;
+    // Bounds on one series: a longer name or value, or more labels, makes
+    // the line invalid. Payloads are hostile input, and these strings become
+    // tags, table keys and regex subjects downstream.
+    std::uint32_t max_name_bytes = kMaxNameBytes;               // metric and label names
+    std::uint32_t max_label_value_bytes = kMaxLabelValueBytes;
+    std::uint32_t max_labels = kMaxLabels;                      // per series
 };
 
 struct ParseResult {

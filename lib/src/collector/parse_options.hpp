@@ -1,4 +1,4 @@
-// Reads the JSON options of fwm_parse into ParseOptions.
+// Reads the JSON parse options of fwm_parse and fwm_client_collect.
 #pragma once
 
 #include <string>
@@ -8,7 +8,7 @@
 #include "mapping/options.hpp"
 #include "parser/parser.hpp"
 
-namespace fwm::abi {
+namespace fwm::collector {
 
 struct ParseRequest {
     parser::ParseOptions parse;
@@ -19,4 +19,4 @@ struct ParseRequest {
 // Throws OptionError naming the option when something is wrong.
 ParseRequest read_parse_options(const char* json);
 
-} // namespace fwm::abi
+} // namespace fwm::collector

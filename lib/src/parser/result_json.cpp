@@ -1,13 +1,13 @@
-#include "abi/result_json.hpp"
+#include "parser/result_json.hpp"
 
 #include <cmath>
 
 #include <rapidjson/writer.h>
 
-#include "abi/status.hpp"
+#include "util/text.hpp"
 #include "util/json_sink.hpp"
 
-namespace fwm::abi {
+namespace fwm::parser {
 namespace {
 
 using util::StringSink;
@@ -29,7 +29,7 @@ void write_number(Writer& w, double v)
         w.Double(v);
 }
 
-void write_labels(Writer& w, const parser::ParseResult& r, std::uint32_t begin, std::uint32_t count)
+void write_labels(Writer& w, const ParseResult& r, std::uint32_t begin, std::uint32_t count)
 {
     w.StartObject();
     for (std::uint32_t i = 0; i < count; ++i) {
@@ -47,56 +47,16 @@ void write_timestamp(Writer& w, bool has, double ts)
         w.Null();
 }
 
-void write_collection(Writer& w, const http::CollectInfo& c)
-{
-    w.StartObject();
-    w.Key("status");
-    w.String(status_name(c.status));
-    w.Key("message");
-    write_string(w, c.message);
-    w.Key("http_status");
-    w.Uint(c.http_status);
-    w.Key("attempts");
-    w.Uint(c.attempts);
-    w.Key("duration_s");
-    w.Double(c.duration_s);
-    w.Key("wire_bytes");
-    w.Uint64(c.wire_bytes);
-    w.Key("body_bytes");
-    w.Uint64(c.body_bytes);
-    w.Key("encoding");
-    write_string(w, c.encoding);
-    w.Key("content_type");
-    write_string(w, c.content_type);
-    w.Key("connection_reused");
-    w.Bool(c.connection_reused);
-    w.Key("from_cache");
-    w.Bool(c.from_cache);
-    w.Key("cache_age_s");
-    if (c.cache_age_s >= 0)
-        w.Double(c.cache_age_s);
-    else
-        w.Null();
-    w.Key("rate_limited");
-    w.Bool(c.rate_limited);
-    w.Key("retry_after_s");
-    if (c.retry_after_s >= 0)
-        w.Double(c.retry_after_s);
-    else
-        w.Null();
-    w.EndObject();
-}
-
 } // namespace
 
-std::string summary_json(const parser::ParseResult& r, const http::CollectInfo* info)
+std::string summary_json(const ParseResult& r, std::string_view collection)
 {
     std::string out;
     StringSink sink{out};
     Writer w(sink);
     w.StartObject();
     w.Key("format");
-    write_string(w, parser::to_string(r.format));
+    write_string(w, to_string(r.format));
     w.Key("lines");
     w.Uint64(r.lines);
     w.Key("samples");
@@ -116,20 +76,20 @@ std::string summary_json(const parser::ParseResult& r, const http::CollectInfo* 
         w.Key("line");
         w.Uint(e.line);
         w.Key("reason");
-        write_string(w, e.reason);
+        write_string(w, util::clean_text(e.reason)); // quotes the payload: clean it again
         w.EndObject();
     }
     w.EndArray();
-    if (info != nullptr) {
+    if (!collection.empty()) {
         w.Key("collection");
-        write_collection(w, *info);
+        w.RawValue(collection.data(), collection.size(), rapidjson::kObjectType);
     }
     w.EndObject();
     sink.Flush();
     return out;
 }
 
-std::string samples_json_lines(const parser::ParseResult& r)
+std::string samples_json_lines(const ParseResult& r)
 {
     std::string out;
     out.reserve(r.samples.size() * 160);
@@ -145,7 +105,7 @@ std::string samples_json_lines(const parser::ParseResult& r)
         write_number(w, s.value);
         w.Key("timestamp");
         write_timestamp(w, s.has_timestamp, s.timestamp);
-        if (s.exemplar != parser::kNoExemplar) {
+        if (s.exemplar != kNoExemplar) {
             const auto& ex = r.exemplars[s.exemplar];
             w.Key("exemplar");
             w.StartObject();
@@ -164,4 +124,4 @@ std::string samples_json_lines(const parser::ParseResult& r)
     return out;
 }
 
-} // namespace fwm::abi
+} // namespace fwm::parser

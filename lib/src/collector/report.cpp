@@ -1,4 +1,4 @@
-#include "mapping/report.hpp"
+#include "collector/report.hpp"
 
 #include <string_view>
 
@@ -6,8 +6,13 @@
 
 #include "fwm/fwm.h"
 #include "util/json_sink.hpp"
+#include "util/status.hpp"
+#include "util/text.hpp"
 
-namespace fwm::mapping {
+namespace fwm::collector {
+
+using mapping::MappingOptions;
+using mapping::MapStats;
 namespace {
 
 using Writer = rapidjson::Writer<util::StringSink>;
@@ -22,23 +27,29 @@ void pair(Writer& w, const char* name, double value)
     w.EndArray();
 }
 
+void write_text(Writer& w, std::string_view text)
+{
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+// Log lines quote payloads and servers: cleaned here whatever their source.
 void log(Writer& w, const char* level, const std::string& text)
 {
     w.StartArray();
     w.String(level);
-    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    write_text(w, util::clean_text(text, 1024));
     w.EndArray();
 }
+
+void service_check(Writer& w, int status, const std::string& message, const MappingOptions& o);
 
 void tags(Writer& w, const MappingOptions& o)
 {
     w.StartArray();
-    if (!o.account_id.empty()) {
-        const std::string t = "fireworks_account:" + o.account_id;
-        w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
-    }
+    if (!o.account_id.empty())
+        write_text(w, "fireworks_account:" + o.account_id);
     for (const auto& t : o.tags)
-        w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+        write_text(w, t);
     w.EndArray();
 }
 
@@ -82,16 +93,7 @@ std::string submissions_json(const std::string& groups_json, const parser::Parse
     w.Key("service_check");
     if (info) {
         const int status = info->status == FWM_OK ? kOk : info->status == FWM_ERR_RATE_LIMITED ? kWarning : kCritical;
-        w.StartObject();
-        w.Key("name");
-        w.String("fireworks.can_connect");
-        w.Key("status");
-        w.Int(status);
-        w.Key("message");
-        w.String(status == kOk ? "" : info->message.c_str()); // an OK check carries no message
-        w.Key("tags");
-        tags(w, options);
-        w.EndObject();
+        service_check(w, status, info->message, options);
     } else {
         w.Null();
     }
@@ -109,6 +111,11 @@ std::string submissions_json(const std::string& groups_json, const parser::Parse
         log(w, "info", std::to_string(stats->malformed_histograms) +
                            " histogram groups were malformed (no +Inf bucket, unordered or repeated le, or NaN "
                            "counts) and were used where possible");
+    if (stats && stats->filter_gave_up > 0 && stats->costly_pattern)
+        log(w, "warning", std::to_string(stats->filter_gave_up) + " series were skipped: the pattern '" +
+                              stats->costly_pattern->text() + "' of option '" + stats->costly_pattern->option() +
+                              "' is too costly for the regular expression engine on them (nested repeats such as "
+                              "(a+)+ backtrack without end): simplify it");
     if (info && info->from_cache)
         log(w, "debug", "served the response fetched " + std::to_string(static_cast<long>(info->cache_age_s)) +
                             " s ago instead of a request (rate limit)");
@@ -124,4 +131,100 @@ std::string submissions_json(const std::string& groups_json, const parser::Parse
     return out;
 }
 
-} // namespace fwm::mapping
+} // namespace fwm::collector
+
+namespace fwm::collector {
+namespace {
+
+void service_check(Writer& w, int status, const std::string& message, const MappingOptions& o)
+{
+    w.StartObject();
+    w.Key("name");
+    w.String("fireworks.can_connect");
+    w.Key("status");
+    w.Int(status);
+    w.Key("message");
+    write_text(w, status == kOk ? std::string() : util::clean_text(message, 1024)); // an OK check carries no message
+    w.Key("tags");
+    tags(w, o);
+    w.EndObject();
+}
+
+} // namespace
+
+std::string failure_submissions_json(const std::string& message, const MappingOptions& options)
+{
+    std::string out;
+    util::StringSink sink{out};
+    Writer w(sink);
+    w.StartObject();
+    w.Key("groups");
+    w.StartArray();
+    w.EndArray();
+    w.Key("check");
+    w.StartObject();
+    w.Key("tags");
+    tags(w, options);
+    w.Key("gauges");
+    w.StartArray();
+    w.EndArray();
+    w.Key("counts");
+    w.StartArray();
+    w.EndArray();
+    w.EndObject();
+    w.Key("service_check");
+    service_check(w, kCritical, message, options);
+    w.Key("logs");
+    w.StartArray();
+    w.EndArray();
+    w.EndObject();
+    sink.Flush();
+    return out;
+}
+
+std::string collection_json(const http::CollectInfo& c)
+{
+    std::string out;
+    util::StringSink sink{out};
+    Writer w(sink);
+    w.StartObject();
+    w.Key("status");
+    w.String(util::status_name(c.status));
+    w.Key("message");
+    write_text(w, util::clean_text(c.message, 1024));
+    w.Key("http_status");
+    w.Uint(c.http_status);
+    w.Key("attempts");
+    w.Uint(c.attempts);
+    w.Key("duration_s");
+    w.Double(c.duration_s);
+    w.Key("wire_bytes");
+    w.Uint64(c.wire_bytes);
+    w.Key("body_bytes");
+    w.Uint64(c.body_bytes);
+    w.Key("encoding");
+    write_text(w, c.encoding);
+    w.Key("content_type");
+    write_text(w, util::clean_text(c.content_type, 128));
+    w.Key("connection_reused");
+    w.Bool(c.connection_reused);
+    w.Key("from_cache");
+    w.Bool(c.from_cache);
+    w.Key("cache_age_s");
+    if (c.cache_age_s >= 0)
+        w.Double(c.cache_age_s);
+    else
+        w.Null();
+    w.Key("rate_limited");
+    w.Bool(c.rate_limited);
+    w.Key("retry_after_s");
+    if (c.retry_after_s >= 0)
+        w.Double(c.retry_after_s);
+    else
+        w.Null();
+    w.EndObject();
+    sink.Flush();
+    return out;
+}
+
+} // namespace fwm::collector

@@ -1,8 +1,8 @@
-#include "abi/status.hpp"
+#include "util/status.hpp"
 
 #include <iterator>
 
-namespace fwm::abi {
+namespace fwm::util {
 namespace {
 
 struct StatusInfo {
@@ -31,6 +31,7 @@ constexpr StatusInfo kStatuses[] = {
     {"FWM_ERR_HTTP_SERVER", "the endpoint kept failing with HTTP 5xx"},
     {"FWM_ERR_HTTP_STATUS", "the endpoint answered with an unexpected HTTP status"},
     {"FWM_ERR_REDIRECT", "redirected to another host, or too many times"},
+    {"FWM_ERR_CANCELLED", "the collection was cancelled"},
 };
 
 const StatusInfo* info_of(int status)
@@ -54,4 +55,4 @@ const char* status_text(int status) noexcept
     return info ? info->text : "unknown status code";
 }
 
-} // namespace fwm::abi
+} // namespace fwm::util

@@ -6,10 +6,10 @@
 
 #include <rapidjson/document.h>
 
-#include "abi/option_error.hpp"
+#include "util/option_error.hpp"
 #include "util/json_kind.hpp"
 
-namespace fwm::abi {
+namespace fwm::util {
 
 [[noreturn]] inline void option_wrong(const std::string& name, const std::string& what)
 {
@@ -19,15 +19,15 @@ namespace fwm::abi {
 inline bool option_bool(const std::string& name, const rapidjson::Value& v)
 {
     if (!v.IsBool())
-        option_wrong(name, std::string("must be true or false, not ") + util::json_kind(v));
+        option_wrong(name, std::string("must be true or false, not ") + json_kind(v));
     return v.GetBool();
 }
 
 inline std::string option_string(const std::string& name, const rapidjson::Value& v)
 {
     if (!v.IsString())
-        option_wrong(name, std::string("must be a string, not ") + util::json_kind(v));
+        option_wrong(name, std::string("must be a string, not ") + json_kind(v));
     return {v.GetString(), v.GetStringLength()};
 }
 
-} // namespace fwm::abi
+} // namespace fwm::util

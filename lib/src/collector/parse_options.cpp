@@ -1,18 +1,18 @@
-#include "abi/parse_options.hpp"
+#include "collector/parse_options.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
-#include "abi/option_error.hpp"
+#include "util/option_error.hpp"
 #include "util/json_kind.hpp"
 
-namespace fwm::abi {
+namespace fwm::collector {
 namespace {
 
 
 [[noreturn]] void wrong(const std::string& name, const char* expected, const rapidjson::Value& got)
 {
-    throw OptionError("option '" + name + "' must be " + expected + ", not " + util::json_kind(got));
+    throw util::OptionError("option '" + name + "' must be " + expected + ", not " + util::json_kind(got));
 }
 
 } // namespace
@@ -25,10 +25,10 @@ ParseRequest read_parse_options(const char* json)
     rapidjson::Document doc;
     doc.Parse(json);
     if (doc.HasParseError())
-        throw OptionError(std::string("options are not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+        throw util::OptionError(std::string("options are not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
                           " at offset " + std::to_string(doc.GetErrorOffset()));
     if (!doc.IsObject())
-        throw OptionError("options must be a JSON object");
+        throw util::OptionError("options must be a JSON object");
     for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
         const auto& m = *(doc.MemberBegin() + i);
         const std::string name(m.name.GetString(), m.name.GetStringLength());
@@ -36,7 +36,7 @@ ParseRequest read_parse_options(const char* json)
         if (name == "format") {
             if (!v.IsString())
                 wrong(name, "a string", v);
-            const std::string f = v.GetString();
+            const std::string f(v.GetString(), v.GetStringLength());
             if (f == "auto")
                 out.parse.format = parser::Format::automatic;
             else if (f == "prometheus")
@@ -44,15 +44,15 @@ ParseRequest read_parse_options(const char* json)
             else if (f == "openmetrics")
                 out.parse.format = parser::Format::openmetrics;
             else
-                throw OptionError("option 'format' must be \"auto\", \"prometheus\" or \"openmetrics\", not \"" +
-                                  f.substr(0, 32) + "\"");
+                throw util::OptionError("option 'format' must be \"auto\", \"prometheus\" or \"openmetrics\", not \"" +
+                                  util::clean_text(f, 32) + "\"");
         } else if (name == "samples") {
             if (!v.IsBool())
                 wrong(name, "a boolean", v);
             out.samples = v.GetBool();
         } else if (name == "max_errors") {
             if (!v.IsUint() || v.GetUint() > 10000)
-                throw OptionError("option 'max_errors' must be an integer from 0 to 10000");
+                throw util::OptionError("option 'max_errors' must be an integer from 0 to 10000");
             out.parse.max_errors = v.GetUint();
         } else if (name == "mapping") {
             out.mapping = mapping::read_mapping_options(&v);
@@ -61,10 +61,10 @@ ParseRequest read_parse_options(const char* json)
                 wrong(name, "a boolean", v);
             out.parse.reject_duplicate_series = v.GetBool();
         } else {
-            throw OptionError("unknown option '" + name.substr(0, 64) + "'");
+            throw util::OptionError("unknown option '" + util::clean_text(name, 64) + "'");
         }
     }
     return out;
 }
 
-} // namespace fwm::abi
+} // namespace fwm::collector

@@ -1,0 +1,64 @@
+// One check instance, the pipeline the C ABI exposes: the HTTP client, the
+// mapper that carries state between runs, and the lock that serialises
+// their use. Configuration is parsed once, here.
+//
+// collect() scrapes, parses, maps and renders the buffers fwm.h documents;
+// cancel() interrupts it from any thread. After fork() the child rebuilds
+// the client and the mapper on first use, never touching what belongs to
+// the parent's threads.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "collector/parse_options.hpp"
+#include "http/config.hpp"
+#include "mapping/options.hpp"
+
+namespace fwm::collector {
+
+// What one parse or collection hands over: the fwm_result's contents.
+struct Result {
+    int status = 0;          // an fwm_status
+    std::string message;     // clean text; "" on success
+    std::string summary;     // JSON object
+    std::string samples;     // JSON lines, when asked for
+    std::string submissions; // JSON object, when mapped
+};
+
+class Collector {
+public:
+    // Throws util::OptionError naming the option.
+    explicit Collector(const char* config_json);
+    ~Collector();
+    Collector(const Collector&) = delete;
+    Collector& operator=(const Collector&) = delete;
+
+    // Never longer than the client's timeout plus its report margin, plus
+    // the time to parse and map what came. Never throws: every failure is a
+    // status with a message and a CRITICAL service check.
+    Result collect(const char* options_json) noexcept;
+
+    // Thread safe, returns at once; later collect() calls end CANCELLED.
+    void cancel() noexcept;
+
+    const http::ClientConfig& client_config() const { return client_config_; }
+
+private:
+    struct Generation;
+    Generation& current();
+
+    http::ClientConfig client_config_;
+    mapping::MappingOptions mapping_options_;
+    std::atomic<bool> cancelled_{false};
+    std::atomic<Generation*> generation_{nullptr};
+};
+
+// fwm_parse: one payload parsed (and mapped as a first run), no network.
+Result parse_once(std::string_view data, const char* options_json) noexcept;
+
+} // namespace fwm::collector

@@ -1,0 +1,409 @@
+// Boost.Regex keeps only this file: nothing else includes it, so the
+// complexity bound below is the one every match in the library uses.
+#define BOOST_REGEX_MAX_STATE_COUNT 1000000
+#include "mapping/pattern.hpp"
+
+#include <cctype>
+#include <stdexcept>
+
+#include <boost/regex.hpp>
+
+#include "util/option_reader.hpp"
+#include "util/text.hpp"
+
+namespace fwm::mapping {
+
+struct Pattern::Compiled {
+    boost::regex regex;
+};
+
+namespace {
+
+constexpr unsigned kMaxGroupDepth = 32;
+constexpr unsigned kMaxRepeat = 65535;
+
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+bool is_hex(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool is_ascii_letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool is_name_char(char c)
+{
+    return is_ascii_letter(c) || is_digit(c) || c == '_';
+}
+
+// One pass over a Python pattern, writing its Perl form for Boost.
+class Translator {
+public:
+    Translator(const std::string& option, std::string_view text)
+        : option_(option), t_(text)
+    {
+    }
+
+    std::string run()
+    {
+        if (t_.size() > Pattern::kMaxLength)
+            reject("is longer than " + std::to_string(Pattern::kMaxLength) +
+                   " characters: split it into several patterns");
+        while (i_ < t_.size()) {
+            const char c = t_[i_];
+            keep_start_ = false;
+            if (c == '\\')
+                escape(false);
+            else if (c == '[')
+                char_class();
+            else if (c == '(')
+                open_group();
+            else if (c == ')')
+                close_group();
+            else if (c == '{')
+                brace();
+            else if (c == '}')
+                literal("\\}");
+            else
+                literal(std::string_view(&t_[i_], 1));
+            at_start_ = at_start_ && keep_start_; // only global flag groups so far
+        }
+        if (depth_ != 0)
+            reject("has an unclosed group: a '(' without its ')'");
+        return std::move(out_);
+    }
+
+private:
+    [[noreturn]] void reject(const std::string& why) const
+    {
+        util::option_wrong(option_, "holds the pattern '" + util::clean_text(t_, 64) + "', which " + why);
+    }
+
+    void literal(std::string_view s)
+    {
+        out_ += s;
+        ++i_;
+    }
+
+    char at(std::size_t k) const { return k < t_.size() ? t_[k] : '\0'; }
+
+    // t_[i_] is a backslash.
+    void escape(bool in_class)
+    {
+        if (i_ + 1 >= t_.size())
+            reject("ends with a lone backslash");
+        const char e = t_[i_ + 1];
+        if (is_digit(e)) {
+            // Python: \0 and three octal digits are octal escapes, \1..\99
+            // back-references; inside a set every digit escape is octal.
+            const bool octal3 = e <= '7' && at(i_ + 2) >= '0' && at(i_ + 2) <= '7' && at(i_ + 3) >= '0' &&
+                                at(i_ + 3) <= '7';
+            if (in_class || e == '0' || octal3)
+                reject("uses an octal escape; write \\xHH instead");
+            std::size_t n = 1;
+            if (is_digit(at(i_ + 2)))
+                n = 2;
+            out_.append(t_.substr(i_, 1 + n));
+            i_ += 1 + n;
+            return;
+        }
+        if (e == 'x') {
+            if (!is_hex(at(i_ + 2)) || !is_hex(at(i_ + 3)))
+                reject("uses \\x without two hexadecimal digits");
+            out_.append(t_.substr(i_, 4));
+            i_ += 4;
+            return;
+        }
+        if (is_ascii_letter(e)) {
+            std::string_view keep;
+            if (!in_class && e == 'Z')
+                keep = "\\z"; // Python's \Z is the very end; Boost's \z is
+            else if (!in_class && (e == 'A' || e == 'b' || e == 'B'))
+                keep = t_.substr(i_, 2);
+            else if (in_class && e == 'b')
+                keep = "\\x08"; // a backspace inside a set, in Python
+            else if (std::string_view("dDsSwWafnrtv").find(e) != std::string_view::npos)
+                keep = t_.substr(i_, 2);
+            else
+                reject(std::string("uses the escape \\") + e + ", which Python's re does not accept here");
+            out_ += keep;
+            i_ += 2;
+            return;
+        }
+        // Any other escaped character stands for itself in both engines.
+        out_.append(t_.substr(i_, 2));
+        i_ += 2;
+    }
+
+    // t_[i_] is '['; copies the set up to its closing ']'.
+    void char_class()
+    {
+        out_ += '[';
+        ++i_;
+        if (at(i_) == '^') {
+            out_ += '^';
+            ++i_;
+        }
+        if (at(i_) == ']') { // a leading ']' is a literal in Python
+            out_ += "\\]";
+            ++i_;
+        }
+        while (i_ < t_.size() && t_[i_] != ']') {
+            const char c = t_[i_];
+            if (c == '\\') {
+                escape(true);
+            } else if (c == '[') {
+                // Python reads '[' in a set as itself; Boost would start a
+                // POSIX class such as [:alpha:] there.
+                literal("\\[");
+            } else {
+                literal(std::string_view(&t_[i_], 1));
+            }
+        }
+        if (i_ >= t_.size())
+            reject("has an unterminated character set: a '[' without its ']'");
+        out_ += ']';
+        ++i_;
+    }
+
+    void open_group()
+    {
+        if (at(i_ + 1) != '?') {
+            push_group();
+            out_ += '(';
+            ++i_;
+            return;
+        }
+        const char k = at(i_ + 2);
+        if (k == ':' || k == '=' || k == '!' || k == '>') {
+            push_group();
+            out_.append(t_.substr(i_, 3));
+            i_ += 3;
+        } else if (k == '<' && (at(i_ + 3) == '=' || at(i_ + 3) == '!')) {
+            push_group();
+            out_.append(t_.substr(i_, 4));
+            i_ += 4;
+        } else if (k == '#') {
+            const std::size_t close = t_.find(')', i_);
+            if (close == std::string_view::npos)
+                reject("has an unterminated comment group (?#...");
+            i_ = close + 1; // comments are dropped
+        } else if (k == 'P') {
+            named(at(i_ + 3));
+        } else if (k == '(') {
+            conditional();
+        } else if (std::string_view("aiLmsux-").find(k) != std::string_view::npos && k != '\0') {
+            flags();
+        } else {
+            reject(std::string("uses (?") + (k == '\0' ? std::string() : std::string(1, k)) +
+                   ", which is not Python re syntax");
+        }
+    }
+
+    // (?P<name>...), (?P=name)
+    void named(char kind)
+    {
+        std::size_t j = i_ + 4;
+        while (j < t_.size() && is_name_char(t_[j]))
+            ++j;
+        const std::string_view name = t_.substr(i_ + 4, j - (i_ + 4));
+        if (kind == '<' && !name.empty() && at(j) == '>') {
+            push_group();
+            out_ += "(?<";
+            out_ += name;
+            out_ += '>';
+            i_ = j + 1;
+        } else if (kind == '=' && !name.empty() && at(j) == ')') {
+            out_ += "\\k<";
+            out_ += name;
+            out_ += '>';
+            i_ = j + 1;
+        } else {
+            reject("has a malformed (?P group");
+        }
+    }
+
+    // (?(1)yes|no) and (?(name)yes|no)
+    void conditional()
+    {
+        std::size_t j = i_ + 3;
+        while (j < t_.size() && is_name_char(t_[j]))
+            ++j;
+        const std::string_view ref = t_.substr(i_ + 3, j - (i_ + 3));
+        if (ref.empty() || at(j) != ')')
+            reject("has a malformed conditional group (?(...)");
+        push_group();
+        bool digits = true;
+        for (char c : ref)
+            digits = digits && is_digit(c);
+        out_ += "(?(";
+        if (digits) {
+            out_ += ref;
+        } else {
+            out_ += '<';
+            out_ += ref;
+            out_ += '>';
+        }
+        out_ += ')';
+        i_ = j + 1;
+    }
+
+    // (?aiLmsux) at the start, or (?imsx-imsx:...) anywhere.
+    void flags()
+    {
+        std::size_t j = i_ + 2;
+        std::string on, off;
+        bool minus = false;
+        for (; j < t_.size() && t_[j] != ')' && t_[j] != ':'; ++j) {
+            const char f = t_[j];
+            if (f == '-' && !minus) {
+                minus = true;
+                continue;
+            }
+            if (f == 'L')
+                reject("uses the L (locale) flag, which Python allows only for bytes patterns");
+            if (f == 'x')
+                reject("uses the x (verbose) flag, which is not supported here");
+            if (f == 'a' || f == 'u')
+                continue; // matching is ASCII already; Unicode classes are not honoured
+            if (std::string_view("ims").find(f) == std::string_view::npos)
+                reject(std::string("uses an unknown flag '") + util::clean_text(std::string_view(&t_[j], 1)) + "'");
+            (minus ? off : on) += f;
+        }
+        if (j >= t_.size())
+            reject("has an unterminated flag group (?...");
+        const bool scoped = t_[j] == ':';
+        if (!scoped && !at_start_)
+            reject("sets inline flags such as (?i) after the start, which Python does not allow");
+        if (!scoped && minus)
+            reject("turns flags off outside a (?-...:...) group, which Python does not allow");
+        std::string group = on;
+        if (!off.empty())
+            group += "-" + off;
+        if (scoped) {
+            push_group();
+            out_ += "(?" + group + ":";
+        } else if (!group.empty()) {
+            out_ += "(?" + group + ")";
+        }
+        i_ = j + 1;
+        keep_start_ = !scoped;
+    }
+
+    void push_group()
+    {
+        if (++depth_ > kMaxGroupDepth)
+            reject("nests groups more than " + std::to_string(kMaxGroupDepth) + " deep");
+    }
+
+    void close_group()
+    {
+        if (depth_ == 0)
+            reject("has a ')' without its '('");
+        --depth_;
+        out_ += ')';
+        ++i_;
+    }
+
+    // {m}, {m,}, {m,n} and {,n} repeat; Python reads any other '{' as itself.
+    void brace()
+    {
+        std::size_t j = i_ + 1;
+        const std::size_t lo_begin = j;
+        while (is_digit(at(j)))
+            ++j;
+        const std::string_view lo = t_.substr(lo_begin, j - lo_begin);
+        bool comma = false;
+        std::string_view hi;
+        if (at(j) == ',') {
+            comma = true;
+            const std::size_t hi_begin = ++j;
+            while (is_digit(at(j)))
+                ++j;
+            hi = t_.substr(hi_begin, j - hi_begin);
+        }
+        if (at(j) != '}' || (lo.empty() && !comma)) {
+            literal("\\{");
+            return;
+        }
+        for (std::string_view n : {lo, hi})
+            if (n.size() > 5 || (!n.empty() && std::stoul(std::string(n)) > kMaxRepeat))
+                reject("repeats more than " + std::to_string(kMaxRepeat) + " times");
+        out_ += '{';
+        out_ += lo.empty() ? std::string_view("0") : lo;
+        if (comma) {
+            out_ += ',';
+            out_ += hi;
+        }
+        out_ += '}';
+        i_ = j + 1;
+    }
+
+    const std::string& option_;
+    std::string_view t_;
+    std::size_t i_ = 0;
+    unsigned depth_ = 0;
+    bool at_start_ = true;
+    bool keep_start_ = false;
+    std::string out_;
+};
+
+} // namespace
+
+std::string python_to_boost(const std::string& option, std::string_view text)
+{
+    return Translator(option, text).run();
+}
+
+Pattern::Pattern(std::string option, std::string text)
+    : option_(std::move(option)), text_(std::move(text))
+{
+    const std::string perl = python_to_boost(option_, text_);
+    auto compiled = std::make_shared<Compiled>();
+    try {
+        // Python's defaults: '^' and '$' at the ends only, '.' not matching a
+        // newline; (?m) and (?s) still turn them on.
+        compiled->regex.assign(perl, boost::regex::perl | boost::regex::no_mod_m | boost::regex::no_mod_s);
+    } catch (const std::exception& e) {
+        util::option_wrong(option_, "holds the pattern '" + util::clean_text(text_, 64) +
+                                        "', which is not a valid regular expression: " + util::clean_text(e.what(), 160));
+    }
+    compiled_ = std::move(compiled);
+}
+
+Pattern::Pattern(const Pattern& other)
+    : option_(other.option_), text_(other.text_), compiled_(other.compiled_), failures_(other.failures_.load())
+{
+}
+
+Pattern& Pattern::operator=(const Pattern& other)
+{
+    option_ = other.option_;
+    text_ = other.text_;
+    compiled_ = other.compiled_;
+    failures_.store(other.failures_.load());
+    return *this;
+}
+
+Pattern::~Pattern() = default;
+
+Pattern::Match Pattern::full_match(std::string_view subject) const noexcept
+{
+    if (retired())
+        return Match::too_costly;
+    try {
+        return boost::regex_match(subject.begin(), subject.end(), compiled_->regex) ? Match::yes : Match::no;
+    } catch (...) {
+        // The complexity bound, or the matcher's own memory bound.
+        failures_.fetch_add(1, std::memory_order_relaxed);
+        return Match::too_costly;
+    }
+}
+
+} // namespace fwm::mapping

@@ -1,0 +1,137 @@
+#include "util/text.hpp"
+
+#include <cstdint>
+
+namespace fwm::util {
+namespace {
+
+// The length of the valid UTF-8 sequence at p (1 to 4), or 0 when the bytes
+// there are not one.
+std::size_t sequence_length(const unsigned char* p, const unsigned char* end) noexcept
+{
+    const unsigned char c = *p;
+    if (c < 0x80)
+        return 1;
+    std::size_t n;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+        n = 1;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 2;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (static_cast<std::size_t>(end - p) <= n)
+        return 0;
+    for (std::size_t i = 1; i <= n; ++i) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n + 1;
+}
+
+bool is_control(unsigned char c) noexcept
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+} // namespace
+
+bool valid_utf8(std::string_view s) noexcept
+{
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        if (*p < 0x80) {
+            ++p;
+            continue;
+        }
+        const std::size_t n = sequence_length(p, end);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+std::size_t utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept
+{
+    if (s.size() <= max_bytes)
+        return s.size();
+    std::size_t n = max_bytes;
+    // Step back over continuation bytes to the start of the cut character.
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
+    return n;
+}
+
+bool is_clean_text(std::string_view s) noexcept
+{
+    for (char c : s)
+        if (is_control(static_cast<unsigned char>(c)))
+            return false;
+    return valid_utf8(s);
+}
+
+std::string clean_text(std::string_view s, std::size_t max_bytes)
+{
+    if (s.size() <= max_bytes && is_clean_text(s))
+        return std::string(s);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size() < max_bytes ? s.size() + 16 : max_bytes + 4);
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        char escaped[4];
+        std::size_t piece_len = 0;
+        const char* piece = nullptr;
+        std::size_t n = 1;
+        if (is_control(*p)) {
+            escaped[0] = '\\';
+            if (*p == '\n' || *p == '\r' || *p == '\t') {
+                escaped[1] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+                piece_len = 2;
+            } else {
+                escaped[1] = 'x';
+                escaped[2] = kHex[*p >> 4];
+                escaped[3] = kHex[*p & 15];
+                piece_len = 4;
+            }
+            piece = escaped;
+        } else if (*p < 0x80) {
+            piece = reinterpret_cast<const char*>(p);
+            piece_len = 1;
+        } else if ((n = sequence_length(p, end)) != 0) {
+            piece = reinterpret_cast<const char*>(p);
+            piece_len = n;
+        } else {
+            n = 1;
+            escaped[0] = '\\';
+            escaped[1] = 'x';
+            escaped[2] = kHex[*p >> 4];
+            escaped[3] = kHex[*p & 15];
+            piece = escaped;
+            piece_len = 4;
+        }
+        if (out.size() + piece_len > max_bytes) {
+            out += "...";
+            return out;
+        }
+        out.append(piece, piece_len);
+        p += n;
+    }
+    return out;
+}
+
+} // namespace fwm::util
