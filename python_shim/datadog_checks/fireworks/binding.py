@@ -15,6 +15,7 @@ LIBRARY_NAME = 'libfwm.so'
 
 FWM_OK = 0
 FWM_ERR_INVALID_OPTIONS = 2
+FWM_ERR_CANCELLED = 20
 
 
 class LibraryError(RuntimeError):
@@ -27,6 +28,16 @@ class FwmError(RuntimeError):
     def __init__(self, status, message):
         super().__init__(message)
         self.status = status
+
+
+class ClientClosed(RuntimeError):
+    """The client was closed (the check was cancelled) before the call."""
+
+
+def loads(data):
+    """JSON from a library buffer. The library only writes valid UTF-8; if
+    that promise ever broke, a replaced character beats losing the run."""
+    return json.loads(data.decode('utf-8', 'replace'))
 
 
 class _Result(ctypes.Structure):
@@ -163,7 +174,7 @@ class ParseResult(_Owned):
 
     def summary(self):
         """The summary dict documented in fwm.h (counts and the first errors)."""
-        return json.loads(_buffer(lib().fwm_result_summary, self._checked()))
+        return loads(_buffer(lib().fwm_result_summary, self._checked()))
 
     def samples_json(self):
         """The samples as JSON-lines bytes (empty unless parsed with samples=True)."""
@@ -175,7 +186,7 @@ class ParseResult(_Owned):
 
     def samples(self):
         """The samples as a list of dicts."""
-        return [json.loads(line) for line in self.samples_json().splitlines()]
+        return [loads(line) for line in self.samples_json().splitlines()]
 
     def _checked(self):
         if not self._handle:
@@ -210,13 +221,23 @@ def parse(data, format='auto', samples=False, max_errors=8, reject_duplicate_ser
 
 
 class CollectResult(ParseResult):
-    """An fwm_result from a collection: its status and message come with it."""
+    """An fwm_result from a collection: its status and message come with it.
+    Without memory for a result the library hands back the status alone; the
+    buffers are then empty."""
 
     def __init__(self, handle, status):
         super().__init__(handle)
         self.status = lib().fwm_status_name(status).decode()
         self.ok = status == FWM_OK
+        self.cancelled = status == FWM_ERR_CANCELLED
         self.message = lib().fwm_result_message(handle).decode('utf-8', 'replace') if handle else ''
+        if not self.message and not self.ok:
+            self.message = lib().fwm_status_string(status).decode('utf-8', 'replace')
+
+    def submissions_json(self):
+        if not self._handle:
+            return b''
+        return super().submissions_json()
 
     def collection(self):
         """The "collection" member of the summary (see fwm.h)."""
@@ -228,6 +249,9 @@ class Client(_Owned):
 
     `config` is a dict with the client options of fwm.h (times in seconds).
     Raises FwmError with the option's name when the configuration is wrong.
+    close() may be called from any thread while collect() runs in another:
+    the collection then ends at once, cancelled (the library's handles are
+    tokens, so a late call on a closed client is refused, never a crash).
     """
 
     _FREE = 'fwm_client_free'
@@ -244,9 +268,10 @@ class Client(_Owned):
 
     def collect(self, samples=False, max_errors=8):
         """Collects once; blocks (without the GIL) for at most the configured timeout."""
-        if not self._handle:
-            raise ValueError('this client is closed')
+        handle = self._handle
+        if not handle:
+            raise ClientClosed('this client is closed')
         options = json.dumps({'samples': samples, 'max_errors': max_errors}).encode()
         result = _ResultPtr()
-        status = lib().fwm_client_collect(self._handle, options, ctypes.byref(result))
+        status = lib().fwm_client_collect(handle, options, ctypes.byref(result))
         return CollectResult(result, status)

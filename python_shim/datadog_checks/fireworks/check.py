@@ -1,9 +1,7 @@
 """FireworksCheck: the Agent check. The library scrapes, parses and maps;
 this class hands it the instance and submits what comes back."""
-import json
-
 from . import binding
-from .config import InvalidConfig, client_config
+from .config import InvalidConfig, client_config, insecure_settings
 
 try:
     from datadog_checks.base import AgentCheck, ConfigurationError
@@ -19,6 +17,8 @@ except ImportError:
     except ImportError:
         datadog_agent = None
 
+SERVICE_CHECK = 'fireworks.can_connect'
+
 
 def _agent_proxy():
     try:
@@ -32,6 +32,7 @@ class FireworksCheck(AgentCheck):
 
     def __init__(self, name, init_config, instances):
         super(FireworksCheck, self).__init__(name, init_config, instances)
+        self._cancelled = False
         try:
             self._client_config = client_config(self.instance, self.init_config, _agent_proxy())
         except InvalidConfig as e:
@@ -40,20 +41,57 @@ class FireworksCheck(AgentCheck):
             self._client = binding.Client(self._client_config)
         except binding.FwmError as e:
             raise ConfigurationError(str(e))
+        # Allowed, but said once per instance.
+        self.insecure_warnings = insecure_settings(self.instance)
+        for text in self.insecure_warnings:
+            self.log.warning(text)
 
     def check(self, _):
-        with self._client.collect() as result:
-            data = json.loads(result.submissions_json())
-            message = result.message
+        if self._cancelled:
+            return
+        try:
+            with self._client.collect() as result:
+                status, message = result.status, result.message
+                raw = result.submissions_json()
+        except binding.ClientClosed:
+            return  # cancel() came first
+        if self._cancelled or status == 'FWM_ERR_CANCELLED':
+            # The Agent is unscheduling this check: its sender is going away.
+            self.log.debug('collection cancelled: %s', message)
+            return
+        data = self._decode(raw, status, message)
         self._submit(data)
         sc = data['service_check']
         self.service_check(sc['name'], sc['status'], tags=sc['tags'], message=sc['message'] or None, raw=True)
         for level, text in data['logs']:
             getattr(self.log, level)(text)
         if sc['status'] == self.CRITICAL:
-            raise CheckException(message)
+            raise CheckException(sc['message'] or message)
         if sc['status'] == self.WARNING:
-            self.warning(message)
+            self.warning(sc['message'] or message)
+
+    def _decode(self, raw, status, message):
+        """The run's submissions; when the library could not build them (out
+        of memory, a bug), a CRITICAL service check with the real message."""
+        try:
+            data = binding.loads(raw) if raw else None
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and 'service_check' in data:
+            return data
+        tags = ['fireworks_account:{}'.format(self.instance.get('account_id'))] + list(self.instance.get('tags') or [])
+        text = message or 'the library returned no result'
+        return {
+            'groups': [],
+            'check': {'tags': tags, 'gauges': [], 'counts': []},
+            'service_check': {
+                'name': SERVICE_CHECK,
+                'status': self.CRITICAL,
+                'message': '{} ({})'.format(text, status),
+                'tags': tags,
+            },
+            'logs': [],
+        }
 
     def _submit(self, data):
         # The hot loop: names are complete (raw=True skips the namespace) and
@@ -79,4 +117,10 @@ class FireworksCheck(AgentCheck):
             count(name, value, tags, None, None, True)
 
     def cancel(self):
-        self._client.close()
+        # Called by the Agent from another thread, maybe while check() runs:
+        # it must not block. Freeing the handle ends a running collection at
+        # once; the library keeps what that collection still uses.
+        self._cancelled = True
+        client = getattr(self, '_client', None)
+        if client is not None:
+            client.close()

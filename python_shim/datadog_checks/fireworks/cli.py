@@ -172,6 +172,8 @@ def cmd_check(args):
             sys.stderr.write('instance {}: configuration error: {}\n'.format(n, e))
             failed = True
             continue
+        for text in check.insecure_warnings:
+            sys.stderr.write('instance {}: warning: {}\n'.format(n, text))
         recorder = Recorder()
         recorder.attach(check)
         for run in range(args.times):

@@ -8,13 +8,27 @@ Agent's HTTP wrapper does.
 HTTP_OPTIONS = (
     'openmetrics_endpoint', 'api_key', 'account_id', 'timeout', 'connect_timeout', 'read_timeout',
     'tls_verify', 'tls_ca_cert', 'tls_cert', 'tls_private_key', 'tls_validate_hostname',
-    'max_response_bytes', 'max_requests_per_minute',
+    'max_response_bytes', 'max_requests_per_minute', 'max_retry_after',
 )
 MAPPING_OPTIONS = (
     'quantiles', 'histogram_buckets_as_distributions', 'rates_as_counts', 'metrics', 'exclude_metrics',
     'exclude_labels', 'deployments', 'min_collection_interval',
 )
 DEFAULT_MIN_COLLECTION_INTERVAL = 60
+
+
+def insecure_settings(instance):
+    """Warnings for settings that work but expose the key or the data."""
+    out = []
+    endpoint = instance.get('openmetrics_endpoint')
+    if isinstance(endpoint, str) and endpoint.strip().lower().startswith('http://'):
+        out.append('openmetrics_endpoint uses http://: the API key and the metrics travel unencrypted')
+    if instance.get('tls_verify') is False:
+        out.append("tls_verify is false: the endpoint's certificate is not checked, so anyone on the path "
+                   'can read the API key')
+    elif instance.get('tls_validate_hostname') is False:
+        out.append("tls_validate_hostname is false: any valid certificate is accepted for the endpoint's host")
+    return out
 
 
 class InvalidConfig(ValueError):
