@@ -17,6 +17,7 @@
 #include "collector/report.hpp"
 #include "parser/result_json.hpp"
 #include "util/status.hpp"
+#include "util/text.hpp"
 #include "http/config.hpp"
 
 namespace fwm::test {
@@ -65,6 +66,7 @@ Timed timed_collect(http::Client& client)
 void check_no_key(const http::Collected& got)
 {
     BOOST_TEST(got.info.message.find(kSecretKey) == std::string::npos);
+    BOOST_TEST(clean_message(got.info.message), "not clean text: " << got.info.message);
     const std::string summary = parser::summary_json(parser::ParseResult{}, collector::collection_json(got.info));
     BOOST_TEST(summary.find(kSecretKey) == std::string::npos);
 }
@@ -87,6 +89,50 @@ void check_ok(const http::Collected& got)
     BOOST_TEST_REQUIRE(got.payload != nullptr);
     BOOST_TEST(!got.payload->body.empty());
     check_no_key(got);
+}
+
+std::size_t rss_kib()
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0)
+            return std::stoul(line.substr(6));
+    return 0;
+}
+
+PeakRss::PeakRss()
+    : baseline_(rss_kib()), peak_(baseline_)
+{
+    thread_ = std::thread([this] {
+        while (!stop_.load()) {
+            const std::size_t now = rss_kib();
+            if (now > peak_.load())
+                peak_.store(now);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+    });
+}
+
+PeakRss::~PeakRss()
+{
+    stop_.store(true);
+    thread_.join();
+}
+
+std::size_t PeakRss::peak_kib() const
+{
+    return std::max(peak_.load(), rss_kib());
+}
+
+bool clean_message(const std::string& s)
+{
+    if (!util::valid_utf8(s))
+        return false;
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return false;
+    return true;
 }
 
 unsigned short free_port()

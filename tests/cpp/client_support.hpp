@@ -4,7 +4,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <string>
 
 #include "fwm/fwm.h"
@@ -52,5 +54,28 @@ private:
 };
 
 unsigned short free_port();
+
+// Resident memory of this process, in KiB (VmRSS).
+std::size_t rss_kib();
+
+// Samples rss_kib() every few milliseconds while it lives; peak() is the
+// highest reading, so that a transient allocation is seen.
+class PeakRss {
+public:
+    PeakRss();
+    ~PeakRss();
+    std::size_t baseline_kib() const { return baseline_; }
+    std::size_t peak_kib() const;
+
+private:
+    std::size_t baseline_;
+    std::atomic<std::size_t> peak_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// True when `s` is valid UTF-8 without control characters: what every
+// message of the library must be.
+bool clean_message(const std::string& s);
 
 } // namespace fwm::test

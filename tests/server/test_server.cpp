@@ -45,7 +45,8 @@ const char* reason(unsigned status)
 
 std::string head(const Reply& r, std::size_t content_length, const std::string& encoding)
 {
-    std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n";
+    std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + (r.reason.empty() ? reason(r.status) : r.reason) +
+                      "\r\n";
     for (const auto& [k, v] : r.headers)
         out += k + ": " + v + "\r\n";
     if (!encoding.empty())
@@ -157,6 +158,7 @@ struct TestServer::Impl {
             rec.target = std::string(req.target());
             rec.host = std::string(req[bhttp::field::host]);
             rec.authorization = std::string(req[bhttp::field::authorization]);
+            rec.proxy_authorization = std::string(req[bhttp::field::proxy_authorization]);
             rec.user_agent = std::string(req[bhttp::field::user_agent]);
             rec.accept = std::string(req[bhttp::field::accept]);
             rec.accept_encoding = std::string(req[bhttp::field::accept_encoding]);
@@ -183,6 +185,21 @@ struct TestServer::Impl {
             case Reply::Mode::truncated_chunked:
                 co_await asio::async_write(stream, asio::buffer(h + chunk(body.substr(0, body.size() / 2))), kAwait);
                 co_return;
+            case Reply::Mode::raw:
+                bytes = r.body;
+                break;
+            case Reply::Mode::flood: {
+                // A piece at a time, until the client hangs up or the flood ends.
+                auto wec_result = co_await asio::async_write(stream, asio::buffer(r.body), kAwait);
+                if (std::get<0>(wec_result))
+                    co_return;
+                for (std::size_t sent = 0; sent < r.flood_bytes; sent += r.flood_piece.size()) {
+                    auto fec_result = co_await asio::async_write(stream, asio::buffer(r.flood_piece), kAwait);
+                    if (std::get<0>(fec_result))
+                        co_return;
+                }
+                co_return;
+            }
             case Reply::Mode::garbage:
                 co_await asio::async_write(stream, asio::buffer(std::string("SSH-2.0-OpenSSH_9.2\r\nnot http at all\r\n\r\n")),
                                            kAwait);

@@ -25,6 +25,8 @@ struct Reply {
         never,             // read the request, never answer
         garbage,           // bytes that are not HTTP, then close
         truncated_chunked, // a chunked body without its last chunk, then close
+        raw,               // `body` written as it is (status line and headers included)
+        flood,             // `body` as it is, then `flood_piece` again and again up to `flood_bytes`
     };
     Mode mode = Mode::normal;
     unsigned status = 200;
@@ -36,6 +38,9 @@ struct Reply {
     bool close_after = false; // say keep-alive, then close anyway (a stale pooled connection)
     std::chrono::milliseconds drip_interval{100};
     std::chrono::milliseconds delay{0}; // wait before answering, like an endpoint far away
+    std::string reason;                 // the reason phrase; a standard one when empty
+    std::string flood_piece;
+    std::size_t flood_bytes = 0;
 };
 
 struct RequestRecord {
@@ -44,6 +49,7 @@ struct RequestRecord {
     std::string target;
     std::string host;
     std::string authorization;
+    std::string proxy_authorization;
     std::string user_agent;
     std::string accept;
     std::string accept_encoding;
