@@ -1,0 +1,86 @@
+#include "abi_support.hpp"
+
+#include <rapidjson/document.h>
+
+#include "client_support.hpp"
+#include "util/text.hpp"
+
+namespace fwm::test {
+namespace {
+
+std::string buffer(fwm_status (*fn)(const fwm_result*, const char**, size_t*), const fwm_result* r)
+{
+    const char* p = nullptr;
+    size_t n = 0;
+    if (fn(r, &p, &n) != FWM_OK)
+        return "<unreadable>";
+    return {p, n};
+}
+
+Outcome read(fwm_status status, fwm_result* r, std::chrono::steady_clock::time_point started)
+{
+    Outcome o;
+    o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    o.status = status;
+    o.has_result = r != nullptr;
+    if (r) {
+        o.message = fwm_result_message(r);
+        o.summary = buffer(fwm_result_summary, r);
+        o.samples = buffer(fwm_result_samples, r);
+        o.submissions = buffer(fwm_result_submissions, r);
+        fwm_result_free(r);
+    }
+    return o;
+}
+
+} // namespace
+
+Outcome collect(fwm_client* client)
+{
+    const auto started = std::chrono::steady_clock::now();
+    fwm_result* r = nullptr;
+    const fwm_status status = fwm_client_collect(client, nullptr, &r);
+    return read(status, r, started);
+}
+
+Outcome parse(const std::string& payload, const std::string& options_json)
+{
+    const auto started = std::chrono::steady_clock::now();
+    fwm_result* r = nullptr;
+    const fwm_status status = fwm_parse(payload.data(), payload.size(), options_json.c_str(), &r);
+    return read(status, r, started);
+}
+
+std::string abi_config(const std::string& url, double timeout_s, const std::string& account, const std::string& extra)
+{
+    std::string json = "{\"openmetrics_endpoint\":\"" + url + "\",\"api_key\":\"" + kTortureKey +
+                       "\",\"account_id\":\"" + account + "\",\"tls_ca_cert\":\"" + pki().ca_cert +
+                       "\",\"max_requests_per_minute\":6,\"timeout\":" + std::to_string(timeout_s);
+    if (!extra.empty())
+        json += "," + extra;
+    return json + "}";
+}
+
+bool valid_json(const std::string& json)
+{
+    if (json.empty())
+        return true;
+    if (!util::valid_utf8(json))
+        return false;
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseNanAndInfFlag | rapidjson::kParseValidateEncodingFlag>(json.c_str(), json.size());
+    return !doc.HasParseError();
+}
+
+void check_sane(const Outcome& o)
+{
+    BOOST_TEST((o.status >= FWM_OK && o.status <= FWM_ERR_CANCELLED), "status " << o.status);
+    BOOST_TEST(clean_message(o.message), "message not clean: " << o.message);
+    BOOST_TEST(valid_json(o.summary), "summary: " << o.summary.substr(0, 200));
+    BOOST_TEST(valid_json(o.submissions), "submissions: " << o.submissions.substr(0, 200));
+    BOOST_TEST(util::valid_utf8(o.samples));
+    for (const std::string* s : {&o.message, &o.summary, &o.submissions})
+        BOOST_TEST(s->find(kTortureKey) == std::string::npos);
+}
+
+} // namespace fwm::test

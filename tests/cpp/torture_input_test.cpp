@@ -1,0 +1,202 @@
+// Inputs nobody writes tests for, through the C ABI: names and label values
+// of 10 KB to 2 MB under every filter option, bytes that are not UTF-8 and
+// newlines wherever a payload can put them, and a resolver that answers
+// slowly or not at all.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "abi_support.hpp"
+#include "client_support.hpp"
+#include "slow_resolver.hpp"
+
+using namespace fwm::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string kLabels = "base_model=\"accounts/fireworks/models/m\",deployment_id=\"d1\",deployment=\"x\"";
+
+// A Fireworks-like payload around one line with an over-long token.
+std::string payload_with(const std::string& odd_line)
+{
+    return "request_counter_total:sum_by_deployment{" + kLabels + "} 1\n" + odd_line + "\n" +
+           "latency_overall_ms_bucket:sum_by_deployment{" + kLabels + ",le=\"10\"} 1\n" +
+           "latency_overall_ms_bucket:sum_by_deployment{" + kLabels + ",le=\"+Inf\"} 2\n";
+}
+
+// Every filter option, with patterns users write and one that backtracks
+// without end on a long subject.
+const std::vector<std::string> kFilterOptions = {
+    "{}",
+    R"({"metrics":["request_counter_total",".*_bucket"]})",
+    R"({"exclude_metrics":[".*_bucket","(a+)+b"]})",
+    R"({"deployments":{"include":[".*-canary","d.*"]}})",
+    R"({"deployments":{"exclude":[".*-canary","(x|xx)*y"]}})",
+    R"({"exclude_labels":["deployment","le"]})",
+};
+
+// The library's lookups must reach this test's resolver before any made-up
+// name is looked up: otherwise such a name would go to the system's. Proven
+// with a real name.
+void require_test_resolver(TestServer& server)
+{
+    const unsigned before = resolver_calls();
+    fwm_client* c = nullptr;
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url(), 5, unique_account()).c_str(), &c) == FWM_OK);
+    const Outcome o = collect(c);
+    fwm_client_free(c);
+    BOOST_TEST_REQUIRE(o.status == FWM_OK, o.message);
+    BOOST_TEST_REQUIRE(resolver_calls() > before, "the library's getaddrinfo() calls do not reach the test's resolver");
+}
+
+unsigned field_of(const std::string& summary, const std::string& key)
+{
+    const auto at = summary.find("\"" + key + "\":");
+    return at == std::string::npos ? 0u : static_cast<unsigned>(std::stoul(summary.substr(at + key.size() + 3)));
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(torture_input)
+
+BOOST_AUTO_TEST_CASE(names_and_label_values_of_megabytes_under_every_filter)
+{
+    for (const std::size_t n : {10u * 1024, 100u * 1024, 2u * 1024 * 1024}) {
+        const std::string big(n, 'a'), big_dash = std::string(n, 'x') + "-canary";
+        const std::vector<std::string> lines = {
+            big + "_bucket:sum_by_deployment{" + kLabels + ",le=\"1\"} 1",            // metric name
+            "request_counter_total:sum_by_deployment{deployment_id=\"" + big_dash + "\"} 1", // label value
+            "request_counter_total:sum_by_deployment{" + big + "=\"v\"} 1",            // label name
+            "{\"" + big + "\"} 1",                                                       // quoted UTF-8 name
+            "# HELP \"" + big + "\" help",                                               // HELP of a long name
+        };
+        for (const auto& line : lines)
+            for (const auto& filters : kFilterOptions) {
+                const Outcome o = parse(payload_with(line), "{\"mapping\":" + filters + "}");
+                BOOST_TEST(o.status == FWM_OK, o.message);
+                check_sane(o);
+                BOOST_TEST(field_of(o.summary, "invalid_lines") == 1u, "n=" << n << " " << filters);
+                // The good lines around the bad one are still mapped.
+                const bool kept = o.submissions.find("fireworks.requests.rate") != std::string::npos;
+                BOOST_TEST((kept || filters.find("include") != std::string::npos), filters);
+            }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_megabyte_label_value_through_a_collection)
+{
+    const std::string value = std::string(2 * 1024 * 1024, 'q') + "-canary";
+    TestServer server({true, pki().server}, [&](const RequestRecord&, std::size_t) {
+        Reply r = metrics_reply(2);
+        r.body += "request_counter_total:sum_by_deployment{deployment_id=\"" + value + "\"} 1\n";
+        r.gzip = true;
+        return r;
+    });
+    fwm_client* c = nullptr;
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url(), 10, unique_account(),
+                                                    R"("mapping":{"deployments":{"exclude":[".*-canary"]}})")
+                                             .c_str(),
+                                         &c) == FWM_OK);
+    const Outcome o = collect(c);
+    BOOST_TEST(o.status == FWM_OK, o.message);
+    check_sane(o);
+    BOOST_TEST(field_of(o.summary, "invalid_lines") == 1u);
+    fwm_client_free(c);
+}
+
+BOOST_AUTO_TEST_CASE(bytes_that_are_not_utf8_and_newlines_in_a_payload)
+{
+    std::string name;
+    for (int i = 0; i < 40; ++i)
+        name += "\xc3\xa9"; // é: a duplicate HELP quotes this name cut at 64 bytes
+    const std::string payload = "# HELP \"" + name + "\" first\n# HELP \"" + name + "\" again\n" +
+                                "bad{l=\"\xff\xfe\"} 1\n" +                       // invalid UTF-8 in a label
+                                "x{l=\"a\\nb\"} 1\n" +                             // an escaped newline in a value
+                                "\xff\xfe\x01\x1b[31m 1\n" +                        // junk with an escape sequence
+                                "request_counter_total:sum_by_deployment{" + kLabels + "} 1\n";
+    const Outcome o = parse(payload, R"({"mapping":{},"samples":true})");
+    BOOST_TEST(o.status == FWM_OK);
+    check_sane(o);
+    BOOST_TEST(field_of(o.summary, "invalid_lines") == 3u);
+    BOOST_TEST(o.summary.find("\\u001b") == std::string::npos); // the ESC was escaped as text, not passed on
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_resolver_delays_no_other_handle)
+{
+    TestServer server({true, pki().server});
+    require_test_resolver(server);
+
+    // A handle whose lookup takes 3 s, with a 1 s timeout.
+    fwm_client* slow = nullptr;
+    const std::string slow_url = "https://slow.fwm-test:" + std::to_string(server.port()) + "/v1/accounts/acme/metrics";
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(slow_url, 1, unique_account(), "\"tls_validate_hostname\":false").c_str(),
+                                         &slow) == FWM_OK);
+    Outcome s;
+    std::thread t([&] { s = collect(slow); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    double worst = 0;
+    for (int i = 0; i < 5; ++i) {
+        fwm_client* f = nullptr; // fresh handles: each resolves localhost anew
+        BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url(), 5, unique_account()).c_str(), &f) == FWM_OK);
+        const Outcome o = collect(f);
+        BOOST_TEST(o.status == FWM_OK, o.message);
+        worst = std::max(worst, o.seconds);
+        fwm_client_free(f);
+    }
+    t.join();
+    BOOST_TEST_MESSAGE("slow resolver: the other handles took at most " << worst * 1000 << " ms; the slow one "
+                                                                         << fwm_status_name(s.status) << " after "
+                                                                         << s.seconds << " s: " << s.message);
+    BOOST_TEST(worst < 0.9); // well before the slow lookup could have answered
+    BOOST_TEST(s.status == FWM_ERR_TIMEOUT, s.message);
+    BOOST_TEST(s.message.find("resolving slow.fwm-test") != std::string::npos, s.message);
+    BOOST_TEST(s.seconds < 1.0 + 1.5);
+    BOOST_TEST(made_up_lookups() >= 1u);
+    fwm_client_free(slow);
+}
+
+BOOST_AUTO_TEST_CASE(lookups_that_never_answer_are_bounded_in_time_and_number)
+{
+    TestServer server({true, pki().server});
+    require_test_resolver(server);
+    // More handles than the library lets lookups wait at once; each waits 4 s.
+    constexpr int kHandles = 40;
+    std::vector<Outcome> outcomes(kHandles);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kHandles; ++i)
+        threads.emplace_back([&, i] {
+            fwm_client* c = nullptr;
+            const std::string url = "https://wait-4000.fwm-test:" + std::to_string(server.port()) + "/m";
+            fwm_client_create(abi_config(url, 0.8, unique_account(), "\"max_attempts\":1").c_str(), &c);
+            outcomes[static_cast<std::size_t>(i)] = collect(c);
+            fwm_client_free(c);
+        });
+    for (auto& t : threads)
+        t.join();
+    int waited = 0, refused = 0;
+    double worst = 0;
+    for (const auto& o : outcomes) {
+        check_sane(o);
+        worst = std::max(worst, o.seconds);
+        if (o.message.find("DNS lookups are already waiting") != std::string::npos)
+            ++refused;
+        else if (o.status == FWM_ERR_TIMEOUT)
+            ++waited;
+    }
+    BOOST_TEST_MESSAGE("never-answering resolver: " << waited << " timed out, " << refused
+                                                    << " refused at once; worst " << worst << " s (timeout 0.8 s)");
+    BOOST_TEST(waited + refused == kHandles);
+    BOOST_TEST(refused >= 1);
+    BOOST_TEST(worst < 0.8 + 1.5);
+    // Once those lookups have ended, names resolve again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(4500));
+    fwm_client* c = nullptr;
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url(), 5, unique_account()).c_str(), &c) == FWM_OK);
+    BOOST_TEST(collect(c).status == FWM_OK);
+    fwm_client_free(c);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

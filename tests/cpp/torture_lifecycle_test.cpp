@@ -1,0 +1,269 @@
+// The Agent's calling pattern at its most hostile, through the C ABI as
+// the Python shim calls it: handles created, collected on, freed and freed
+// again from several threads at once while the server answers fast, slowly,
+// never, a byte at a time, or with errors; a fork() in the middle. Every
+// call must return within its deadline, every outcome must be sane, and
+// the next collection must work.
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "abi_support.hpp"
+#include "client_support.hpp"
+
+using namespace fwm::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Over its timeout, a collection may take the library's report margin
+// (0.5 s) plus scheduling slack on a loaded two-core machine.
+constexpr double kDeadlineSlack = 0.5 + 1.0;
+
+double torture_seconds()
+{
+    const char* env = std::getenv("FWM_TORTURE_SECONDS");
+    return env ? std::atof(env) : 20.0;
+}
+
+// The server's behaviours, chosen by path.
+Reply by_path(const RequestRecord& rec, std::size_t)
+{
+    Reply r = metrics_reply(3);
+    if (rec.target.find("/slow") != std::string::npos) {
+        r.delay = std::chrono::milliseconds(300);
+    } else if (rec.target.find("/hang") != std::string::npos) {
+        r.mode = Reply::Mode::never;
+    } else if (rec.target.find("/drip") != std::string::npos) {
+        r.mode = Reply::Mode::drip;
+        r.drip_interval = std::chrono::milliseconds(20);
+    } else if (rec.target.find("/error") != std::string::npos) {
+        r.status = 503;
+        r.body = "busy";
+    } else if (rec.target.find("/big") != std::string::npos) {
+        r = metrics_reply(300);
+        r.gzip = true;
+    }
+    return r;
+}
+
+constexpr std::array<const char*, 6> kPaths = {"/fast", "/slow", "/hang", "/drip", "/error", "/big"};
+
+struct Stats {
+    std::atomic<unsigned long> iterations{0}, creates{0}, collects{0}, frees{0}, stale_calls{0}, ok{0},
+        cancelled{0}, timeouts{0};
+    std::mutex mutex;
+    double worst_over_timeout = -1e9; // seconds past the configured timeout, worst seen
+    double worst_free = 0;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(torture_lifecycle)
+
+BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_overruns)
+{
+    TestServer server({true, pki().server}, by_path);
+    constexpr unsigned kThreads = 4, kSlots = 6;
+    struct Slot {
+        std::atomic<fwm_client*> handle{nullptr};
+        std::atomic<double> timeout{1.0};
+    };
+    std::array<Slot, kSlots> slots;
+    Stats stats;
+    std::mutex stale_mutex;
+    std::vector<fwm_client*> stale; // freed tokens, for late calls
+    const auto end = Clock::now() + std::chrono::duration<double>(torture_seconds());
+    PeakRss rss;
+
+    auto worker = [&](unsigned seed) {
+        std::minstd_rand rng(seed);
+        while (Clock::now() < end) {
+            ++stats.iterations;
+            Slot& slot = slots[rng() % kSlots];
+            const unsigned op = static_cast<unsigned>(rng() % 10);
+            if (op < 2) {
+                const double timeout = 0.3 + 0.3 * static_cast<double>(rng() % 4);
+                const std::string account = rng() % 3 == 0 ? "shared-account" : unique_account();
+                const std::string url = server.url(std::string("/v1/accounts/acme") + kPaths[rng() % kPaths.size()]);
+                fwm_client* c = nullptr;
+                BOOST_TEST(fwm_client_create(abi_config(url, timeout, account, "\"max_attempts\":2").c_str(), &c) ==
+                           FWM_OK);
+                slot.timeout.store(timeout);
+                ++stats.creates;
+                if (fwm_client* old = slot.handle.exchange(c)) {
+                    fwm_client_free(old);
+                    std::lock_guard lock(stale_mutex);
+                    stale.push_back(old);
+                }
+            } else if (op < 7) {
+                fwm_client* c = slot.handle.load();
+                const double timeout = slot.timeout.load();
+                if (!c)
+                    continue;
+                const Outcome o = collect(c); // another thread may free `c` meanwhile
+                ++stats.collects;
+                check_sane(o);
+                stats.ok += o.status == FWM_OK;
+                stats.cancelled += o.status == FWM_ERR_CANCELLED;
+                stats.timeouts += o.status == FWM_ERR_TIMEOUT;
+                // The slot may hold a newer handle with another timeout: bound by the longest.
+                const double over = o.seconds - std::max(timeout, 1.2);
+                BOOST_TEST(over <= kDeadlineSlack, "collect took " << o.seconds << " s");
+                std::lock_guard lock(stats.mutex);
+                stats.worst_over_timeout = std::max(stats.worst_over_timeout, o.seconds - timeout);
+            } else if (op < 9) {
+                if (fwm_client* c = slot.handle.exchange(nullptr)) {
+                    const auto t0 = Clock::now();
+                    fwm_client_free(c);
+                    const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+                    BOOST_TEST(took < 0.5, "fwm_client_free took " << took << " s");
+                    ++stats.frees;
+                    std::lock_guard lock(stats.mutex);
+                    stats.worst_free = std::max(stats.worst_free, took);
+                    std::lock_guard lock2(stale_mutex);
+                    stale.push_back(c);
+                }
+            } else {
+                fwm_client* c = nullptr;
+                {
+                    std::lock_guard lock(stale_mutex);
+                    if (!stale.empty())
+                        c = stale[rng() % stale.size()];
+                }
+                if (!c)
+                    continue;
+                ++stats.stale_calls;
+                if (rng() % 2) {
+                    fwm_client_free(c); // again: accepted, does nothing
+                } else {
+                    const Outcome o = collect(c);
+                    BOOST_TEST(o.status == FWM_ERR_INVALID_ARGUMENT);
+                    BOOST_TEST(o.message.find("unknown client handle") != std::string::npos);
+                    BOOST_TEST(o.seconds < 0.5);
+                }
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < kThreads; ++i)
+        threads.emplace_back(worker, 7919u * (i + 1));
+    for (auto& t : threads)
+        t.join();
+    for (auto& slot : slots)
+        fwm_client_free(slot.handle.exchange(nullptr));
+
+    // Abandoned work ends by its own deadlines; then memory is back near
+    // where it started.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    const double growth_mib = static_cast<double>(rss_kib()) / 1024.0 - static_cast<double>(rss.baseline_kib()) / 1024.0;
+    BOOST_TEST_MESSAGE("torture: " << stats.iterations << " iterations, " << stats.creates << " creates, "
+                                   << stats.collects << " collects (" << stats.ok << " ok, " << stats.cancelled
+                                   << " cancelled, " << stats.timeouts << " timeouts), " << stats.frees << " frees, "
+                                   << stats.stale_calls << " calls on freed handles; worst collect "
+                                   << stats.worst_over_timeout << " s over its timeout; worst free "
+                                   << stats.worst_free * 1000 << " ms; peak RSS +"
+                                   << static_cast<double>(rss.peak_kib() - rss.baseline_kib()) / 1024.0
+                                   << " MiB, after +" << growth_mib << " MiB");
+    BOOST_TEST(stats.collects > 0u);
+    BOOST_TEST(stats.ok > 0u);
+    BOOST_TEST(growth_mib < 256.0);
+
+    // The process is fine: a new handle collects.
+    fwm_client* c = nullptr;
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url("/v1/accounts/acme/fast"), 5, unique_account()).c_str(),
+                                         &c) == FWM_OK);
+    const Outcome o = collect(c);
+    BOOST_TEST(o.status == FWM_OK, o.message);
+    fwm_client_free(c);
+}
+
+BOOST_AUTO_TEST_CASE(freeing_a_handle_while_it_collects_cancels_at_once)
+{
+    TestServer server({true, pki().server}, by_path);
+    for (const char* path : {"/hang", "/drip", "/slow"}) {
+        fwm_client* c = nullptr;
+        BOOST_TEST_REQUIRE(fwm_client_create(
+                               abi_config(server.url(std::string("/v1/accounts/acme") + path), 8, unique_account()).c_str(),
+                               &c) == FWM_OK);
+        Outcome o;
+        std::thread collector([&] { o = collect(c); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(path == std::string("/slow") ? 100 : 200));
+        const auto t0 = Clock::now();
+        fwm_client_free(c);
+        const double free_s = std::chrono::duration<double>(Clock::now() - t0).count();
+        collector.join();
+        const double after_free = std::chrono::duration<double>(Clock::now() - t0).count();
+        BOOST_TEST_MESSAGE("free during " << path << ": free " << free_s * 1000 << " ms, collect returned "
+                                          << after_free * 1000 << " ms later, " << fwm_status_name(o.status));
+        BOOST_TEST(free_s < 0.1);
+        BOOST_TEST(after_free < 1.0);
+        BOOST_TEST(o.status == FWM_ERR_CANCELLED, o.message);
+        check_sane(o);
+        // The freed handle is refused, not read.
+        BOOST_TEST(collect(c).status == FWM_ERR_INVALID_ARGUMENT);
+        fwm_client_free(c);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_fork_after_a_collection_leaves_the_child_able_to_collect)
+{
+    TestServer server({true, pki().server}, by_path);
+    fwm_client* c = nullptr;
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url("/v1/accounts/acme/fast"), 5, unique_account()).c_str(),
+                                         &c) == FWM_OK);
+    BOOST_TEST_REQUIRE(collect(c).status == FWM_OK);
+    // Another thread is in the middle of a collection when the fork comes.
+    fwm_client* busy = nullptr;
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url("/v1/accounts/acme/slow"), 5, unique_account()).c_str(),
+                                         &busy) == FWM_OK);
+    std::thread side([&] { collect(busy); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        // No Boost.Test in the child: the exit code says how it went.
+        fwm_result* r = nullptr;
+        int code = fwm_client_collect(c, nullptr, &r) == FWM_OK ? 0 : 10; // the inherited handle
+        fwm_result_free(r);
+        r = nullptr;
+        code += fwm_client_collect(busy, nullptr, &r) == FWM_OK ? 0 : 20; // the one busy in the parent
+        fwm_result_free(r);
+        fwm_client* fresh = nullptr;
+        fwm_client_create(abi_config(server.url("/v1/accounts/acme/fast"), 5, unique_account()).c_str(), &fresh);
+        r = nullptr;
+        code += fwm_client_collect(fresh, nullptr, &r) == FWM_OK ? 0 : 40;
+        fwm_result_free(r);
+        fwm_client_free(fresh);
+        fwm_client_free(c);
+        ::_exit(code);
+    }
+    BOOST_TEST_REQUIRE(pid > 0);
+    int status = -1;
+    const auto end = Clock::now() + std::chrono::seconds(30);
+    while (::waitpid(pid, &status, WNOHANG) == 0 && Clock::now() < end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (Clock::now() >= end) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        BOOST_ERROR("the child of fork() hung");
+    }
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0),
+               "child exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -status));
+    side.join();
+    BOOST_TEST(collect(c).status == FWM_OK); // and the parent goes on
+    fwm_client_free(c);
+    fwm_client_free(busy);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
