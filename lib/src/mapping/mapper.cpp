@@ -1,6 +1,7 @@
 #include "mapping/mapper.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <unordered_set>
 
@@ -46,14 +47,30 @@ std::string sanitize(std::string_view s)
 // exclude list, trying each of `names`. A pattern that gives up on a subject
 // (the engine's complexity bound) drops the series: nothing the user meant
 // to exclude is sent because a pattern could not be evaluated.
-Verdict filter(const std::vector<Pattern>& allow, const std::vector<Pattern>& exclude,
-               std::initializer_list<std::string_view> names, const Pattern*& culprit)
+using Subjects = std::array<std::string_view, 3>;
+
+// A series name, without its aggregation suffix, and without _bucket: the
+// forms a filter may name.
+Subjects filter_subjects(std::string_view name)
+{
+    std::string_view base = name;
+    if (const auto colon = name.rfind(':'); colon != std::string_view::npos &&
+                                            name.substr(colon).find("_by_") != std::string_view::npos)
+        base = name.substr(0, colon);
+    const std::string_view unbucketed = ends_with(base, "_bucket") ? base.substr(0, base.size() - 7) : base;
+    return {name, base, unbucketed};
+}
+
+Verdict filter(const std::vector<Pattern>& allow, const std::vector<Pattern>& exclude, const Subjects& names,
+               const Pattern*& culprit)
 {
     const Pattern* costly = nullptr;
     auto any = [&](const std::vector<Pattern>& patterns) {
         for (const auto& p : patterns)
-            for (std::string_view n : names) {
-                const Pattern::Match m = p.full_match(n);
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                if ((i > 0 && names[i] == names[i - 1]) || (i > 1 && names[i] == names[0]))
+                    continue; // the same subject twice: one try
+                const Pattern::Match m = p.full_match(names[i]);
                 if (m == Pattern::Match::yes)
                     return true;
                 if (m == Pattern::Match::too_costly && !costly)
@@ -162,8 +179,12 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
     key += static_cast<char>('a' + static_cast<int>(type));
     auto it = names_.find(key);
     if (it != names_.end()) {
-        it->second->last_run = run_;
-        return *it->second;
+        NameInfo& cached = *it->second;
+        cached.last_run = run_;
+        if (cached.verdict == Verdict::costly) // judged again each run, never for good
+            cached.verdict = filter(options_.metrics, options_.exclude_metrics, filter_subjects(s.name),
+                                    cached.culprit);
+        return cached;
     }
 
     auto info = std::make_unique<NameInfo>();
@@ -202,8 +223,7 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         for (double q : options_.quantiles)
             info->quantile_names.push_back(info->datadog + "." + quantile_suffix(q));
 
-    const std::string_view unbucketed = bucket ? base.substr(0, base.size() - 7) : base;
-    info->verdict = filter(options_.metrics, options_.exclude_metrics, {name, base, unbucketed}, info->culprit);
+    info->verdict = filter(options_.metrics, options_.exclude_metrics, filter_subjects(name), info->culprit);
     info->last_run = run_;
     return *names_.emplace(std::move(key), std::move(info)).first->second;
 }
@@ -214,8 +234,8 @@ Verdict Mapper::deployment_verdict(std::string_view id, const Pattern*& culprit)
         return Verdict::keep;
     auto [it, inserted] = deployments_.try_emplace(std::string(id));
     DeploymentInfo& d = it->second;
-    if (inserted)
-        d.verdict = filter(options_.deployments_include, options_.deployments_exclude, {id}, d.culprit);
+    if (inserted || d.verdict == Verdict::costly)
+        d.verdict = filter(options_.deployments_include, options_.deployments_exclude, {id, id, id}, d.culprit);
     d.last_run = run_;
     culprit = d.culprit;
     return d.verdict;
@@ -255,6 +275,10 @@ void Mapper::evict(double now)
 MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
 {
     ++run_;
+    for (const auto* list : {&options_.metrics, &options_.exclude_metrics, &options_.deployments_include,
+                             &options_.deployments_exclude})
+        for (const Pattern& p : *list)
+            p.new_run();
     MapStats stats;
     Run run;
     run.by_key.reserve(r.samples.size() / 8 + 16);

@@ -395,7 +395,7 @@ Pattern::~Pattern() = default;
 
 Pattern::Match Pattern::full_match(std::string_view subject) const noexcept
 {
-    if (retired())
+    if (subject.size() > kMaxSubject || resting())
         return Match::too_costly;
     try {
         return boost::regex_match(subject.begin(), subject.end(), compiled_->regex) ? Match::yes : Match::no;

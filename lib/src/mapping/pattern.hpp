@@ -20,7 +20,8 @@ namespace fwm::mapping {
 class Pattern {
 public:
     static constexpr std::size_t kMaxLength = 200;  // characters in one pattern
-    static constexpr unsigned kGiveUpAfter = 2;      // complexity failures before it is retired
+    static constexpr std::size_t kMaxSubject = 256; // bytes of a name or label value a pattern is tried on
+    static constexpr unsigned kGiveUpAfter = 2;      // complexity failures in one run before it rests
 
     enum class Match { yes, no, too_costly };
 
@@ -32,13 +33,20 @@ public:
     ~Pattern();
 
     // Whole-subject match. too_costly when the engine hit its complexity
-    // bound (or did so kGiveUpAfter times before: the pattern is retired,
-    // so a pathological pattern costs a bounded time per instance).
+    // bound, when it did so kGiveUpAfter times already in this run (the
+    // pattern rests until new_run(), so a pathological pattern costs a
+    // bounded time per run), or when the subject is longer than kMaxSubject
+    // (Datadog takes no metric name that long; the bound keeps each try
+    // within about 0.1 s). The cost of a try grows with the subject's
+    // length times the square of the pattern's.
     Match full_match(std::string_view subject) const noexcept;
+
+    // A new run: the pattern is tried again.
+    void new_run() const noexcept { failures_.store(0, std::memory_order_relaxed); }
 
     const std::string& option() const { return option_; }
     const std::string& text() const { return text_; }
-    bool retired() const { return failures_.load(std::memory_order_relaxed) >= kGiveUpAfter; }
+    bool resting() const { return failures_.load(std::memory_order_relaxed) >= kGiveUpAfter; }
 
 private:
     struct Compiled;

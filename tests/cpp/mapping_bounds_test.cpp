@@ -1,0 +1,175 @@
+// The filters' engine and the mapper's state under hostile input: Python
+// re syntax honoured or refused, subjects of megabytes matched without
+// recursion, a pathological pattern given up on and retired, and state
+// tables that shrink when names and deployments churn.
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+
+#include "mapping/mapper.hpp"
+#include "mapping/pattern.hpp"
+#include "parser/parser.hpp"
+#include "util/option_error.hpp"
+
+using namespace fwm::mapping;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string refusal(const std::string& text)
+{
+    try {
+        Pattern p("metrics", text);
+    } catch (const fwm::util::OptionError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+bool matches(const std::string& pattern, const std::string& subject)
+{
+    return Pattern("metrics", pattern).full_match(subject) == Pattern::Match::yes;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(patterns)
+
+BOOST_AUTO_TEST_CASE(python_syntax_is_read_as_python_reads_it)
+{
+    // Each (pattern, subject, Python's re.fullmatch) was checked with Python 3.11.
+    struct Case {
+        const char* pattern;
+        const char* subject;
+        bool python;
+    };
+    const Case cases[] = {
+        {".*_bucket", "latency_overall_ms_bucket", true},
+        {"latency_.*", "tokens_prompt_total", false},
+        {"a{,3}", "aaa", true},        // {,n} is 0..n in Python
+        {"a{,3}", "aaaa", false},
+        {"x{abc}", "x{abc}", true},     // not a repeat: a literal brace
+        {"[[:alpha:]]+", "a:", false},  // Python: the set [[:alph] then ']'
+        {"[[:alpha:]]+", "a]", true},
+        {"(?P<d>ab)(?P=d)", "abab", true},
+        {"(?i)REQUEST.*", "request_counter_total", true},
+        {"a$", "a\n", false},           // fullmatch: the newline is not consumed
+        {"a.b", "a\nb", false},         // '.' stops at a newline
+        {"(?s)a.b", "a\nb", true},
+        {"^a$", "a", true},
+        {"a\\Z", "a", true},
+        {"[\\b]", "\b", true},          // backspace inside a set
+        {"(?:x|y)+", "xyx", true},
+        {"(?i:A)b", "ab", true},
+        {"(?i:A)b", "aB", false},
+        {"", "", true},
+        {"\\d+", "123", true},
+        {"a++b", "aab", true},          // possessive, Python 3.11
+        {"(?>a+)b", "aab", true},       // atomic, Python 3.11
+    };
+    for (const auto& c : cases)
+        BOOST_TEST(matches(c.pattern, c.subject) == c.python, "pattern " << c.pattern << " on " << c.subject);
+}
+
+BOOST_AUTO_TEST_CASE(what_python_would_not_accept_or_we_cannot_honour_is_refused_with_the_option)
+{
+    // Python refuses all but four of these; \0 (octal), (?x) (verbose), \u
+    // escapes and repeats over 65535 it accepts, and this engine does not.
+    const char* refused[] = {"\\Qa\\E", "(?R)", "\\e", "(?P>x)", "a\\0", "(?x)a b", "a(?i)b", "(a", "a)", "[a",
+                             "\\", "\\u00e9", "(?L)a", "x\\k<n>", "(?|a)", "a{70000}"};
+    for (const char* text : refused) {
+        const std::string m = refusal(text);
+        BOOST_TEST(m.rfind("option 'metrics' holds the pattern '", 0) == 0u, text << " gave '" << m << "'");
+    }
+    BOOST_TEST(refusal(std::string(Pattern::kMaxLength + 1, 'a')).find("is longer than 200 characters") !=
+               std::string::npos);
+    BOOST_TEST(refusal(std::string(40, '(') + std::string(40, ')')).find("nests groups more than 32 deep") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(long_subjects_neither_recurse_nor_run_away)
+{
+    const std::string subject(2 * 1024 * 1024, 'a');
+    const auto t0 = Clock::now();
+    BOOST_TEST((Pattern("m", ".*_bucket").full_match(subject) == Pattern::Match::too_costly));
+    BOOST_TEST((Pattern("m", "(a|b)*").full_match(std::string(256, 'a')) == Pattern::Match::yes));
+    const Pattern evil("exclude_metrics", "(a|aa)*c");
+    BOOST_TEST((evil.full_match(subject) == Pattern::Match::too_costly));
+    BOOST_TEST((evil.full_match(std::string(200, 'a')) == Pattern::Match::too_costly)); // tried, and given up
+    const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+    BOOST_TEST_MESSAGE("long subjects: four matches in " << took << " s");
+}
+
+BOOST_AUTO_TEST_CASE(a_pathological_pattern_rests_after_two_failures_in_a_run)
+{
+    const Pattern evil("exclude_metrics", "(x+x+)+y");
+    const std::string subject(250, 'x');
+    BOOST_TEST((evil.full_match(subject) == Pattern::Match::too_costly));
+    BOOST_TEST(!evil.resting());
+    BOOST_TEST((evil.full_match(subject) == Pattern::Match::too_costly));
+    BOOST_TEST(evil.resting());
+    const auto t0 = Clock::now();
+    BOOST_TEST((evil.full_match("xy") == Pattern::Match::too_costly)); // without trying
+    BOOST_TEST(std::chrono::duration<double>(Clock::now() - t0).count() < 0.01);
+    evil.new_run();
+    BOOST_TEST((evil.full_match("xxy") == Pattern::Match::yes));
+}
+
+BOOST_AUTO_TEST_CASE(subjects_past_256_bytes_are_not_tried)
+{
+    const Pattern any("metrics", ".*");
+    BOOST_TEST((any.full_match(std::string(256, 'a')) == Pattern::Match::yes));
+    BOOST_TEST((any.full_match(std::string(257, 'a')) == Pattern::Match::too_costly));
+}
+
+BOOST_AUTO_TEST_CASE(series_a_costly_pattern_cannot_judge_are_skipped_and_reported)
+{
+    MappingOptions o;
+    o.exclude_metrics = {Pattern("exclude_metrics", "(x+x+)+y")};
+    Mapper m(o);
+    const std::string payload = std::string(250, 'x') + " 1\nrequest_counter_total 2\n";
+    const auto parsed = fwm::parser::parse(payload); // views into payload
+    std::string out;
+    const MapStats stats = m.map(parsed, 1, out);
+    BOOST_TEST(stats.filter_gave_up == 1u);
+    BOOST_TEST_REQUIRE(stats.costly_pattern != nullptr);
+    BOOST_TEST(stats.costly_pattern->text() == "(x+x+)+y");
+    BOOST_TEST(out.find("fireworks.requests.rate") != std::string::npos);
+    BOOST_TEST(out.find("xxxxxxxx") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(state_bounds)
+
+BOOST_AUTO_TEST_CASE(names_deployments_and_carries_that_stop_coming_are_pruned)
+{
+    MappingOptions o;
+    o.rates_as_counts = true;
+    o.deployments_exclude = {Pattern("deployments.exclude", ".*-canary")};
+    Mapper m(o);
+    constexpr int kPerRun = 2000;
+    std::size_t worst_names = 0, worst_carries = 0, worst_deployments = 0;
+    for (int run = 0; run < 30; ++run) {
+        std::string payload;
+        for (int i = 0; i < kPerRun; ++i) {
+            const std::string id = std::to_string(run) + "_" + std::to_string(i);
+            payload += "churn_" + id + "_total{deployment_id=\"d" + id + "\"} 1\n";
+        }
+        std::string out;
+        const auto parsed = fwm::parser::parse(payload); // views into payload
+        m.map(parsed, 10.0 * run + 1, out);
+        worst_names = std::max(worst_names, m.name_entries());
+        worst_carries = std::max(worst_carries, m.state_entries());
+        worst_deployments = std::max(worst_deployments, m.deployment_entries());
+    }
+    BOOST_TEST_MESSAGE("churn of " << kPerRun << " new names per run over 30 runs: at most " << worst_names
+                                   << " names, " << worst_carries << " carries, " << worst_deployments
+                                   << " deployments held");
+    BOOST_TEST(worst_names <= 2u * kPerRun + 1024u);
+    BOOST_TEST(worst_carries <= 2u * kPerRun + 1024u);
+    BOOST_TEST(worst_deployments <= 2u * kPerRun + 1024u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
