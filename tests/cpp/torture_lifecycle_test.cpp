@@ -30,6 +30,14 @@ namespace {
 // (0.5 s) plus scheduling slack on a loaded two-core machine.
 constexpr double kDeadlineSlack = 0.5 + 1.0;
 
+// Sanitizers keep freed memory in quarantine and add shadow memory: there
+// RSS says nothing about the library (LeakSanitizer checks leaks at exit).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kMeasuresMemory = false;
+#else
+constexpr bool kMeasuresMemory = true;
+#endif
+
 double torture_seconds()
 {
     const char* env = std::getenv("FWM_TORTURE_SECONDS");
@@ -177,7 +185,9 @@ BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_over
                                    << " MiB, after +" << growth_mib << " MiB");
     BOOST_TEST(stats.collects > 0u);
     BOOST_TEST(stats.ok > 0u);
-    BOOST_TEST(growth_mib < 256.0);
+    if (kMeasuresMemory)
+        BOOST_TEST(growth_mib < 64.0); // nothing held once the handles are gone
+
 
     // The process is fine: a new handle collects.
     fwm_client* c = nullptr;

@@ -55,7 +55,7 @@ void fail(Result& r, int status, const std::string& message, const mapping::Mapp
     try {
         r.status = status;
         r.message = util::clean_text(message, 1024);
-        if (options && status != FWM_ERR_INVALID_OPTIONS)
+        if (options)
             r.submissions = failure_submissions_json(r.message, *options);
     } catch (...) {
         r.status = status; // the status alone still says what happened

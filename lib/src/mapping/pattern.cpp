@@ -4,6 +4,7 @@
 #include "mapping/pattern.hpp"
 
 #include <cctype>
+#include <cstdint>
 #include <stdexcept>
 
 #include <boost/regex.hpp>
@@ -13,8 +14,10 @@
 
 namespace fwm::mapping {
 
+// Wide characters (UTF-32 on Linux): '.', a negated set or a repeat then
+// take one code point, as in Python, not one byte of it.
 struct Pattern::Compiled {
-    boost::regex regex;
+    boost::wregex regex;
 };
 
 namespace {
@@ -354,6 +357,30 @@ private:
     std::string out_;
 };
 
+// UTF-8 to code points. Subjects come validated by the parser; a byte that
+// is not UTF-8 becomes U+FFFD rather than being guessed at.
+std::wstring widen(std::string_view s)
+{
+    std::wstring out;
+    out.reserve(s.size());
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        const std::size_t n = util::utf8_sequence_length(p, end);
+        if (n == 0) {
+            out += static_cast<wchar_t>(0xFFFD);
+            ++p;
+            continue;
+        }
+        std::uint32_t cp = n == 1 ? *p : n == 2 ? (*p & 0x1Fu) : n == 3 ? (*p & 0x0Fu) : (*p & 0x07u);
+        for (std::size_t i = 1; i < n; ++i)
+            cp = (cp << 6) | (p[i] & 0x3Fu);
+        out += static_cast<wchar_t>(cp);
+        p += n;
+    }
+    return out;
+}
+
 } // namespace
 
 std::string python_to_boost(const std::string& option, std::string_view text)
@@ -369,7 +396,7 @@ Pattern::Pattern(std::string option, std::string text)
     try {
         // Python's defaults: '^' and '$' at the ends only, '.' not matching a
         // newline; (?m) and (?s) still turn them on.
-        compiled->regex.assign(perl, boost::regex::perl | boost::regex::no_mod_m | boost::regex::no_mod_s);
+        compiled->regex.assign(widen(perl), boost::regex::perl | boost::regex::no_mod_m | boost::regex::no_mod_s);
     } catch (const std::exception& e) {
         util::option_wrong(option_, "holds the pattern '" + util::clean_text(text_, 64) +
                                         "', which is not a valid regular expression: " + util::clean_text(e.what(), 160));
@@ -398,7 +425,8 @@ Pattern::Match Pattern::full_match(std::string_view subject) const noexcept
     if (subject.size() > kMaxSubject || resting())
         return Match::too_costly;
     try {
-        return boost::regex_match(subject.begin(), subject.end(), compiled_->regex) ? Match::yes : Match::no;
+        const std::wstring wide = widen(subject);
+        return boost::regex_match(wide.begin(), wide.end(), compiled_->regex) ? Match::yes : Match::no;
     } catch (...) {
         // The complexity bound, or the matcher's own memory bound.
         failures_.fetch_add(1, std::memory_order_relaxed);

@@ -3,11 +3,8 @@
 #include <cstdint>
 
 namespace fwm::util {
-namespace {
 
-// The length of the valid UTF-8 sequence at p (1 to 4), or 0 when the bytes
-// there are not one.
-std::size_t sequence_length(const unsigned char* p, const unsigned char* end) noexcept
+std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) noexcept
 {
     const unsigned char c = *p;
     if (c < 0x80)
@@ -40,6 +37,8 @@ std::size_t sequence_length(const unsigned char* p, const unsigned char* end) no
     return n + 1;
 }
 
+namespace {
+
 bool is_control(unsigned char c) noexcept
 {
     return c < 0x20 || c == 0x7f;
@@ -56,7 +55,7 @@ bool valid_utf8(std::string_view s) noexcept
             ++p;
             continue;
         }
-        const std::size_t n = sequence_length(p, end);
+        const std::size_t n = utf8_sequence_length(p, end);
         if (n == 0)
             return false;
         p += n;
@@ -112,7 +111,7 @@ std::string clean_text(std::string_view s, std::size_t max_bytes)
         } else if (*p < 0x80) {
             piece = reinterpret_cast<const char*>(p);
             piece_len = 1;
-        } else if ((n = sequence_length(p, end)) != 0) {
+        } else if ((n = utf8_sequence_length(p, end)) != 0) {
             piece = reinterpret_cast<const char*>(p);
             piece_len = n;
         } else {

@@ -14,6 +14,10 @@ namespace fwm::util {
 // code points past U+10FFFF).
 bool valid_utf8(std::string_view s) noexcept;
 
+// The length (1 to 4) of the valid UTF-8 sequence at p, or 0 when the bytes
+// there are not one.
+std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) noexcept;
+
 // The length of the longest prefix of `s` of at most `max_bytes` bytes that
 // does not end inside a UTF-8 sequence.
 std::size_t utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept;
