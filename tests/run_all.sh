@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ suites (release build), the Python suites, the C++
 # suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# collector's concurrency suites under ThreadSanitizer, and the saved fuzz
-# corpus through both libFuzzer targets (parser, mapping). Ends with one
-# summary line.
+# collector's concurrency, hostile-network and torture suites under
+# ThreadSanitizer, and the saved fuzz corpus through both libFuzzer targets
+# (parser, mapping). Ends with one summary line. The torture suites run for
+# FWM_TORTURE_SECONDS each (20 s unless set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -18,7 +19,8 @@ step "C++ build and tests (RelWithDebInfo; the rate-limit test runs past one 60 
 cmake -S . -B build -DFWM_WERROR=ON >/dev/null
 cmake --build build -j"$JOBS"
 FWM_LONG_TESTS=1 ctest --test-dir build --output-on-failure --timeout 300 | tee build/ctest.log
-grep -h -E '^(.*)(fault|rate limit|concurrency): ' build/Testing/Temporary/LastTest.log | sed 's/\x1b\[[0-9;]*m//g' || true
+grep -h -E '^(.*)(fault|rate limit|concurrency|flood|torture|free during|slow resolver|never-answering resolver|churn|long subjects): ' \
+  build/Testing/Temporary/LastTest.log | sed 's/\x1b\[[0-9;]*m//g' || true
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build/ctest.log)))
 
 step "Python tests (pytest, Debian's python3)"
@@ -32,12 +34,12 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan --output-on-failure --timeout 600 | tee build-asan/ctest.log
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build-asan/ctest.log)))
 
-step "Client concurrency, rate-limit, feature and proxy tests under ThreadSanitizer"
+step "Client concurrency, rate-limit, feature, proxy, hostile-network and torture tests under ThreadSanitizer"
 cmake -S . -B build-tsan -DFWM_SANITIZE=thread -DFWM_WERROR=ON >/dev/null
-cmake --build build-tsan -j"$JOBS" --target client_tests fwm
+cmake --build build-tsan -j"$JOBS" --target client_tests torture_tests fwm
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir build-tsan --output-on-failure --timeout 600 \
-  -R '^client\.client_(concurrency|rate_limit|features|proxy)$' | tee build-tsan/ctest.log
+  -R '^(client\.client_(concurrency|rate_limit|features|proxy|hostile)|torture\..*)$' | tee build-tsan/ctest.log
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build-tsan/ctest.log)))
 
 step "Fuzz corpus through the libFuzzer target (clang, ASan + UBSan)"

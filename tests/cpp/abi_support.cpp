@@ -72,15 +72,29 @@ bool valid_json(const std::string& json)
     return !doc.HasParseError();
 }
 
+std::string problems(const Outcome& o)
+{
+    std::string out;
+    if (!(o.status >= FWM_OK && o.status <= FWM_ERR_CANCELLED))
+        out += "unknown status " + std::to_string(o.status) + "; ";
+    if (!clean_message(o.message))
+        out += "message not clean: " + util::clean_text(o.message, 200) + "; ";
+    if (!valid_json(o.summary))
+        out += "summary is not JSON: " + util::clean_text(o.summary, 200) + "; ";
+    if (!valid_json(o.submissions))
+        out += "submissions are not JSON: " + util::clean_text(o.submissions, 200) + "; ";
+    if (!util::valid_utf8(o.samples))
+        out += "samples are not UTF-8; ";
+    for (const std::string* s : {&o.message, &o.summary, &o.submissions})
+        if (s->find(kTortureKey) != std::string::npos)
+            out += "the key leaked; ";
+    return out;
+}
+
 void check_sane(const Outcome& o)
 {
-    BOOST_TEST((o.status >= FWM_OK && o.status <= FWM_ERR_CANCELLED), "status " << o.status);
-    BOOST_TEST(clean_message(o.message), "message not clean: " << o.message);
-    BOOST_TEST(valid_json(o.summary), "summary: " << o.summary.substr(0, 200));
-    BOOST_TEST(valid_json(o.submissions), "submissions: " << o.submissions.substr(0, 200));
-    BOOST_TEST(util::valid_utf8(o.samples));
-    for (const std::string* s : {&o.message, &o.summary, &o.submissions})
-        BOOST_TEST(s->find(kTortureKey) == std::string::npos);
+    const std::string p = problems(o);
+    BOOST_TEST(p.empty(), p);
 }
 
 } // namespace fwm::test

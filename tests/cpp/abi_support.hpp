@@ -30,7 +30,12 @@ Outcome parse(const std::string& payload, const std::string& options_json);
 std::string abi_config(const std::string& url, double timeout_s, const std::string& account,
                        const std::string& extra = "");
 
-// Asserts what holds for every outcome, whatever the input or timing.
+// What is wrong with an outcome ("" when nothing): a known status, clean
+// text, JSON that parses, no key. Safe from any thread (Boost.Test's
+// assertions are not).
+std::string problems(const Outcome& o);
+
+// Asserts problems(o) is empty; main thread only.
 void check_sane(const Outcome& o);
 
 // The JSON parses and every string in it is valid UTF-8.

@@ -67,6 +67,18 @@ Reply by_path(const RequestRecord& rec, std::size_t)
 
 constexpr std::array<const char*, 6> kPaths = {"/fast", "/slow", "/hang", "/drip", "/error", "/big"};
 
+// Failures seen on worker threads, asserted on the main one.
+struct Failures {
+    std::mutex mutex;
+    std::vector<std::string> list;
+    void add(std::string what)
+    {
+        std::lock_guard lock(mutex);
+        if (list.size() < 20)
+            list.push_back(std::move(what));
+    }
+};
+
 struct Stats {
     std::atomic<unsigned long> iterations{0}, creates{0}, collects{0}, frees{0}, stale_calls{0}, ok{0},
         cancelled{0}, timeouts{0};
@@ -89,6 +101,7 @@ BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_over
     };
     std::array<Slot, kSlots> slots;
     Stats stats;
+    Failures failures;
     std::mutex stale_mutex;
     std::vector<fwm_client*> stale; // freed tokens, for late calls
     const auto end = Clock::now() + std::chrono::duration<double>(torture_seconds());
@@ -105,8 +118,8 @@ BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_over
                 const std::string account = rng() % 3 == 0 ? "shared-account" : unique_account();
                 const std::string url = server.url(std::string("/v1/accounts/acme") + kPaths[rng() % kPaths.size()]);
                 fwm_client* c = nullptr;
-                BOOST_TEST(fwm_client_create(abi_config(url, timeout, account, "\"max_attempts\":2").c_str(), &c) ==
-                           FWM_OK);
+                if (fwm_client_create(abi_config(url, timeout, account, "\"max_attempts\":2").c_str(), &c) != FWM_OK)
+                    failures.add(std::string("create failed: ") + fwm_client_message(c));
                 slot.timeout.store(timeout);
                 ++stats.creates;
                 if (fwm_client* old = slot.handle.exchange(c)) {
@@ -121,13 +134,15 @@ BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_over
                     continue;
                 const Outcome o = collect(c); // another thread may free `c` meanwhile
                 ++stats.collects;
-                check_sane(o);
+                if (std::string p = problems(o); !p.empty())
+                    failures.add(p);
                 stats.ok += o.status == FWM_OK;
                 stats.cancelled += o.status == FWM_ERR_CANCELLED;
                 stats.timeouts += o.status == FWM_ERR_TIMEOUT;
                 // The slot may hold a newer handle with another timeout: bound by the longest.
                 const double over = o.seconds - std::max(timeout, 1.2);
-                BOOST_TEST(over <= kDeadlineSlack, "collect took " << o.seconds << " s");
+                if (over > kDeadlineSlack)
+                    failures.add("collect took " + std::to_string(o.seconds) + " s");
                 std::lock_guard lock(stats.mutex);
                 stats.worst_over_timeout = std::max(stats.worst_over_timeout, o.seconds - timeout);
             } else if (op < 9) {
@@ -135,7 +150,8 @@ BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_over
                     const auto t0 = Clock::now();
                     fwm_client_free(c);
                     const double took = std::chrono::duration<double>(Clock::now() - t0).count();
-                    BOOST_TEST(took < 0.5, "fwm_client_free took " << took << " s");
+                    if (took >= 0.5)
+                        failures.add("fwm_client_free took " + std::to_string(took) + " s");
                     ++stats.frees;
                     std::lock_guard lock(stats.mutex);
                     stats.worst_free = std::max(stats.worst_free, took);
@@ -156,9 +172,10 @@ BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_over
                     fwm_client_free(c); // again: accepted, does nothing
                 } else {
                     const Outcome o = collect(c);
-                    BOOST_TEST(o.status == FWM_ERR_INVALID_ARGUMENT);
-                    BOOST_TEST(o.message.find("unknown client handle") != std::string::npos);
-                    BOOST_TEST(o.seconds < 0.5);
+                    if (o.status != FWM_ERR_INVALID_ARGUMENT || o.message.find("unknown client handle") != 0 ||
+                        o.seconds >= 0.5)
+                        failures.add("a freed handle gave " + std::string(fwm_status_name(o.status)) + ": " +
+                                     o.message);
                 }
             }
         }
@@ -183,6 +200,9 @@ BOOST_AUTO_TEST_CASE(create_collect_free_from_many_threads_never_crashes_or_over
                                    << stats.worst_free * 1000 << " ms; peak RSS +"
                                    << static_cast<double>(rss.peak_kib() - rss.baseline_kib()) / 1024.0
                                    << " MiB, after +" << growth_mib << " MiB");
+    BOOST_TEST(failures.list.empty());
+    for (const auto& f : failures.list)
+        BOOST_TEST_MESSAGE("failure: " << f);
     BOOST_TEST(stats.collects > 0u);
     BOOST_TEST(stats.ok > 0u);
     if (kMeasuresMemory)
@@ -228,6 +248,12 @@ BOOST_AUTO_TEST_CASE(freeing_a_handle_while_it_collects_cancels_at_once)
 
 BOOST_AUTO_TEST_CASE(a_fork_after_a_collection_leaves_the_child_able_to_collect)
 {
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer cannot start threads in the child of a multi-threaded
+    // fork(); the release and AddressSanitizer builds run this.
+    BOOST_TEST_MESSAGE("skipped under ThreadSanitizer");
+    return;
+#endif
     TestServer server({true, pki().server}, by_path);
     fwm_client* c = nullptr;
     BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url("/v1/accounts/acme/fast"), 5, unique_account()).c_str(),

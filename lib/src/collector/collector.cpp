@@ -23,7 +23,7 @@ namespace fwm::collector {
 struct Collector::Generation {
     pid_t pid;
     http::Client client;
-    std::timed_mutex mapper_mutex; // one map() at a time: it carries state between runs
+    std::mutex mapper_mutex; // one map() at a time: it carries state between runs (CPU only, never waits on I/O)
     mapping::Mapper mapper;
 
     Generation(const http::ClientConfig& c, const mapping::MappingOptions& m)
@@ -151,15 +151,8 @@ Result Collector::collect(const char* options_json) noexcept
             parsed = parser::parse(got.payload->body, options);
             if (request.samples)
                 r.samples = parser::samples_json_lines(parsed);
-            std::unique_lock lock(g.mapper_mutex, std::defer_lock);
-            if (!lock.try_lock_for(client_config_.timeout)) {
-                got.payload.reset();
-                got.info.status = r.status = FWM_ERR_TIMEOUT;
-                got.info.message = r.message =
-                    "another collection on this instance was still mapping its payload after timeout";
-            } else {
-                stats = g.mapper.map(parsed, monotonic_seconds(), groups);
-            }
+            std::lock_guard lock(g.mapper_mutex);
+            stats = g.mapper.map(parsed, monotonic_seconds(), groups);
         }
         r.summary = parser::summary_json(parsed, collection_json(got.info));
         r.submissions = submissions_json(groups, got.payload ? &parsed : nullptr, got.payload ? &stats : nullptr,
