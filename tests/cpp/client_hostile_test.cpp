@@ -387,16 +387,7 @@ BOOST_AUTO_TEST_CASE(a_child_of_fork_collects_with_a_new_client)
         ::_exit(code);
     }
     BOOST_TEST_REQUIRE(pid > 0);
-    int status = -1;
-    const auto end = Clock::now() + std::chrono::seconds(20);
-    while (::waitpid(pid, &status, WNOHANG) == 0 && Clock::now() < end)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (Clock::now() >= end) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        BOOST_ERROR("the child of fork() hung");
-    }
-    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "child status " << status);
+    BOOST_TEST(wait_child(pid, std::chrono::seconds(20)) == 0); // -1: it hung
     check_ok(parent.collect());
 }
 

@@ -125,6 +125,21 @@ std::size_t PeakRss::peak_kib() const
     return std::max(peak_.load(), rss_kib());
 }
 
+int wait_child(int pid, std::chrono::seconds limit)
+{
+    int status = -1;
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() >= end) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 bool clean_message(const std::string& s)
 {
     if (!util::valid_utf8(s))

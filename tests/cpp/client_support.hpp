@@ -74,6 +74,10 @@ private:
     std::thread thread_;
 };
 
+// Waits for a forked child for at most `limit`; kills it if it hangs.
+// Returns its exit code, or -1 when it hung or did not exit normally.
+int wait_child(int pid, std::chrono::seconds limit);
+
 // True when `s` is valid UTF-8 without control characters: what every
 // message of the library must be.
 bool clean_message(const std::string& s);

@@ -285,17 +285,7 @@ BOOST_AUTO_TEST_CASE(a_fork_after_a_collection_leaves_the_child_able_to_collect)
         ::_exit(code);
     }
     BOOST_TEST_REQUIRE(pid > 0);
-    int status = -1;
-    const auto end = Clock::now() + std::chrono::seconds(30);
-    while (::waitpid(pid, &status, WNOHANG) == 0 && Clock::now() < end)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (Clock::now() >= end) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        BOOST_ERROR("the child of fork() hung");
-    }
-    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0),
-               "child exit " << (WIFEXITED(status) ? WEXITSTATUS(status) : -status));
+    BOOST_TEST(wait_child(pid, std::chrono::seconds(30)) == 0); // -1: it hung; else 10/20/40 say which collect failed
     side.join();
     BOOST_TEST(collect(c).status == FWM_OK); // and the parent goes on
     fwm_client_free(c);
