@@ -119,3 +119,24 @@ BOOST_AUTO_TEST_CASE(null_arguments_are_rejected_without_crashing)
     BOOST_TEST(std::string(fwm_result_message(nullptr)).empty());
     fwm_result_free(nullptr);
 }
+
+BOOST_AUTO_TEST_CASE(deeply_nested_json_is_refused_without_exhausting_the_stack)
+{
+    // A million levels: a recursive parser would overflow any thread's stack.
+    const std::string nest = std::string(1000000, '[') + std::string(1000000, ']');
+    fwm_client* c = nullptr;
+    BOOST_TEST(fwm_client_create(("{\"api_key\":\"k\",\"account_id\":\"a\",\"mapping\":" + nest + "}").c_str(), &c) ==
+               FWM_ERR_INVALID_OPTIONS);
+    BOOST_TEST(std::string(fwm_client_message(c)) == "the mapping options must be a mapping");
+    fwm_client_free(c);
+    Result r("up 1\n", ("{\"mapping\":" + nest + "}").c_str());
+    BOOST_TEST(r.status == FWM_ERR_INVALID_OPTIONS);
+    BOOST_TEST_REQUIRE(fwm_client_create("{\"api_key\":\"k\",\"account_id\":\"a\",\"timeout\":0.5,"
+                                         "\"openmetrics_endpoint\":\"http://127.0.0.1:1/m\"}",
+                                         &c) == FWM_OK);
+    fwm_result* res = nullptr;
+    BOOST_TEST(fwm_client_collect(c, ("{\"samples\":" + nest + "}").c_str(), &res) == FWM_ERR_INVALID_OPTIONS);
+    BOOST_TEST(std::string(fwm_result_message(res)) == "option 'samples' must be a boolean, not a list");
+    fwm_result_free(res);
+    fwm_client_free(c);
+}

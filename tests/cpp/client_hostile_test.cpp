@@ -148,6 +148,28 @@ BOOST_AUTO_TEST_CASE(interim_responses_are_skipped_and_keep_the_connection_in_st
     BOOST_TEST(b.info.connection_reused);
 }
 
+BOOST_AUTO_TEST_CASE(an_unasked_response_on_the_kept_connection_is_never_taken_for_the_next)
+{
+    const std::string unasked = "UNSOLICITED 666\n";
+    TestServer server({true, pki().server}, [&](const RequestRecord&, std::size_t i) {
+        Reply r = metrics_reply();
+        r.body = i == 0 ? "first_payload 1\n" : "second_payload 2\n";
+        if (i == 0) {
+            r.late = ok_head(unasked) + unasked;
+            r.late_delay = std::chrono::milliseconds(50);
+        }
+        return r;
+    });
+    Client client = make_client(client_json(server.url()));
+    check_ok(client.collect());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // the unasked answer has arrived
+    const auto b = client.collect();
+    check_ok(b);
+    BOOST_TEST(b.payload->body == "second_payload 2\n");
+    BOOST_TEST(!b.info.connection_reused);
+    BOOST_TEST(server.connections() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(endless_interim_responses_are_a_protocol_error)
 {
     std::string many;
@@ -210,13 +232,14 @@ BOOST_AUTO_TEST_CASE(proxy_password_with_slash_hash_and_question_mark)
     BOOST_TEST(u->target == "/");
     // A mistake after the userinfo never echoes a piece of the password.
     for (const std::string bad : {"http://user:S3CR/T0P#Q9Z?x@127.0.0.1:99999", "http://user:S3CR/T0P#Q9Z?x@",
-                                  "http://user:S3CR/T0P#Q9Z?x@bad host:1"}) {
+                                  "http://user:S3CR/T0P#Q9Z?x@bad host:1", "us3r:S3CR://T0P@127.0.0.1:3128",
+                                  "S3CR:T0P:Q9Z://@127.0.0.1"}) {
         try {
             Client c = make_client("{\"api_key\":\"k\",\"account_id\":\"a\",\"proxy\":{\"https\":\"" + bad + "\"}}");
             BOOST_ERROR("accepted " << bad);
         } catch (const fwm::util::OptionError& e) {
             const std::string m = e.what();
-            for (const char* fragment : {"S3CR", "T0P", "Q9Z"})
+            for (const char* fragment : {"S3CR", "T0P", "Q9Z", "s3cr", "t0p", "q9z"})
                 BOOST_TEST(m.find(fragment) == std::string::npos, m);
         }
     }
@@ -359,6 +382,33 @@ BOOST_AUTO_TEST_CASE(huge_retry_after_is_capped_by_max_retry_after)
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     check_ok(short_cap.collect()); // asked again after the cap, not after a day
     BOOST_TEST(again.requests().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(the_limit_stopping_a_redirect_is_rate_limited_not_internal)
+{
+    TestServer server({true, pki().server}, [](const RequestRecord& r, std::size_t) {
+        if (r.target == "/m") {
+            Reply moved;
+            moved.status = 301;
+            moved.headers.emplace_back("Location", "/m/");
+            return moved;
+        }
+        return metrics_reply();
+    });
+    for (const char* refresh : {"30", "0.001"}) {
+        Client client = make_client(client_json(server.url("/m"), std::string("\"max_requests_per_minute\":3,") +
+                                                                      "\"refresh_period\":" + refresh));
+        check_ok(client.collect()); // two requests: /m and /m/
+        std::this_thread::sleep_for(std::chrono::milliseconds(20)); // past the short refresh period
+        const auto second = client.collect(); // one slot left: /m, then the redirect meets the limit
+        if (std::string(refresh) == "30") {
+            check_ok(second);
+            BOOST_TEST(second.info.from_cache);
+        } else {
+            BOOST_TEST(std::string(fwm::util::status_name(second.info.status)) == "FWM_ERR_RATE_LIMITED");
+            BOOST_TEST(second.info.message.find("rate limited") != std::string::npos, second.info.message);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_child_of_fork_collects_with_a_new_client)

@@ -142,12 +142,7 @@ int wait_child(int pid, std::chrono::seconds limit)
 
 bool clean_message(const std::string& s)
 {
-    if (!util::valid_utf8(s))
-        return false;
-    for (char c : s)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-            return false;
-    return true;
+    return util::is_clean_text(s);
 }
 
 unsigned short free_port()

@@ -78,8 +78,8 @@ private:
 // Returns its exit code, or -1 when it hung or did not exit normally.
 int wait_child(int pid, std::chrono::seconds limit);
 
-// True when `s` is valid UTF-8 without control characters: what every
-// message of the library must be.
+// True when `s` is what every message of the library must be: valid UTF-8
+// without control or invisible steering characters (util::is_clean_text).
 bool clean_message(const std::string& s);
 
 } // namespace fwm::test

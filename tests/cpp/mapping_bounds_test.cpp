@@ -173,3 +173,81 @@ BOOST_AUTO_TEST_CASE(names_deployments_and_carries_that_stop_coming_are_pruned)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(hostile_values)
+
+BOOST_AUTO_TEST_CASE(infinite_and_huge_counts_never_reach_a_submission)
+{
+    // Python's int() of an infinite bucket count raises: the check would fail.
+    MappingOptions o;
+    o.rates_as_counts = true;
+    Mapper m(o);
+    const std::string payload = "latency_overall_ms_bucket:sum_by_deployment{deployment_id=\"d\",le=\"10\"} 1\n"
+                                "latency_overall_ms_bucket:sum_by_deployment{deployment_id=\"d\",le=\"+Inf\"} +Inf\n"
+                                "latency_prefill_ms_bucket:sum_by_deployment{deployment_id=\"d\",le=\"10\"} 1e308\n"
+                                "latency_prefill_ms_bucket:sum_by_deployment{deployment_id=\"d\",le=\"+Inf\"} 1.7e308\n"
+                                "tokens_prompt_per_request_bucket{deployment_id=\"d\",le=\"-Inf\"} 1\n"
+                                "tokens_prompt_per_request_bucket{deployment_id=\"d\",le=\"+Inf\"} 2\n"
+                                "request_counter_total{deployment_id=\"d\"} 1.7e308\n";
+    const auto parsed = fwm::parser::parse(payload);
+    for (double now : {100.0, 160.0}) {
+        std::string out;
+        const MapStats stats = m.map(parsed, now, out);
+        BOOST_TEST(out.find("Infinity,") == std::string::npos, out); // a count or a lower bound
+        BOOST_TEST(out.find("NaN") == std::string::npos, out);
+        BOOST_TEST(stats.malformed_histograms >= 2u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(many_buckets_in_one_group_map_in_linear_time)
+{
+    // The second run looks up each bucket's carried fraction: one pass,
+    // not a scan per bucket.
+    std::string payload;
+    constexpr int kBuckets = 60000;
+    for (int i = 1; i <= kBuckets; ++i)
+        payload += "latency_overall_ms_bucket{le=\"" + std::to_string(i) + "\"} " + std::to_string(i) + "\n";
+    payload += "latency_overall_ms_bucket{le=\"+Inf\"} " + std::to_string(kBuckets) + "\n";
+    const auto parsed = fwm::parser::parse(payload);
+    Mapper m(MappingOptions{});
+    double took[2];
+    for (int run = 0; run < 2; ++run) {
+        std::string out;
+        const auto t0 = Clock::now();
+        m.map(parsed, 100.0 + 60 * run, out);
+        took[run] = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    BOOST_TEST_MESSAGE(kBuckets << " buckets: first run " << took[0] << " s, second " << took[1] << " s");
+    BOOST_TEST(took[1] < 4 * took[0] + 0.05); // quadratic was 50 times slower
+}
+
+BOOST_AUTO_TEST_CASE(filters_share_a_time_budget_per_run)
+{
+    // Each try costs milliseconds yet stays under the engine's bound, so it
+    // is never "too costly": only the run's budget stops it.
+    const std::string core = "(?:a*a*a*)x";
+    MappingOptions o;
+    o.deployments_exclude = {Pattern("deployments.exclude", core + "|" + std::string(200 - core.size() - 1, 'z'))};
+    Mapper m(o);
+    std::string payload;
+    constexpr int kIds = 400;
+    for (int i = 0; i < kIds; ++i)
+        payload += "generator_kv_blocks_fraction{deployment_id=\"" + std::string(245, 'a') + "-" + std::to_string(i) +
+                   "\"} 0.5\n";
+    const auto parsed = fwm::parser::parse(payload);
+    std::size_t judged_total = 0;
+    for (int run = 0; run < 100 && judged_total < kIds; ++run) {
+        std::string out;
+        const auto t0 = Clock::now();
+        const MapStats stats = m.map(parsed, 100.0 + 60 * run, out);
+        const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+        judged_total = kIds - stats.filter_gave_up;
+        BOOST_TEST_MESSAGE("run " << run << ": " << took << " s, " << stats.filter_gave_up << " left for later");
+        BOOST_TEST(took < 3.0); // the 1 s budget, one try past it, and the rest of the run
+        if (run == 0)
+            BOOST_TEST(stats.filter_over_budget);
+    }
+    BOOST_TEST(judged_total == static_cast<std::size_t>(kIds)); // every id judged in the end
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -46,12 +46,14 @@ void check(const std::string& json)
             require(g[1].IsNumber() && std::isfinite(g[1].GetDouble()));
         if (group.HasMember("counts"))
             for (const auto& c : group["counts"].GetArray())
-                require(c[1].GetDouble() >= 0 && c[1].GetDouble() == std::floor(c[1].GetDouble()));
+                require(std::isfinite(c[1].GetDouble()) && c[1].GetDouble() >= 0 &&
+                        c[1].GetDouble() == std::floor(c[1].GetDouble()));
         if (group.HasMember("buckets"))
             for (const auto& b : group["buckets"].GetArray()) {
+                // Python's int() of the count must work: finite, whole, positive.
                 const double count = b[1].GetDouble(), lower = b[2].GetDouble(), upper = b[3].GetDouble();
-                require(count >= 1 && count == std::floor(count));
-                require(lower <= upper);
+                require(std::isfinite(count) && count >= 1 && count == std::floor(count));
+                require(std::isfinite(lower) && !std::isnan(upper) && lower <= upper);
             }
     }
 }

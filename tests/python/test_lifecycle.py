@@ -319,12 +319,13 @@ PATTERNS = [
     r'd.*', r'.*-canary', r'prod-\d+', r'(?i)PROD.*', r'[a-c]+', r'[^x]*', r'a{,3}', r'x{abc}', r'[[:alpha:]]+',
     r'(?P<p>ab)(?P=p)', r'a$', r'a\Z', r'a.b', r'(?s)a.b', r'^$', r'', r'(?:x|y)+z?', r'\w+-\w+', r'\s', r'.',
     r'[\b]', r'a|b|', r'(?i:A)b', r'caf.', r'\.', r'a++b', r'(?>a+)b', r'[^a]', r'..', r'na.ve', '[\u00e9]+',
-    '\u00e9{2}', r'\xe9',
+    '\u00e9{2}', r'\xe9', r'dep\<1', r'x\>', r'\`a', r"a\'", r'a\-b', r'(a)\1', r'(?s:a.)b', r'(?-s:a.)b',
 ]
 SUBJECTS = [
     'd1', 'prod-12', 'PROD-x', 'abc', 'aaa', 'aaaa', 'x{abc}', 'a:', 'a]', 'abab', 'a', 'a\nb', 'a\n', '',
     'xyz', 'xyxz', 'my-dep-canary', 'foo_bar-baz', ' ', '\b', 'ab', 'aB', 'caf\u00e9', '.', 'aab', 'b', '\t',
-    'na\u00efve', '\u00fc', '\u00e9\u00e9', '\u00e9',
+    'na\u00efve', '\u00fc', '\u00e9\u00e9', '\u00e9', 'dep<1', 'x>', '`a', "a'", 'a-b', 'a\rb', 'a\u2028b',
+    'a\x0cb', 'a\x85b', 'a\nb', 'aa',
 ]
 
 
@@ -362,9 +363,40 @@ def test_filters_decide_as_python_re_fullmatch():
     assert mismatches == []
 
 
+@pytest.mark.parametrize('pattern', [r'(a)\10', r'[a-\d]', r'[\d-z]', r'(?P=x)(?P<x>a)', r'(?(2)a|b)', r'(a\1)'])
+def test_patterns_python_refuses_are_refused_with_the_option(pattern):
+    with pytest.raises(re.error):
+        re.compile(pattern)
+    with pytest.raises(binding.FwmError) as e:
+        binding.parse(b'x 1\n', mapping={'deployments': {'include': [pattern]}})
+    assert str(e.value).startswith("option 'deployments.include' holds the pattern")
+
+
 def test_word_classes_and_case_folding_are_ascii():
     # The one documented difference from Python: \w, \d, \s and (?i) know
     # only ASCII. Fireworks names and deployment ids are ASCII.
     payload = _payload(['caf\u00e9', '\u00e9'])
     assert re.fullmatch(r'\w+', 'caf\u00e9') and _kept(payload, r'\w+') == set()
     assert re.fullmatch('(?i)\u00c9', '\u00e9') and _kept(payload, '(?i)\u00c9') == set()
+
+
+def test_infinite_and_huge_values_never_break_the_check(aggregator, tmp_path):
+    # submit_histogram_bucket() calls int() on the count: an infinite count
+    # would raise OverflowError inside check().
+    payload = (
+        b'latency_overall_ms_bucket:sum_by_deployment{deployment_id="d1",le="10"} 1\n'
+        b'latency_overall_ms_bucket:sum_by_deployment{deployment_id="d1",le="+Inf"} +Inf\n'
+        b'latency_prefill_ms_bucket:sum_by_deployment{deployment_id="d1",le="10"} 1e308\n'
+        b'latency_prefill_ms_bucket:sum_by_deployment{deployment_id="d1",le="+Inf"} 1.7e308\n'
+        b'request_counter_total:sum_by_deployment{deployment_id="d1"} 1.7e308\n'
+    )
+    path = tmp_path / 'p.prom'
+    path.write_bytes(payload)
+    e = Endpoint(str(path), SECRET)
+    try:
+        check = FireworksCheck('fireworks', {}, [instance(e.url, tls_ca_cert=e.ca_cert, rates_as_counts=True)])
+        check.check(check.instance)
+    finally:
+        e.stop()
+    assert [s.status for s in aggregator.service_checks('fireworks.can_connect')] == [AgentCheck.OK]
+    aggregator.assert_metric('fireworks.scrape.malformed_histograms', value=1)  # the +Inf count; 1e308 is finite

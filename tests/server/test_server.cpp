@@ -238,6 +238,12 @@ struct TestServer::Impl {
             (void)w;
             if (wec || !r.keep_alive || r.close_after)
                 co_return;
+            if (!r.late.empty()) {
+                asio::steady_timer wait(io);
+                wait.expires_after(r.late_delay);
+                co_await wait.async_wait(kAwait);
+                co_await asio::async_write(stream, asio::buffer(r.late), kAwait);
+            }
         }
     }
 

@@ -41,6 +41,8 @@ struct Reply {
     std::string reason;                 // the reason phrase; a standard one when empty
     std::string flood_piece;
     std::size_t flood_bytes = 0;
+    std::string late;                        // bytes sent unasked on the kept connection after late_delay
+    std::chrono::milliseconds late_delay{0};
 };
 
 struct RequestRecord {

@@ -208,10 +208,12 @@ FWM_API const char* fwm_client_message(const fwm_client* client);
 /*
  * Collects once: GET the endpoint (within the rate limit shared by every
  * handle of the account in this process), then parse what came back.
- * Blocks the calling thread, never longer than "timeout" plus half a
- * second, whatever DNS, the peer or another thread does (abandoned network
- * work finishes in the background by its own deadline); other threads may
- * collect at the same time. fwm_client_free() on the handle from another
+ * Blocks the calling thread: the network part never longer than "timeout"
+ * plus half a second, whatever DNS, the peer or another thread does
+ * (abandoned network work finishes in the background by its own deadline);
+ * then inflating, parsing and mapping what arrived take time in proportion
+ * to it (a few milliseconds per MB). Other threads may collect at the same
+ * time. fwm_client_free() on the handle from another
  * thread ends it at once with FWM_ERR_CANCELLED. options_json takes the
  * parse options of fwm_parse.
  *

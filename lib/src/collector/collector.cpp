@@ -89,7 +89,7 @@ Collector::Collector(const char* config_json)
         throw util::OptionError(
             "the client configuration is empty: api_key and account_id (or openmetrics_endpoint) are required");
     rapidjson::Document doc;
-    doc.Parse(config_json);
+    doc.Parse<rapidjson::kParseIterativeFlag>(config_json); // iterative: no nesting depth can exhaust the stack
     if (doc.HasParseError())
         throw util::OptionError(std::string("the client configuration is not valid JSON: ") +
                                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
@@ -140,6 +140,12 @@ Result Collector::collect(const char* options_json) noexcept
         const ParseRequest request = read_parse_options(options_json);
         Generation& g = current();
         http::Collected got = g.client.collect();
+        if (cancelled_.load() && got.payload) {
+            // Freed while the answer came: no parsing or mapping for nobody.
+            got.payload.reset();
+            got.info.status = FWM_ERR_CANCELLED;
+            got.info.message = "the collection was cancelled (the check is being unscheduled)";
+        }
         r.status = got.info.status;
         r.message = util::clean_text(got.info.message, 1024);
         parser::ParseResult parsed;

@@ -39,8 +39,8 @@ public:
     Collector& operator=(const Collector&) = delete;
 
     // Never longer than the client's timeout plus its report margin, plus
-    // the time to parse and map what came. Never throws: every failure is a
-    // status with a message and a CRITICAL service check.
+    // the time to inflate, parse and map what came. Never throws: every
+    // failure is a status with a message and a CRITICAL service check.
     Result collect(const char* options_json) noexcept;
 
     // Thread safe, returns at once; later collect() calls end CANCELLED.

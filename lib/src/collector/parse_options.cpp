@@ -23,7 +23,7 @@ ParseRequest read_parse_options(const char* json)
     if (json == nullptr || *json == '\0')
         return out;
     rapidjson::Document doc;
-    doc.Parse(json);
+    doc.Parse<rapidjson::kParseIterativeFlag>(json); // iterative: no nesting depth can exhaust the stack
     if (doc.HasParseError())
         throw util::OptionError(std::string("options are not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
                           " at offset " + std::to_string(doc.GetErrorOffset()));

@@ -111,11 +111,19 @@ std::string submissions_json(const std::string& groups_json, const parser::Parse
         log(w, "info", std::to_string(stats->malformed_histograms) +
                            " histogram groups were malformed (no +Inf bucket, unordered or repeated le, or NaN "
                            "counts) and were used where possible");
-    if (stats && stats->filter_gave_up > 0 && stats->costly_pattern)
-        log(w, "warning", std::to_string(stats->filter_gave_up) + " series were skipped: the pattern '" +
-                              stats->costly_pattern->text() + "' of option '" + stats->costly_pattern->option() +
-                              "' is too costly for the regular expression engine on them (nested repeats such as "
-                              "(a+)+ backtrack without end): simplify it");
+    if (stats && stats->filter_gave_up > 0) {
+        std::string text = std::to_string(stats->filter_gave_up) + " series were skipped in this run: ";
+        if (stats->costly_pattern)
+            text += "the pattern '" + stats->costly_pattern->text() + "' of option '" +
+                    stats->costly_pattern->option() +
+                    "' is too costly for the regular expression engine on them (nested repeats such as (a+)+ "
+                    "backtrack without end), or they are longer than 256 bytes: simplify it";
+        if (stats->filter_over_budget)
+            text += std::string(stats->costly_pattern ? "; and the" : "the") +
+                    " filters used up their time for this run (" + std::to_string(mapping::kFilterBudget.count()) +
+                    " ms); the rest are judged in the next runs";
+        log(w, "warning", text);
+    }
     if (info && info->from_cache)
         log(w, "debug", "served the response fetched " + std::to_string(static_cast<long>(info->cache_age_s)) +
                             " s ago instead of a request (rate limit)");

@@ -267,6 +267,7 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
     Url url = s->config.endpoint;
     unsigned redirects = 0;
     Failure last{FWM_ERR_INTERNAL, "no request was made", false};
+    bool failed = false; // `last` holds a failure that a retry would answer
 
     for (unsigned attempt = 0;; ++attempt) {
         if (interrupt.requested) {
@@ -277,14 +278,15 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
         const Account::Admission admission = s->account->admit(s->config.max_requests_per_minute, now, s->cache_key);
         if (admission.verdict != Account::Verdict::send) {
             info.rate_limited = true;
-            if (info.attempts > 0) {
-                last.message += " (no request slot left for another attempt)";
-                break;
-            }
             if (s->fresh(admission.cache, now)) {
                 s->serve_cache(out, admission.cache, now);
                 co_return out;
             }
+            if (failed) { // a retry the limit stops: the failure it retried is the news
+                last.message += " (no request slot left for another attempt)";
+                break;
+            }
+            // The first request, or the next hop of a redirect.
             info.status = FWM_ERR_RATE_LIMITED;
             info.message = s->limit_message(admission);
             co_return out;
@@ -323,9 +325,11 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
                 break;
             }
             url = j.location;
+            failed = false;
             continue;
         }
         last = std::move(j.failure);
+        failed = true;
         if (j.next == Judgement::stop || attempt + 1 >= s->config.max_attempts)
             break;
         // A 503's Retry-After is the least we wait before trying again.

@@ -129,7 +129,7 @@ ClientConfig read_client_config(const char* json)
     if (json == nullptr || *json == '\0')
         throw OptionError("the client configuration is empty: api_key and account_id (or openmetrics_endpoint) are required");
     rapidjson::Document doc;
-    doc.Parse(json);
+    doc.Parse<rapidjson::kParseIterativeFlag>(json); // iterative: no nesting depth can exhaust the stack
     if (doc.HasParseError())
         throw OptionError(std::string("the client configuration is not valid JSON: ") +
                           rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +

@@ -386,6 +386,22 @@ bool Connection::open() const
     return false;
 }
 
+bool Connection::has_unread() const
+{
+    error_code ec;
+    if (tls) {
+        if (SSL_pending(const_cast<TlsStream&>(*tls).native_handle()) > 0)
+            return true;
+        const std::size_t n = beast::get_lowest_layer(*tls).socket().available(ec);
+        return ec || n > 0;
+    }
+    if (plain) {
+        const std::size_t n = plain->socket().available(ec);
+        return ec || n > 0;
+    }
+    return false;
+}
+
 void Connection::close()
 {
     error_code ignored;
@@ -431,7 +447,7 @@ asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const
         if (interrupt.requested)
             co_return ExchangeResult{false, {}, cancelled()};
         // Bytes left over from an earlier answer would be read as this one's.
-        const bool reused = conn.open() && conn.origin == origin && conn.buffer.size() == 0;
+        const bool reused = conn.open() && conn.origin == origin && conn.buffer.size() == 0 && !conn.has_unread();
         if (!reused) {
             conn.close();
             Failure f = co_await open_connection(conn, url, config, tls_ctx, runtime, deadline, interrupt);

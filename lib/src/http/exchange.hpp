@@ -44,6 +44,10 @@ struct Connection {
 
     bool open() const;
     void close();
+    // Bytes the server sent that no request asked for (a late response, a
+    // close_notify): such a connection is not reused, or the next scrape
+    // would read them as its answer.
+    bool has_unread() const;
 };
 
 struct Response {

@@ -4,8 +4,8 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#include <atomic>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -22,24 +22,49 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::atomic<unsigned> g_in_flight{0};
-
-void forget_lookups_in_child()
-{
-    g_in_flight.store(0); // the parent's lookup threads do not exist here
-}
-
-// One lookup, shared by its thread and the waiting coroutine.
+// One lookup, shared by its thread and every collection waiting for it.
 struct Lookup {
     std::mutex mutex;
     bool done = false;
     int gai_error = 0;
     int sys_errno = 0;
     std::vector<tcp::endpoint> endpoints;
-    asio::steady_timer* waiter = nullptr; // I/O thread only: the coroutine's timer while it waits
+    std::vector<asio::steady_timer*> waiters; // I/O thread only: the timers of the collections waiting
 };
 
-void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime, std::string host,
+// Lookups in flight, by "host:port": a second collection for the same name
+// waits for the same lookup instead of starting another thread.
+struct Flights {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<Lookup>> by_name;
+};
+
+Flights& flights()
+{
+    static Flights& f = *new Flights(); // never destroyed: lookup threads may outlive exit's destructors
+    return f;
+}
+
+void lock_for_fork()
+{
+    flights().mutex.lock();
+}
+
+void unlock_in_parent()
+{
+    flights().mutex.unlock();
+}
+
+void forget_in_child()
+{
+    // The parent's lookup threads do not exist here: their lookups never end.
+    Flights& f = flights();
+    new std::map<std::string, std::shared_ptr<Lookup>>(std::move(f.by_name)); // left, never freed nor waited on
+    f.by_name.clear();
+    f.mutex.unlock();
+}
+
+void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime, std::string key, std::string host,
                 unsigned short port)
 {
     addrinfo hints{};
@@ -61,33 +86,68 @@ void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime
     if (list)
         ::freeaddrinfo(list);
     {
+        Flights& f = flights();
+        std::lock_guard lock(f.mutex);
+        auto it = f.by_name.find(key);
+        if (it != f.by_name.end() && it->second == lookup)
+            f.by_name.erase(it);
+    }
+    {
         std::lock_guard lock(lookup->mutex);
         lookup->done = true;
         lookup->gai_error = rc;
         lookup->sys_errno = err;
         lookup->endpoints = std::move(endpoints);
     }
-    // Wake the coroutine if it still waits. The runtime held here keeps
-    // the context alive for this post.
+    // Wake whoever still waits. The runtime held here keeps the context
+    // alive for this post.
     asio::post(runtime->context(), [lookup] {
-        if (lookup->waiter)
-            lookup->waiter->cancel();
+        for (asio::steady_timer* t : lookup->waiters)
+            t->cancel();
     });
-    g_in_flight.fetch_sub(1);
+}
+
+// The lookup for `key`: one in flight, or a new one on a thread of its own.
+// Null with `refused` set when too many are in flight already.
+std::shared_ptr<Lookup> join_or_start(const std::shared_ptr<Runtime>& runtime, const std::string& host,
+                                      unsigned short port, std::string& refused)
+{
+    static const int registered = pthread_atfork(lock_for_fork, unlock_in_parent, forget_in_child);
+    (void)registered;
+    const std::string key = host + ":" + std::to_string(port);
+    Flights& f = flights();
+    std::lock_guard lock(f.mutex);
+    if (auto it = f.by_name.find(key); it != f.by_name.end())
+        return it->second;
+    if (f.by_name.size() >= kMaxLookupsInFlight) {
+        refused = std::to_string(kMaxLookupsInFlight) +
+                  " DNS lookups of other names are already waiting for an answer in this process: the resolver "
+                  "is not answering";
+        return nullptr;
+    }
+    auto lookup = std::make_shared<Lookup>();
+    try {
+        std::thread(run_lookup, lookup, runtime, key, host, port).detach();
+    } catch (const std::exception&) {
+        refused = "no thread could be started for the DNS lookup";
+        return nullptr;
+    }
+    f.by_name.emplace(key, lookup);
+    return lookup;
 }
 
 } // namespace
 
 unsigned lookups_in_flight()
 {
-    return g_in_flight.load();
+    Flights& f = flights();
+    std::lock_guard lock(f.mutex);
+    return static_cast<unsigned>(f.by_name.size());
 }
 
 asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string host, unsigned short port,
                                   std::chrono::steady_clock::time_point deadline, Interrupt& interrupt)
 {
-    static const int registered = pthread_atfork(nullptr, nullptr, forget_lookups_in_child);
-    (void)registered;
     Resolved out;
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(host, ec);
@@ -96,26 +156,15 @@ asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string 
         co_return out;
     }
 
-    if (g_in_flight.fetch_add(1) >= kMaxLookupsInFlight) {
-        g_in_flight.fetch_sub(1);
+    const auto lookup = join_or_start(runtime, host, port, out.detail);
+    if (!lookup) {
         out.ec = asio::error::host_not_found_try_again;
-        out.detail = std::to_string(kMaxLookupsInFlight) +
-                     " DNS lookups are already waiting for an answer in this process: the resolver is not answering";
-        co_return out;
-    }
-    auto lookup = std::make_shared<Lookup>();
-    try {
-        std::thread(run_lookup, lookup, runtime, host, port).detach();
-    } catch (const std::exception&) {
-        g_in_flight.fetch_sub(1);
-        out.ec = asio::error::no_memory;
-        out.detail = "no thread could be started for the DNS lookup";
         co_return out;
     }
 
     asio::steady_timer timer(runtime->context());
     timer.expires_at(deadline);
-    lookup->waiter = &timer;
+    lookup->waiters.push_back(&timer);
     interrupt.timer = &timer;
     bool finished;
     {
@@ -124,25 +173,24 @@ asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string 
     }
     if (!finished && !interrupt.requested)
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    lookup->waiter = nullptr;
+    std::erase(lookup->waiters, &timer);
     interrupt.timer = nullptr;
 
     std::lock_guard lock(lookup->mutex);
     if (interrupt.requested) {
         out.ec = asio::error::operation_aborted;
     } else if (!lookup->done) {
-        out.ec = asio::error::timed_out; // the thread goes on; its answer will be dropped
+        out.ec = asio::error::timed_out; // the thread goes on; its answer serves whoever asks next meanwhile
     } else if (lookup->gai_error != 0) {
         const int e = lookup->gai_error;
-        out.ec = e == EAI_AGAIN ? asio::error::host_not_found_try_again
-                 : e == EAI_NONAME || e == EAI_NODATA || e == EAI_FAIL ? asio::error::host_not_found
-                                                                       : asio::error::host_not_found_try_again;
+        out.ec = e == EAI_NONAME || e == EAI_NODATA || e == EAI_FAIL ? asio::error::host_not_found
+                                                                     : asio::error::host_not_found_try_again;
         if (e != EAI_NONAME && e != EAI_NODATA)
             out.detail = e == EAI_SYSTEM ? std::strerror(lookup->sys_errno) : ::gai_strerror(e);
     } else if (lookup->endpoints.empty()) {
         out.ec = asio::error::host_not_found;
     } else {
-        out.endpoints = std::move(lookup->endpoints);
+        out.endpoints = lookup->endpoints; // others may share this answer
     }
     co_return out;
 }

@@ -1,9 +1,9 @@
 // Name resolution that cannot hold anyone up. getaddrinfo() cannot be
 // cancelled, and Asio's resolver runs every lookup of an io_context on one
 // background thread, so one slow DNS answer would delay every check in the
-// Agent. Here each lookup runs on a thread of its own; the collection waits
-// for it until its deadline, then leaves it behind (the answer, when it
-// comes, is dropped). IP literals need no lookup.
+// Agent. Here each lookup runs on a thread of its own; collections that
+// need the same name meanwhile share it; each waits until its own deadline,
+// then leaves it behind. IP literals need no lookup.
 #pragma once
 
 #include <chrono>
@@ -26,12 +26,14 @@ struct Resolved {
     std::vector<boost::asio::ip::tcp::endpoint> endpoints;
 };
 
-inline constexpr unsigned kMaxLookupsInFlight = 32; // lookups still waiting for the resolver, process-wide
+// Distinct names being looked up at once, process-wide: past it (a resolver
+// that stopped answering), a lookup of yet another name fails at once.
+inline constexpr unsigned kMaxLookupsInFlight = 64;
 
 boost::asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string host, unsigned short port,
                                          std::chrono::steady_clock::time_point deadline, Interrupt& interrupt);
 
-// Lookups whose thread has not returned yet (for the tests).
+// Distinct names whose lookup has not returned yet (for the tests).
 unsigned lookups_in_flight();
 
 } // namespace fwm::http

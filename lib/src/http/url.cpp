@@ -75,6 +75,13 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
         return std::nullopt;
     }
     u.scheme = ascii_lower(text.substr(0, colon));
+    // What comes before "://" may be a user and password when the scheme was
+    // left out: quote it only when it is a scheme's shape.
+    if (u.scheme.empty() || u.scheme.size() > 16 || !(u.scheme[0] >= 'a' && u.scheme[0] <= 'z') ||
+        u.scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+.-") != std::string::npos) {
+        error = "is not an absolute URL (expected https://host/path)";
+        return std::nullopt;
+    }
     if (u.scheme != "http" && u.scheme != "https") {
         error = "has an unsupported scheme '" + u.scheme.substr(0, 16) + "' (expected http or https)";
         return std::nullopt;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 #include <rapidjson/writer.h>
@@ -47,8 +48,6 @@ std::string sanitize(std::string_view s)
 // exclude list, trying each of `names`. A pattern that gives up on a subject
 // (the engine's complexity bound) drops the series: nothing the user meant
 // to exclude is sent because a pattern could not be evaluated.
-using Subjects = std::array<std::string_view, 3>;
-
 // A series name, without its aggregation suffix, and without _bucket: the
 // forms a filter may name.
 Subjects filter_subjects(std::string_view name)
@@ -182,8 +181,8 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         NameInfo& cached = *it->second;
         cached.last_run = run_;
         if (cached.verdict == Verdict::costly) // judged again each run, never for good
-            cached.verdict = filter(options_.metrics, options_.exclude_metrics, filter_subjects(s.name),
-                                    cached.culprit);
+            cached.verdict = judge(options_.metrics, options_.exclude_metrics, filter_subjects(s.name),
+                                   cached.culprit);
         return cached;
     }
 
@@ -223,7 +222,7 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         for (double q : options_.quantiles)
             info->quantile_names.push_back(info->datadog + "." + quantile_suffix(q));
 
-    info->verdict = filter(options_.metrics, options_.exclude_metrics, filter_subjects(name), info->culprit);
+    info->verdict = judge(options_.metrics, options_.exclude_metrics, filter_subjects(name), info->culprit);
     info->last_run = run_;
     return *names_.emplace(std::move(key), std::move(info)).first->second;
 }
@@ -235,10 +234,29 @@ Verdict Mapper::deployment_verdict(std::string_view id, const Pattern*& culprit)
     auto [it, inserted] = deployments_.try_emplace(std::string(id));
     DeploymentInfo& d = it->second;
     if (inserted || d.verdict == Verdict::costly)
-        d.verdict = filter(options_.deployments_include, options_.deployments_exclude, {id, id, id}, d.culprit);
+        d.verdict = judge(options_.deployments_include, options_.deployments_exclude, {id, id, id}, d.culprit);
     d.last_run = run_;
     culprit = d.culprit;
     return d.verdict;
+}
+
+// The filters of one run share a time budget: past it, what is left to
+// judge waits for the next runs (the verdicts already made are kept), so a
+// costly pattern on many new names cannot hold one run for long.
+Verdict Mapper::judge(const std::vector<Pattern>& allow, const std::vector<Pattern>& exclude, const Subjects& names,
+                      const Pattern*& culprit)
+{
+    culprit = nullptr;
+    if (allow.empty() && exclude.empty())
+        return Verdict::keep;
+    if (filter_spent_ >= kFilterBudget) {
+        filter_over_budget_ = true;
+        return Verdict::costly;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const Verdict v = filter(allow, exclude, names, culprit);
+    filter_spent_ += std::chrono::steady_clock::now() - started;
+    return v;
 }
 
 // Names, deployments and carries of series that stopped coming are dropped
@@ -275,6 +293,8 @@ void Mapper::evict(double now)
 MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
 {
     ++run_;
+    filter_spent_ = {};
+    filter_over_budget_ = false;
     for (const auto* list : {&options_.metrics, &options_.exclude_metrics, &options_.deployments_include,
                              &options_.deployments_exclude})
         for (const Pattern& p : *list)
@@ -334,7 +354,8 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
             ++stats.filtered;
             if (verdict == Verdict::costly) {
                 ++stats.filter_gave_up;
-                stats.costly_pattern = culprit;
+                if (culprit)
+                    stats.costly_pattern = culprit;
             }
             continue;
         }
@@ -422,8 +443,11 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
                 hist->malformed = true;
                 break;
             }
-            if (std::isnan(s.value))
-                hist->malformed = true;
+            if (!std::isfinite(s.value) || upper == -std::numeric_limits<double>::infinity()) {
+                hist->malformed = true; // an infinite count, or an le of -Inf, says nothing usable
+                if (upper == -std::numeric_limits<double>::infinity())
+                    break;
+            }
             hist->buckets.push_back(Bucket{upper, s.value});
             break;
         }
@@ -460,9 +484,14 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
             if (c.remainders.empty())
                 c.remainders.emplace_back(0.0, 0.0);
             const double total = std::max(0.0, rate) * elapsed + c.remainders[0].second;
+            c.last_submitted = c.last_seen = now;
+            if (!std::isfinite(total)) { // a rate near the largest double overflows its count
+                ++stats.non_finite;
+                c.remainders[0].second = 0;
+                continue;
+            }
             const double whole = std::floor(total);
             c.remainders[0].second = total - whole;
-            c.last_submitted = c.last_seen = now;
             counts.emplace_back(name, whole);
         }
         for (const Hist& hist : group.hists) {
@@ -480,10 +509,11 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
                 malformed = true;
             if (malformed)
                 ++stats.malformed_histograms;
-            // Missing or NaN counts take the bucket below: never negative.
+            // Missing, NaN or infinite counts take the bucket below: never
+            // negative, never infinite.
             double running = 0;
             for (Bucket& x : b) {
-                if (std::isnan(x.cumulative))
+                if (!std::isfinite(x.cumulative))
                     x.cumulative = running;
                 running = std::max(running, x.cumulative);
             }
@@ -497,14 +527,22 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
                 // The first bucket starts at 0, or at its own bound when that is
                 // not positive (never an inverted range).
                 double previous = 0, lower = b.empty() ? 0 : std::min(0.0, b.front().upper);
+                // Both lists are sorted by bound: one pass finds each carry.
+                std::size_t carry_at = 0;
                 for (const Bucket& x : b) {
                     const double rate = std::max(0.0, x.cumulative - previous); // de-cumulate; a drop counts as 0
                     previous = std::max(previous, x.cumulative);
-                    double carried = 0;
-                    for (const auto& [upper, fraction] : c.remainders)
-                        if (upper == x.upper)
-                            carried = fraction;
+                    while (carry_at < c.remainders.size() && c.remainders[carry_at].first < x.upper)
+                        ++carry_at;
+                    const double carried = carry_at < c.remainders.size() && c.remainders[carry_at].first == x.upper
+                                               ? c.remainders[carry_at].second
+                                               : 0.0;
                     const double total = rate * elapsed + carried;
+                    if (!std::isfinite(total)) { // a rate near the largest double: nothing to count
+                        ++stats.non_finite;
+                        lower = x.upper;
+                        continue;
+                    }
                     const double whole = std::floor(total);
                     next.emplace_back(x.upper, total - whole);
                     if (whole >= 1)
@@ -563,6 +601,7 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
     if (now - last_eviction_ >= kWindow)
         evict(now);
     prune(now);
+    stats.filter_over_budget = filter_over_budget_;
     return stats;
 }
 

@@ -4,6 +4,8 @@
 // last submitted, and the fractional remainders of their counts.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -27,10 +29,18 @@ struct MapStats {
     std::size_t non_finite = 0;           // NaN or infinite values not submitted
     std::size_t filter_gave_up = 0;       // dropped because a filter pattern hit the engine's bound
     const Pattern* costly_pattern = nullptr; // one such pattern (owned by the mapper's options)
+    bool filter_over_budget = false;      // the filters used up their time for this run
 };
 
 // What the filters decided for a name or a deployment.
 enum class Verdict : std::uint8_t { keep, drop, costly };
+
+// The forms of a name a filter is tried on.
+using Subjects = std::array<std::string_view, 3>;
+
+// Time the filters of one run may take (new names and deployments only:
+// verdicts are kept between runs).
+inline constexpr std::chrono::milliseconds kFilterBudget{1000};
 
 class Mapper {
 public:
@@ -60,6 +70,8 @@ private:
 
     const NameInfo& name_info(const parser::ParseResult& r, const parser::Sample& s);
     Verdict deployment_verdict(std::string_view id, const Pattern*& culprit);
+    Verdict judge(const std::vector<Pattern>& allow, const std::vector<Pattern>& exclude, const Subjects& names,
+                  const Pattern*& culprit);
     void evict(double now);
     void prune(double now);
 
@@ -69,6 +81,8 @@ private:
     std::unordered_map<std::uint64_t, Carry> carry_;
     double last_eviction_ = 0;
     std::uint64_t run_ = 0; // map() calls so far
+    std::chrono::steady_clock::duration filter_spent_{};
+    bool filter_over_budget_ = false;
 };
 
 } // namespace fwm::mapping

@@ -5,7 +5,9 @@
 
 #include <cctype>
 #include <cstdint>
+#include <set>
 #include <stdexcept>
+#include <vector>
 
 #include <boost/regex.hpp>
 
@@ -73,6 +75,10 @@ public:
                 brace();
             else if (c == '}')
                 literal("\\}");
+            else if (c == '.')
+                // Python's '.' stops only at \n; Boost's also at \r, \f and
+                // Unicode line separators.
+                literal(dotall() ? "(?s:.)" : "[^\\n]");
             else
                 literal(std::string_view(&t_[i_], 1));
             at_start_ = at_start_ && keep_start_; // only global flag groups so far
@@ -112,6 +118,9 @@ private:
             std::size_t n = 1;
             if (is_digit(at(i_ + 2)))
                 n = 2;
+            const unsigned group = static_cast<unsigned>(std::stoul(std::string(t_.substr(i_ + 1, n))));
+            if (group > closed_.size() || !closed_[group - 1])
+                reject("refers to group " + std::to_string(group) + ", which is not a closed group before it");
             out_.append(t_.substr(i_, 1 + n));
             i_ += 1 + n;
             return;
@@ -139,8 +148,17 @@ private:
             i_ += 2;
             return;
         }
-        // Any other escaped character stands for itself in both engines.
-        out_.append(t_.substr(i_, 2));
+        // Any other escaped character stands for itself in Python. Boost
+        // gives some a meaning (\\< \\> \\` \\' are anchors there): an ASCII one
+        // goes over as its code, anything else as itself.
+        if (static_cast<unsigned char>(e) < 0x80) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out_ += "\\x";
+            out_ += kHex[static_cast<unsigned char>(e) >> 4];
+            out_ += kHex[static_cast<unsigned char>(e) & 15];
+        } else {
+            out_ += e;
+        }
         i_ += 2;
     }
 
@@ -157,8 +175,18 @@ private:
             out_ += "\\]";
             ++i_;
         }
+        bool after_class_escape = false; // the last item was \d, \w, \s or their negations
         while (i_ < t_.size() && t_[i_] != ']') {
             const char c = t_[i_];
+            if (c == '-' && at(i_ + 1) != ']' && out_.back() != '[' && out_.back() != '^') {
+                // A range: Python refuses one that starts or ends at a class.
+                const bool next_is_class = at(i_ + 1) == '\\' && std::string_view("dDsSwW").find(at(i_ + 2)) !=
+                                                                      std::string_view::npos && at(i_ + 2) != '\0';
+                if (after_class_escape || next_is_class)
+                    reject("has a bad character range: a range cannot start or end at \\d, \\w or \\s");
+            }
+            after_class_escape = c == '\\' && at(i_ + 1) != '\0' &&
+                                 std::string_view("dDsSwW").find(at(i_ + 1)) != std::string_view::npos;
             if (c == '\\') {
                 escape(true);
             } else if (c == '[') {
@@ -175,10 +203,12 @@ private:
         ++i_;
     }
 
+    bool dotall() const { return scopes_.empty() ? dotall_ : scopes_.back().dotall; }
+
     void open_group()
     {
         if (at(i_ + 1) != '?') {
-            push_group();
+            push_group(true);
             out_ += '(';
             ++i_;
             return;
@@ -217,12 +247,14 @@ private:
             ++j;
         const std::string_view name = t_.substr(i_ + 4, j - (i_ + 4));
         if (kind == '<' && !name.empty() && at(j) == '>') {
-            push_group();
+            push_group(true, std::string(name));
             out_ += "(?<";
             out_ += name;
             out_ += '>';
             i_ = j + 1;
         } else if (kind == '=' && !name.empty() && at(j) == ')') {
+            if (closed_names_.find(std::string(name)) == closed_names_.end())
+                reject("refers to the group '" + std::string(name) + "', which is not a closed group before it");
             out_ += "\\k<";
             out_ += name;
             out_ += '>';
@@ -241,10 +273,14 @@ private:
         const std::string_view ref = t_.substr(i_ + 3, j - (i_ + 3));
         if (ref.empty() || at(j) != ')')
             reject("has a malformed conditional group (?(...)");
-        push_group();
         bool digits = true;
         for (char c : ref)
             digits = digits && is_digit(c);
+        if (digits ? (ref.size() > 2 || std::stoul(std::string(ref)) == 0 ||
+                      std::stoul(std::string(ref)) > closed_.size())
+                   : closed_names_.find(std::string(ref)) == closed_names_.end())
+            reject("has a conditional group on '" + std::string(ref) + "', which is not a group before it");
+        push_group();
         out_ += "(?(";
         if (digits) {
             out_ += ref;
@@ -289,20 +325,32 @@ private:
         std::string group = on;
         if (!off.empty())
             group += "-" + off;
+        const bool dot = on.find('s') != std::string::npos ? true : off.find('s') != std::string::npos ? false : dotall();
         if (scoped) {
             push_group();
+            scopes_.back().dotall = dot;
             out_ += "(?" + group + ":";
-        } else if (!group.empty()) {
-            out_ += "(?" + group + ")";
+        } else {
+            dotall_ = dot;
+            if (!group.empty())
+                out_ += "(?" + group + ")";
         }
         i_ = j + 1;
         keep_start_ = !scoped;
     }
 
-    void push_group()
+    // A group opens: its '.' mode starts as the enclosing one's; a capturing
+    // group gets the next number (and maybe a name) for back-references.
+    void push_group(bool capturing = false, std::string name = {})
     {
         if (++depth_ > kMaxGroupDepth)
             reject("nests groups more than " + std::to_string(kMaxGroupDepth) + " deep");
+        Scope scope{dotall(), 0, std::move(name)};
+        if (capturing) {
+            closed_.push_back(false);
+            scope.group = closed_.size();
+        }
+        scopes_.push_back(std::move(scope));
     }
 
     void close_group()
@@ -310,6 +358,12 @@ private:
         if (depth_ == 0)
             reject("has a ')' without its '('");
         --depth_;
+        const Scope& scope = scopes_.back();
+        if (scope.group)
+            closed_[scope.group - 1] = true;
+        if (!scope.name.empty())
+            closed_names_.insert(scope.name);
+        scopes_.pop_back();
         out_ += ')';
         ++i_;
     }
@@ -352,6 +406,15 @@ private:
     std::string_view t_;
     std::size_t i_ = 0;
     unsigned depth_ = 0;
+    struct Scope {
+        bool dotall;
+        std::size_t group; // 1-based number of a capturing group, else 0
+        std::string name;
+    };
+    std::vector<Scope> scopes_;
+    bool dotall_ = false;                  // the pattern-wide (?s)
+    std::vector<bool> closed_;             // per capturing group: closed yet
+    std::set<std::string> closed_names_;
     bool at_start_ = true;
     bool keep_start_ = false;
     std::string out_;

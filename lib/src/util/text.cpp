@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
 #include <cstdint>
+#include <cstdio>
 
 namespace fwm::util {
 
@@ -44,6 +45,23 @@ bool is_control(unsigned char c) noexcept
     return c < 0x20 || c == 0x7f;
 }
 
+std::uint32_t code_point(const unsigned char* p, std::size_t n) noexcept
+{
+    std::uint32_t cp = n == 2 ? (p[0] & 0x1Fu) : n == 3 ? (p[0] & 0x0Fu) : (p[0] & 0x07u);
+    for (std::size_t i = 1; i < n; ++i)
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    return cp;
+}
+
+// Code points that act on a terminal or a reader instead of showing: C1
+// controls (CSI among them), line and paragraph separators, bidirectional
+// overrides and isolates, zero-width characters and the BOM.
+bool is_invisible_control(std::uint32_t cp) noexcept
+{
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
+           (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
 } // namespace
 
 bool valid_utf8(std::string_view s) noexcept
@@ -76,10 +94,21 @@ std::size_t utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept
 
 bool is_clean_text(std::string_view s) noexcept
 {
-    for (char c : s)
-        if (is_control(static_cast<unsigned char>(c)))
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        if (*p < 0x80) {
+            if (is_control(*p))
+                return false;
+            ++p;
+            continue;
+        }
+        const std::size_t n = utf8_sequence_length(p, end);
+        if (n == 0 || is_invisible_control(code_point(p, n)))
             return false;
-    return valid_utf8(s);
+        p += n;
+    }
+    return true;
 }
 
 std::string clean_text(std::string_view s, std::size_t max_bytes)
@@ -93,6 +122,7 @@ std::string clean_text(std::string_view s, std::size_t max_bytes)
     const auto* end = p + s.size();
     while (p < end) {
         char escaped[4];
+        char wide[8];
         std::size_t piece_len = 0;
         const char* piece = nullptr;
         std::size_t n = 1;
@@ -112,8 +142,15 @@ std::string clean_text(std::string_view s, std::size_t max_bytes)
             piece = reinterpret_cast<const char*>(p);
             piece_len = 1;
         } else if ((n = utf8_sequence_length(p, end)) != 0) {
-            piece = reinterpret_cast<const char*>(p);
-            piece_len = n;
+            const std::uint32_t cp = code_point(p, n);
+            if (is_invisible_control(cp)) {
+                std::snprintf(wide, sizeof wide, "\\u%04x", static_cast<unsigned>(cp));
+                piece = wide;
+                piece_len = 6;
+            } else {
+                piece = reinterpret_cast<const char*>(p);
+                piece_len = n;
+            }
         } else {
             n = 1;
             escaped[0] = '\\';

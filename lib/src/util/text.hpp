@@ -23,8 +23,11 @@ std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* en
 std::size_t utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept;
 
 // `s` made safe to print: control characters become \n, \r, \t or \xNN,
-// bytes that are not valid UTF-8 become \xNN, and the result is cut at a
-// character boundary to at most `max_bytes` bytes (plus "..." when cut).
+// characters that steer a terminal or a reader without showing (C1
+// controls, line separators, bidirectional overrides, zero-width ones)
+// become \uNNNN, bytes that are not valid UTF-8 become \xNN, and the result
+// is cut at a character boundary to at most `max_bytes` bytes (plus "..."
+// when cut).
 std::string clean_text(std::string_view s, std::size_t max_bytes = 512);
 
 // True when clean_text(s) would return `s` unchanged (the fast path).
