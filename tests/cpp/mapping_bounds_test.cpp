@@ -188,6 +188,7 @@ BOOST_AUTO_TEST_CASE(infinite_and_huge_counts_never_reach_a_submission)
                                 "latency_prefill_ms_bucket:sum_by_deployment{deployment_id=\"d\",le=\"+Inf\"} 1.7e308\n"
                                 "tokens_prompt_per_request_bucket{deployment_id=\"d\",le=\"-Inf\"} 1\n"
                                 "tokens_prompt_per_request_bucket{deployment_id=\"d\",le=\"+Inf\"} 2\n"
+                                "tokens_generated_per_request_bucket{deployment_id=\"d\",le=\"+Inf\"} 1e20\n"
                                 "request_counter_total{deployment_id=\"d\"} 1.7e308\n";
     const auto parsed = fwm::parser::parse(payload);
     for (double now : {100.0, 160.0}) {
@@ -195,6 +196,7 @@ BOOST_AUTO_TEST_CASE(infinite_and_huge_counts_never_reach_a_submission)
         const MapStats stats = m.map(parsed, now, out);
         BOOST_TEST(out.find("Infinity,") == std::string::npos, out); // a count or a lower bound
         BOOST_TEST(out.find("NaN") == std::string::npos, out);
+        BOOST_TEST(out.find("e+") == std::string::npos, out); // no count past 2^53, which prints with an exponent
         BOOST_TEST(stats.malformed_histograms >= 2u);
     }
 }

@@ -50,9 +50,9 @@ void check(const std::string& json)
                         c[1].GetDouble() == std::floor(c[1].GetDouble()));
         if (group.HasMember("buckets"))
             for (const auto& b : group["buckets"].GetArray()) {
-                // Python's int() of the count must work: finite, whole, positive.
+                // Python's int() of the count, then the Agent's long long, must take it.
                 const double count = b[1].GetDouble(), lower = b[2].GetDouble(), upper = b[3].GetDouble();
-                require(std::isfinite(count) && count >= 1 && count == std::floor(count));
+                require(std::isfinite(count) && count >= 1 && count == std::floor(count) && count <= 9007199254740992.0);
                 require(std::isfinite(lower) && !std::isnan(upper) && lower <= upper);
             }
     }

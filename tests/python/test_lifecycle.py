@@ -381,13 +381,15 @@ def test_word_classes_and_case_folding_are_ascii():
 
 
 def test_infinite_and_huge_values_never_break_the_check(aggregator, tmp_path):
-    # submit_histogram_bucket() calls int() on the count: an infinite count
-    # would raise OverflowError inside check().
+    # submit_histogram_bucket() calls int() on the count, and the Agent takes
+    # it as a C long long: an infinite count, or one of 1e20 * 60 s, would
+    # raise OverflowError inside check().
     payload = (
         b'latency_overall_ms_bucket:sum_by_deployment{deployment_id="d1",le="10"} 1\n'
         b'latency_overall_ms_bucket:sum_by_deployment{deployment_id="d1",le="+Inf"} +Inf\n'
         b'latency_prefill_ms_bucket:sum_by_deployment{deployment_id="d1",le="10"} 1e308\n'
         b'latency_prefill_ms_bucket:sum_by_deployment{deployment_id="d1",le="+Inf"} 1.7e308\n'
+        b'tokens_generated_per_request_bucket:sum_by_deployment{deployment_id="d1",le="+Inf"} 1e20\n'
         b'request_counter_total:sum_by_deployment{deployment_id="d1"} 1.7e308\n'
     )
     path = tmp_path / 'p.prom'

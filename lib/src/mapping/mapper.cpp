@@ -25,6 +25,10 @@ namespace {
 constexpr double kWindow = 60; // Fireworks' recording rules cover one minute
 constexpr double kForgetAfter = 600;
 constexpr std::size_t kPruneSlack = 1024; // entries kept beyond twice the live ones
+// A bucket count must fit the Agent's C long long (rtloader's
+// submit_histogram_bucket); 2^53 is also the last integer a double holds
+// exactly. A larger one is not a count of requests: it is not submitted.
+constexpr double kMaxBucketCount = 9007199254740992.0;
 
 using Writer = rapidjson::Writer<util::StringSink, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
                                  rapidjson::kWriteNanAndInfFlag>;
@@ -538,7 +542,7 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
                                                ? c.remainders[carry_at].second
                                                : 0.0;
                     const double total = rate * elapsed + carried;
-                    if (!std::isfinite(total)) { // a rate near the largest double: nothing to count
+                    if (!(total < kMaxBucketCount)) { // infinite, or past what the Agent takes as a count
                         ++stats.non_finite;
                         lower = x.upper;
                         continue;

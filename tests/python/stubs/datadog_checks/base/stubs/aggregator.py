@@ -22,6 +22,21 @@ def normalize_tags(tags, sort=False):
     return sorted(tags) if sort else tags
 
 
+def _c_string(s):
+    """A "s" argument: a str without NUL that encodes to UTF-8."""
+    if not isinstance(s, str):
+        raise TypeError('argument must be str, not {}'.format(type(s).__name__))
+    if '\0' in s:
+        raise ValueError('embedded null character')
+    s.encode('utf-8')
+
+
+def _c_tags(tags):
+    """Tags go through py_tag_to_c: a sequence; items that are not strings are skipped."""
+    if not isinstance(tags, (list, tuple)):
+        raise TypeError('tags must be a sequence')
+
+
 class AggregatorStub(object):
     GAUGE, RATE, COUNT, MONOTONIC_COUNT, COUNTER, HISTOGRAM, HISTORATE = range(7)
     METRIC_ENUM_MAP = METRIC_ENUM_MAP
@@ -35,10 +50,18 @@ class AggregatorStub(object):
         return mtype in AGGREGATE_TYPES
 
     # -- what the check calls ---------------------------------------------
+    # The Agent's rtloader converts each argument with PyArg_ParseTuple
+    # (datadog-agent rtloader/common/builtins/aggregator.c): these raise as
+    # its conversions would, so that a value the real Agent refuses fails here.
     def submit_metric(self, check, check_id, mtype, name, value, tags, hostname, flush_first_value):
+        _c_string(name), _c_string(hostname), _c_tags(tags)
+        float(value)  # "d"
         self._metrics[name].append(MetricStub(name, mtype, value, tags, hostname, None, flush_first_value))
 
     def submit_service_check(self, check, check_id, name, status, tags, hostname, message):
+        _c_string(name), _c_string(hostname), _c_tags(tags)
+        if message is not None:
+            _c_string(message)
         if status == 0 and message:
             raise Exception('Expected empty message on OK service check')
         self._service_checks[name].append(
@@ -47,6 +70,11 @@ class AggregatorStub(object):
 
     def submit_histogram_bucket(self, check, check_id, name, value, lower_bound, upper_bound, monotonic, hostname,
                                 tags, flush_first_value=False):
+        _c_string(name), _c_string(hostname), _c_tags(tags)
+        value = value.__index__()  # "L": a C long long
+        if not -2**63 <= value < 2**63:
+            raise OverflowError('Python int too large to convert to C long long')
+        float(lower_bound), float(upper_bound)  # "ff"
         self._histogram_buckets[name].append(
             HistogramBucketStub(name, value, lower_bound, upper_bound, monotonic, hostname, tags, flush_first_value)
         )
