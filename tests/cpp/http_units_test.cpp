@@ -75,6 +75,9 @@ BOOST_AUTO_TEST_CASE(retry_after_in_seconds_and_as_a_date)
     BOOST_TEST(parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now)->count() == 60000);
     BOOST_TEST(parse_retry_after("Sun, 06 Nov 1994 08:40:00 GMT", now)->count() == 0);
     BOOST_TEST(parse_retry_after("999999999", now)->count() == 86400000);
+    // A date centuries ahead neither overflows nor blocks nothing: a day at most.
+    BOOST_TEST(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now)->count() == 86400000);
+    BOOST_TEST(!parse_retry_after("99999999999999999999999", now));
     BOOST_TEST(!parse_retry_after("soon", now));
     BOOST_TEST(!parse_retry_after("", now));
     BOOST_TEST(!parse_retry_after("-5", now));
@@ -114,6 +117,20 @@ BOOST_AUTO_TEST_CASE(rate_window_counts_a_request_from_its_end)
     BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(63), "k").verdict == Account::Verdict::send)); // b's slot
     BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(64), "k").verdict == Account::Verdict::over_limit));
     BOOST_TEST((account.admit(2, t0 + std::chrono::seconds(65), "k").verdict == Account::Verdict::send));
+}
+
+BOOST_AUTO_TEST_CASE(a_request_in_flight_at_fork_counts_from_the_fork_in_the_child)
+{
+    // In the child, the parent's request never ends: without this its slot
+    // would be held for good and the account starved.
+    Account account;
+    const auto t0 = Clock::now();
+    BOOST_TEST((account.admit(1, t0, "k").verdict == Account::Verdict::send));
+    account.lock();
+    account.end_inherited_requests(t0 + std::chrono::seconds(2)); // what the child's fork handler does
+    account.unlock();
+    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(61), "k").verdict == Account::Verdict::over_limit));
+    BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(62), "k").verdict == Account::Verdict::send));
 }
 
 BOOST_AUTO_TEST_CASE(an_unfinished_request_keeps_its_slot)

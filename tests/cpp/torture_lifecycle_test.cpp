@@ -292,4 +292,46 @@ BOOST_AUTO_TEST_CASE(a_fork_after_a_collection_leaves_the_child_able_to_collect)
     fwm_client_free(busy);
 }
 
+BOOST_AUTO_TEST_CASE(forks_while_other_threads_resolve_leave_every_child_able_to_resolve)
+{
+#if defined(__SANITIZE_THREAD__)
+    BOOST_TEST_MESSAGE("skipped under ThreadSanitizer");
+    return;
+#endif
+    // A fork() while a lookup thread is inside getaddrinfo() must not leave
+    // the C library's resolver locked in the child (with AI_ADDRCONFIG,
+    // glibc's __check_pf lock did, in a few forks out of forty).
+    TestServer server({true, pki().server});
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> busy;
+    for (int t = 0; t < 6; ++t)
+        busy.emplace_back([&] {
+            while (!stop.load()) { // fresh handles: each resolves localhost anew
+                fwm_client* c = nullptr;
+                fwm_client_create(abi_config(server.url(), 5, unique_account()).c_str(), &c);
+                collect(c);
+                fwm_client_free(c);
+            }
+        });
+    int failed_children = 0;
+    constexpr int kForks = 30;
+    for (int k = 0; k < kForks; ++k) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10 + k % 20));
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            fwm_client* c = nullptr;
+            fwm_client_create(abi_config(server.url(), 3, unique_account()).c_str(), &c);
+            fwm_result* r = nullptr;
+            const int code = fwm_client_collect(c, nullptr, &r) == FWM_OK ? 0 : 1;
+            ::_exit(code);
+        }
+        failed_children += wait_child(pid, std::chrono::seconds(20)) != 0;
+    }
+    stop.store(true);
+    for (auto& t : busy)
+        t.join();
+    BOOST_TEST_MESSAGE("forks during lookups: " << failed_children << " of " << kForks << " children could not collect");
+    BOOST_TEST(failed_children == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

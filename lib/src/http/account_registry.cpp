@@ -101,6 +101,16 @@ void Account::detach()
         dropped.swap(caches_);
 }
 
+void Account::end_inherited_requests(Clock::time_point when)
+{
+    for (auto& sent : sent_)
+        if (!sent.done) {
+            sent.at = std::max(sent.at, when);
+            sent.done = true;
+        }
+    std::stable_sort(sent_.begin(), sent_.end(), [](const Sent& a, const Sent& b) { return a.at < b.at; });
+}
+
 std::size_t Account::cached_bytes() const
 {
     std::lock_guard lock(mutex_);
@@ -142,11 +152,22 @@ void unlock_after_fork()
     r.mutex.unlock();
 }
 
+void unlock_in_child()
+{
+    Registry& r = registry();
+    const auto now = Clock::now();
+    for (auto& [key, account] : r.accounts) {
+        account->end_inherited_requests(now);
+        account->unlock();
+    }
+    r.mutex.unlock();
+}
+
 } // namespace
 
 std::shared_ptr<Account> account_for(const std::string& key)
 {
-    static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
+    static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_in_child);
     (void)registered;
     Registry& r = registry();
     std::lock_guard lock(r.mutex);

@@ -65,6 +65,9 @@ public:
     // Held across fork() so that the child inherits consistent state.
     void lock() { mutex_.lock(); }
     void unlock() { mutex_.unlock(); }
+    // In the child of fork(), with the lock held: the parent's requests in
+    // flight will never end here; they count from `when`, as if just done.
+    void end_inherited_requests(Clock::time_point when);
 
 private:
     mutable std::mutex mutex_;

@@ -140,8 +140,10 @@ asio::awaitable<Failure> connect_step(Connection& conn, const Url& hop, const st
     if (where.ec) {
         Failure f = network_failure("resolving " + peer, where.ec, Clock::now() - started, interrupt);
         if (!where.detail.empty() && f.status == FWM_ERR_CONNECT)
-            f.message = "resolving " + peer + ": " + util::clean_text(where.detail, 160) +
+            f.message = "resolving " + peer + ": " + util::clean_text(where.detail, 200) +
                         ": check openmetrics_endpoint and DNS";
+        else if (!where.detail.empty() && f.status == FWM_ERR_TIMEOUT)
+            f.message += " (" + util::clean_text(where.detail, 200) + ")";
         co_return f;
     }
     conn.plain = std::make_unique<beast::tcp_stream>(runtime->context());

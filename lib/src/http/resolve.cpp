@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -55,10 +56,16 @@ void unlock_in_parent()
     flights().mutex.unlock();
 }
 
+// Set in a child of fork() taken while a lookup ran: glibc's resolver may
+// have been mid-lookup in that thread, and its internal locks stay held here.
+std::atomic<bool> g_forked_during_lookup{false};
+
 void forget_in_child()
 {
     // The parent's lookup threads do not exist here: their lookups never end.
     Flights& f = flights();
+    if (!f.by_name.empty())
+        g_forked_during_lookup.store(true);
     new std::map<std::string, std::shared_ptr<Lookup>>(std::move(f.by_name)); // left, never freed nor waited on
     f.by_name.clear();
     f.mutex.unlock();
@@ -70,7 +77,11 @@ void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
+    // No AI_ADDRCONFIG: glibc then asks the kernel for the host's addresses
+    // under a lock of its own (__check_pf), and a fork() while one thread
+    // holds it leaves every lookup in the child waiting for good. Without
+    // it, an AAAA answer on an IPv4-only host costs a failed connect, and
+    // the next address is tried.
     addrinfo* list = nullptr;
     const std::string service = std::to_string(port);
     const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
@@ -181,6 +192,10 @@ asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string 
         out.ec = asio::error::operation_aborted;
     } else if (!lookup->done) {
         out.ec = asio::error::timed_out; // the thread goes on; its answer serves whoever asks next meanwhile
+        if (g_forked_during_lookup.load())
+            out.detail = "this process was forked while a DNS lookup ran in its parent, which can leave the C "
+                         "library's resolver locked here: restart the process, or use an IP address in "
+                         "openmetrics_endpoint";
     } else if (lookup->gai_error != 0) {
         const int e = lookup->gai_error;
         out.ec = e == EAI_NONAME || e == EAI_NODATA || e == EAI_FAIL ? asio::error::host_not_found

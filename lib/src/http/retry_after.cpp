@@ -1,5 +1,6 @@
 #include "http/retry_after.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <string>
@@ -30,11 +31,13 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     if (end == nullptr || *end != '\0')
         return std::nullopt;
     const std::time_t when = timegm(&tm);
-    const auto at = std::chrono::system_clock::from_time_t(when);
-    if (at <= now)
+    // Compare in seconds: a date centuries ahead would overflow a
+    // nanosecond time_point.
+    const std::time_t now_s = std::chrono::system_clock::to_time_t(now);
+    if (when == static_cast<std::time_t>(-1) || when <= now_s)
         return std::chrono::milliseconds(0);
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
-    return wait > std::chrono::hours(24) ? std::chrono::milliseconds(std::chrono::hours(24)) : wait;
+    constexpr std::time_t kDay = 86400; // a longer wait is a server mistake, not a plan
+    return std::chrono::milliseconds(std::chrono::seconds(std::min<std::time_t>(when - now_s, kDay)));
 }
 
 } // namespace fwm::http
