@@ -124,6 +124,11 @@ std::string submissions_json(const std::string& groups_json, const parser::Parse
                     " ms); the rest are judged in the next runs";
         log(w, "warning", text);
     }
+    if (stats && stats->over_name_cap > 0)
+        log(w, "warning", std::to_string(stats->over_name_cap) + " series were skipped: the payload has more than " +
+                              std::to_string(mapping::kMaxNames) +
+                              " distinct metric names, which is not what a Fireworks endpoint sends: check "
+                              "openmetrics_endpoint");
     if (info && info->from_cache)
         log(w, "debug", "served the response fetched " + std::to_string(static_cast<long>(info->cache_age_s)) +
                             " s ago instead of a request (rate limit)");

@@ -111,6 +111,7 @@ void write_number(Writer& w, double v)
 
 struct Mapper::NameInfo {
     Verdict verdict = Verdict::keep;
+    bool over_cap = false;            // the stand-in for names past kMaxNames
     const Pattern* culprit = nullptr; // the pattern that gave up, when costly
     std::uint64_t last_run = 0;       // for pruning names that stopped coming
     Kind kind = Kind::gauge;
@@ -190,6 +191,14 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         return cached;
     }
 
+    if (names_.size() >= kMaxNames) {
+        if (!over_cap_) {
+            over_cap_ = std::make_unique<NameInfo>();
+            over_cap_->verdict = Verdict::drop;
+            over_cap_->over_cap = true;
+        }
+        return *over_cap_;
+    }
     auto info = std::make_unique<NameInfo>();
     const std::string_view name = s.name;
     std::string_view base = name;
@@ -356,6 +365,7 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
             verdict = deployment_verdict(*deployment, culprit);
         if (verdict != Verdict::keep) {
             ++stats.filtered;
+            stats.over_name_cap += info.over_cap;
             if (verdict == Verdict::costly) {
                 ++stats.filter_gave_up;
                 if (culprit)

@@ -30,7 +30,13 @@ struct MapStats {
     std::size_t filter_gave_up = 0;       // dropped because a filter pattern hit the engine's bound
     const Pattern* costly_pattern = nullptr; // one such pattern (owned by the mapper's options)
     bool filter_over_budget = false;      // the filters used up their time for this run
+    std::size_t over_name_cap = 0;        // skipped: their name came past kMaxNames distinct names
 };
+
+// Distinct series names (with their type) the mapper keeps: Fireworks has a
+// few dozen; a payload with more is not one to map in full, and the table
+// stays small whatever arrives.
+inline constexpr std::size_t kMaxNames = 10000;
 
 // What the filters decided for a name or a deployment.
 enum class Verdict : std::uint8_t { keep, drop, costly };
@@ -77,6 +83,7 @@ private:
 
     MappingOptions options_;
     std::unordered_map<std::string, std::unique_ptr<NameInfo>> names_;
+    std::unique_ptr<NameInfo> over_cap_; // stands for every name past kMaxNames
     std::unordered_map<std::string, DeploymentInfo> deployments_;
     std::unordered_map<std::uint64_t, Carry> carry_;
     double last_eviction_ = 0;
