@@ -162,8 +162,8 @@ BOOST_AUTO_TEST_CASE(handles_waiting_on_one_hung_name_share_one_lookup)
 {
     TestServer server({true, pki().server});
     require_test_resolver(server);
-    // Forty handles whose endpoint's name never answers in time, and a
-    // healthy handle meanwhile.
+    // Forty handles whose endpoint's name never answers in time (on forty
+    // ports), and a healthy handle meanwhile.
     constexpr int kHandles = 40;
     const unsigned before = made_up_lookups();
     std::vector<Outcome> outcomes(kHandles);
@@ -171,7 +171,8 @@ BOOST_AUTO_TEST_CASE(handles_waiting_on_one_hung_name_share_one_lookup)
     for (int i = 0; i < kHandles; ++i)
         threads.emplace_back([&, i] {
             fwm_client* c = nullptr;
-            const std::string url = "https://wait-3000.fwm-test:" + std::to_string(server.port()) + "/m";
+            // One name, many ports: a lookup is of the name, shared whatever the port.
+            const std::string url = "https://wait-3000.fwm-test:" + std::to_string(20000 + i) + "/m";
             fwm_client_create(abi_config(url, 0.8, unique_account(), "\"max_attempts\":1").c_str(), &c);
             outcomes[static_cast<std::size_t>(i)] = collect(c);
             fwm_client_free(c);

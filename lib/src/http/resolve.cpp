@@ -33,7 +33,7 @@ struct Lookup {
     std::vector<asio::steady_timer*> waiters; // I/O thread only: the timers of the collections waiting
 };
 
-// Lookups in flight, by "host:port": a second collection for the same name
+// Lookups in flight, by host name: a second collection for the same name
 // waits for the same lookup instead of starting another thread.
 struct Flights {
     std::mutex mutex;
@@ -71,8 +71,7 @@ void forget_in_child()
     f.mutex.unlock();
 }
 
-void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime, std::string key, std::string host,
-                unsigned short port)
+void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime, std::string host)
 {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
@@ -83,8 +82,7 @@ void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime
     // it, an AAAA answer on an IPv4-only host costs a failed connect, and
     // the next address is tried.
     addrinfo* list = nullptr;
-    const std::string service = std::to_string(port);
-    const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
+    const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list); // the port is each caller's
     const int err = errno;
     std::vector<tcp::endpoint> endpoints;
     for (addrinfo* a = list; a != nullptr; a = a->ai_next) {
@@ -99,7 +97,7 @@ void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime
     {
         Flights& f = flights();
         std::lock_guard lock(f.mutex);
-        auto it = f.by_name.find(key);
+        auto it = f.by_name.find(host);
         if (it != f.by_name.end() && it->second == lookup)
             f.by_name.erase(it);
     }
@@ -118,17 +116,16 @@ void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime
     });
 }
 
-// The lookup for `key`: one in flight, or a new one on a thread of its own.
+// The lookup of `host`: one in flight, or a new one on a thread of its own.
 // Null with `refused` set when too many are in flight already.
 std::shared_ptr<Lookup> join_or_start(const std::shared_ptr<Runtime>& runtime, const std::string& host,
-                                      unsigned short port, std::string& refused)
+                                      std::string& refused)
 {
     static const int registered = pthread_atfork(lock_for_fork, unlock_in_parent, forget_in_child);
     (void)registered;
-    const std::string key = host + ":" + std::to_string(port);
     Flights& f = flights();
     std::lock_guard lock(f.mutex);
-    if (auto it = f.by_name.find(key); it != f.by_name.end())
+    if (auto it = f.by_name.find(host); it != f.by_name.end())
         return it->second;
     if (f.by_name.size() >= kMaxLookupsInFlight) {
         refused = std::to_string(kMaxLookupsInFlight) +
@@ -138,12 +135,12 @@ std::shared_ptr<Lookup> join_or_start(const std::shared_ptr<Runtime>& runtime, c
     }
     auto lookup = std::make_shared<Lookup>();
     try {
-        std::thread(run_lookup, lookup, runtime, key, host, port).detach();
+        std::thread(run_lookup, lookup, runtime, host).detach();
     } catch (const std::exception&) {
         refused = "no thread could be started for the DNS lookup";
         return nullptr;
     }
-    f.by_name.emplace(key, lookup);
+    f.by_name.emplace(host, lookup);
     return lookup;
 }
 
@@ -167,7 +164,7 @@ asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string 
         co_return out;
     }
 
-    const auto lookup = join_or_start(runtime, host, port, out.detail);
+    const auto lookup = join_or_start(runtime, host, out.detail);
     if (!lookup) {
         out.ec = asio::error::host_not_found_try_again;
         co_return out;
@@ -205,7 +202,9 @@ asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string 
     } else if (lookup->endpoints.empty()) {
         out.ec = asio::error::host_not_found;
     } else {
-        out.endpoints = lookup->endpoints; // others may share this answer
+        out.endpoints = lookup->endpoints; // others may share this answer: each sets its own port
+        for (auto& ep : out.endpoints)
+            ep.port(port);
     }
     co_return out;
 }
