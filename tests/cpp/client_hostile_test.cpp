@@ -84,11 +84,12 @@ Flooded collect_flood(Reply reply, double timeout_s, std::size_t max_response_by
 // sanitizer's shadow memory included).
 constexpr std::size_t kFloodBoundKib = 48 * 1024;
 
-std::string key_json(const std::string& url, const std::string& key, const std::string& account, unsigned limit)
+std::string key_json(const std::string& url, const std::string& key, const std::string& account, unsigned limit,
+                     const std::string& extra = "")
 {
     return "{\"openmetrics_endpoint\":\"" + url + "\",\"api_key\":\"" + key + "\",\"account_id\":\"" + account +
            "\",\"tls_ca_cert\":\"" + pki().ca_cert + "\",\"max_requests_per_minute\":" + std::to_string(limit) +
-           ",\"max_attempts\":1}";
+           ",\"max_attempts\":1" + (extra.empty() ? "" : "," + extra) + "}";
 }
 
 } // namespace
@@ -323,6 +324,13 @@ BOOST_AUTO_TEST_CASE(cache_is_served_only_for_the_same_endpoint_and_key)
     const auto o = other_path.collect();
     BOOST_TEST(fwm::util::status_name(o.info.status) == "FWM_ERR_RATE_LIMITED", o.info.message);
     BOOST_TEST(!o.info.from_cache);
+    // ...nor a handle that checks less of the TLS peer, or takes smaller answers...
+    for (const char* extra : {"\"tls_verify\":false", "\"max_response_bytes\":1024"}) {
+        Client other = make_client(key_json(server.url(), "good-key", account, 1, extra));
+        const auto x = other.collect();
+        BOOST_TEST(fwm::util::status_name(x.info.status) == "FWM_ERR_RATE_LIMITED", extra << ": " << x.info.message);
+        BOOST_TEST(!x.info.from_cache);
+    }
     // ...while the same endpoint and key are.
     Client twin = make_client(key_json(server.url(), "good-key", account, 1));
     const auto t = twin.collect();

@@ -87,9 +87,10 @@ private:
 // its window is empty, so a check that is recreated cannot reset the limit.
 std::shared_ptr<Account> account_for(const std::string& key);
 
-// The cache key of an endpoint URL and API key: a SHA-256, so that only
-// the same URL with the same key is ever served a cached response, and the
-// key itself is not kept a second time.
+// The cache key of an endpoint URL (with how it is reached: TLS checks,
+// client certificate, proxy) and an API key: a SHA-256, so that only the
+// same URL, reached the same way with the same key, is ever served a cached
+// response, and the key itself is not kept a second time.
 std::string cache_key_for(const std::string& url, const std::string& api_key);
 
 // Accounts in the registry (for the tests of its bounds).

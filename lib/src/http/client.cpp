@@ -130,16 +130,30 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
         , config(std::move(c))
         , tls(make_tls_context(config.tls))
         , account(account_for(config.account_key()))
-        , cache_key(cache_key_for(config.endpoint.redacted(), config.api_key))
+        , cache_key(cache_key_for(config.endpoint.redacted() + '\n' + transport(config), config.api_key))
     {
         account->attach();
     }
 
     ~State() { account->detach(); }
 
+    // A response another handle fetched serves this one only while fresh
+    // and within this handle's own max_response_bytes.
     bool fresh(const std::shared_ptr<const CachedResponse>& cache, Clock::time_point now) const
     {
-        return cache && now - cache->fetched < config.refresh_period;
+        return cache && now - cache->fetched < config.refresh_period &&
+               cache->body.size() <= config.max_response_bytes;
+    }
+
+    // How a handle reaches the endpoint: a response fetched without
+    // certificate checks, or through another proxy, is not served to a
+    // handle that asks for them.
+    static std::string transport(const ClientConfig& c)
+    {
+        const Url* proxy = c.proxy.for_target(c.endpoint);
+        return std::string(c.tls.verify ? "verify" : "no-verify") + (c.tls.validate_hostname ? "|host" : "|no-host") +
+               "|" + c.tls.ca_cert + "|" + c.tls.cert + "|" + c.tls.private_key + "|" +
+               (proxy ? proxy->user + "@" + proxy->redacted() : std::string("direct"));
     }
 
     void serve_cache(Outcome& out, const std::shared_ptr<const CachedResponse>& cache, Clock::time_point now) const
