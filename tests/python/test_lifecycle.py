@@ -402,3 +402,42 @@ def test_infinite_and_huge_values_never_break_the_check(aggregator, tmp_path):
         e.stop()
     assert [s.status for s in aggregator.service_checks('fireworks.can_connect')] == [AgentCheck.OK]
     aggregator.assert_metric('fireworks.scrape.malformed_histograms', value=1)  # the +Inf count; 1e308 is finite
+
+
+@pytest.mark.parametrize('override,message', [
+    ({'account_id': __import__('datetime').date(2024, 1, 1)}, "option 'account_id' must be a string"),
+    ({'api_key': b'bytes'}, "option 'api_key' must be a string"),
+    ({'timeout': float('nan')}, "option 'timeout' must be a finite number"),
+    ({'quantiles': [float('inf')]}, "option 'quantiles' must be a finite number"),
+    ({'tags': ['a', 1]}, "option 'tags' must be a list of strings"),
+])
+def test_values_yaml_or_autodiscovery_give_are_configuration_errors(override, message):
+    # Whatever the config holds, __init__ raises ConfigurationError naming the option, never a TypeError.
+    inst = {'account_id': 'a', 'api_key': SECRET}
+    inst.update(override)
+    with pytest.raises(ConfigurationError) as e:
+        FireworksCheck('fireworks', {}, [inst])
+    assert message in str(e.value)
+    assert SECRET not in str(e.value)
+
+
+def test_init_config_that_is_not_a_mapping_is_a_configuration_error():
+    with pytest.raises(ConfigurationError) as e:
+        FireworksCheck('fireworks', ['not', 'a', 'mapping'], [{'account_id': 'a', 'api_key': SECRET}])
+    assert 'init_config must be a mapping' in str(e.value)
+
+
+@pytest.mark.parametrize('content,message', [
+    (b'- just\n- a list\n', 'must be a mapping with init_config and instances'),
+    (b'42\n', 'must be a mapping with init_config and instances'),
+    (b'instances:\n  account_id: a\n', 'instances must be a list'),
+    (b'instances:\n  - account_id: "\xff"\n', 'is not UTF-8 text'),
+])
+def test_the_check_command_explains_a_broken_conf_file(tmp_path, content, message):
+    conf = tmp_path / 'conf.yaml'
+    conf.write_bytes(content)
+    r = subprocess.run([sys.executable, '-m', 'datadog_checks.fireworks', 'check', '-c', str(conf)],
+                       env=shim_env(), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert 'Traceback' not in r.stderr

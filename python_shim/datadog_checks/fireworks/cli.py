@@ -152,15 +152,24 @@ def cmd_check(args):
     from .check import FireworksCheck
 
     try:
-        with open(args.config) as f:
+        with open(args.config, encoding='utf-8') as f:
             conf = yaml.safe_load(f) or {}
     except OSError as e:
         sys.stderr.write('cannot read {}: {}\n'.format(args.config, e.strerror or e))
         return 2
+    except UnicodeDecodeError as e:
+        sys.stderr.write('{} is not UTF-8 text: {}\n'.format(args.config, e))
+        return 2
     except yaml.YAMLError as e:
         sys.stderr.write('{} is not valid YAML: {}\n'.format(args.config, e))
         return 2
+    if not isinstance(conf, dict):
+        sys.stderr.write('{} must be a mapping with init_config and instances\n'.format(args.config))
+        return 2
     instances = conf.get('instances') or []
+    if not isinstance(instances, list):
+        sys.stderr.write('{}: instances must be a list\n'.format(args.config))
+        return 2
     if not instances:
         sys.stderr.write('{} has no instances\n'.format(args.config))
         return 2
@@ -233,6 +242,20 @@ def _print_summary(path, summary, samples, out):
             out.write('{:<{w}}  {:>6}\n'.format(name, count, w=width))
 
 
+def _count(text):
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError('must be 1 or more, not {}'.format(text))
+    return n
+
+
+def _seconds(text):
+    s = float(text)
+    if not 0 <= s <= 86400:  # also refuses nan
+        raise argparse.ArgumentTypeError('must be between 0 and 86400 seconds, not {}'.format(text))
+    return s
+
+
 def build_parser():
     ap = argparse.ArgumentParser(prog='python3 -m datadog_checks.fireworks', description='Fireworks AI check tools')
     ap.add_argument('--version', action='version', version='%(prog)s ' + __version__)
@@ -241,8 +264,8 @@ def build_parser():
     c = sub.add_parser('check', help='run the check like `datadog-agent check fireworks`')
     c.add_argument('-c', '--config', required=True, help='a conf.yaml with init_config and instances')
     c.add_argument('--json', action='store_true', help='one JSON object per submission')
-    c.add_argument('--times', type=int, default=1, help='runs per instance')
-    c.add_argument('--interval', type=float, default=15.0, help='seconds between runs')
+    c.add_argument('--times', type=_count, default=1, help='runs per instance')
+    c.add_argument('--interval', type=_seconds, default=15.0, help='seconds between runs')
     c.set_defaults(func=cmd_check)
 
     p = sub.add_parser('parse', help='parse and map a payload without network')

@@ -47,8 +47,43 @@ def _proxy(instance, init_config, agent_proxy):
     return None
 
 
+def _kind(value):
+    for t, text in ((bool, 'a boolean'), (int, 'a number'), (float, 'a number'), (str, 'a string'),
+                    (list, 'a list'), (dict, 'a mapping')):
+        if isinstance(value, t):
+            return text
+    return 'a value of type ' + type(value).__name__
+
+
+def _check_json(name, value):
+    """Values the library can be given: what YAML or autodiscovery may hand
+    over beyond JSON (dates, bytes, NaN) is refused with the option's name."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if value != value or value in (float('inf'), float('-inf')):
+            raise InvalidConfig("option '{}' must be a finite number".format(name))
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_json(name, item)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidConfig("option '{}' has a key that is not a string: {!r}".format(name, key)[:200])
+            _check_json('{}.{}'.format(name, key) if name != 'mapping' else key, item)
+        return
+    raise InvalidConfig("option '{}' must be {}, not {}".format(
+        name, 'a string' if name in ('account_id', 'api_key') else 'a number, a string, a list or a mapping',
+        _kind(value)))
+
+
 def client_config(instance, init_config=None, agent_proxy=None):
-    init_config = init_config or {}
+    if init_config is None:
+        init_config = {}
+    if not isinstance(init_config, dict):
+        raise InvalidConfig('init_config must be a mapping of options')
     if not isinstance(instance, dict):
         raise InvalidConfig('the instance must be a mapping of options')
     for required in ('account_id', 'api_key'):
@@ -71,6 +106,10 @@ def client_config(instance, init_config=None, agent_proxy=None):
     if instance.get('service'):
         tags.append('service:{}'.format(instance['service']))
     mapping['tags'] = tags
-    mapping['account_id'] = str(instance['account_id'])
+    if not isinstance(instance['account_id'], str):
+        raise InvalidConfig("option 'account_id' must be a string, not {}".format(_kind(instance['account_id'])))
+    mapping['account_id'] = instance['account_id']
     config['mapping'] = mapping
+    for name, value in config.items():
+        _check_json(name, value)
     return config
