@@ -34,6 +34,8 @@ BOOST_AUTO_TEST_CASE(characters_that_steer_a_terminal_or_a_reader_are_escaped)
     BOOST_TEST(clean_text("\xc2\x85|\xe2\x80\xa8|\xe2\x80\xae|\xe2\x81\xa6|\xe2\x80\x8b|\xef\xbb\xbf") ==
                "\\u0085|\\u2028|\\u202e|\\u2066|\\u200b|\\ufeff");
     BOOST_TEST(!is_clean_text("evil\xe2\x80\xaetxt.exe"));
+    // Soft hyphen, Mongolian vowel separator, a Hangul filler, an invisible tag character.
+    BOOST_TEST(clean_text("\xc2\xad|\xe1\xa0\x8e|\xe3\x85\xa4|\xf3\xa0\x80\x81") == "\\u00ad|\\u180e|\\u3164|\\U000e0001");
 }
 
 BOOST_AUTO_TEST_CASE(text_is_cut_at_a_character_boundary)

@@ -157,8 +157,14 @@ Result Collector::collect(const char* options_json) noexcept
             parsed = parser::parse(got.payload->body, options);
             if (request.samples)
                 r.samples = parser::samples_json_lines(parsed);
-            std::lock_guard lock(g.mapper_mutex);
-            stats = g.mapper.map(parsed, monotonic_seconds(), groups);
+            if (cancelled_.load()) { // freed while parsing: no mapping for nobody
+                got.payload.reset();
+                got.info.status = r.status = FWM_ERR_CANCELLED;
+                got.info.message = r.message = "the collection was cancelled (the check is being unscheduled)";
+            } else {
+                std::lock_guard lock(g.mapper_mutex);
+                stats = g.mapper.map(parsed, monotonic_seconds(), groups);
+            }
         }
         r.summary = parser::summary_json(parsed, collection_json(got.info));
         r.submissions = submissions_json(groups, got.payload ? &parsed : nullptr, got.payload ? &stats : nullptr,

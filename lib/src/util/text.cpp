@@ -58,8 +58,23 @@ std::uint32_t code_point(const unsigned char* p, std::size_t n) noexcept
 // overrides and isolates, zero-width characters and the BOM.
 bool is_invisible_control(std::uint32_t cp) noexcept
 {
-    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
-           (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
+    // Unicode's format characters (Cf), line and paragraph separators, and
+    // the fillers that render as nothing.
+    struct Range {
+        std::uint32_t first, last;
+    };
+    static constexpr Range kRanges[] = {
+        {0x0080, 0x009F},   {0x00AD, 0x00AD},   {0x034F, 0x034F},   {0x0600, 0x0605},   {0x061C, 0x061C},
+        {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x115F, 0x1160},
+        {0x17B4, 0x17B5},   {0x180B, 0x180F},   {0x200B, 0x200F},   {0x2028, 0x202E},   {0x2060, 0x206F},
+        {0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0},   {0xFFF9, 0xFFFB},
+        {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
+        {0xE0000, 0xE0FFF},
+    };
+    for (const Range& r : kRanges)
+        if (cp >= r.first && cp <= r.last)
+            return true;
+    return false;
 }
 
 } // namespace
@@ -122,7 +137,7 @@ std::string clean_text(std::string_view s, std::size_t max_bytes)
     const auto* end = p + s.size();
     while (p < end) {
         char escaped[4];
-        char wide[8];
+        char wide[16];
         std::size_t piece_len = 0;
         const char* piece = nullptr;
         std::size_t n = 1;
@@ -144,9 +159,10 @@ std::string clean_text(std::string_view s, std::size_t max_bytes)
         } else if ((n = utf8_sequence_length(p, end)) != 0) {
             const std::uint32_t cp = code_point(p, n);
             if (is_invisible_control(cp)) {
-                std::snprintf(wide, sizeof wide, "\\u%04x", static_cast<unsigned>(cp));
+                const int n_written = std::snprintf(wide, sizeof wide, cp > 0xFFFF ? "\\U%08x" : "\\u%04x",
+                                                    static_cast<unsigned>(cp));
                 piece = wide;
-                piece_len = 6;
+                piece_len = static_cast<std::size_t>(n_written);
             } else {
                 piece = reinterpret_cast<const char*>(p);
                 piece_len = n;
