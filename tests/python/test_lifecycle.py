@@ -320,12 +320,13 @@ PATTERNS = [
     r'(?P<p>ab)(?P=p)', r'a$', r'a\Z', r'a.b', r'(?s)a.b', r'^$', r'', r'(?:x|y)+z?', r'\w+-\w+', r'\s', r'.',
     r'[\b]', r'a|b|', r'(?i:A)b', r'caf.', r'\.', r'a++b', r'(?>a+)b', r'[^a]', r'..', r'na.ve', '[\u00e9]+',
     '\u00e9{2}', r'\xe9', r'dep\<1', r'x\>', r'\`a', r"a\'", r'a\-b', r'(a)\1', r'(?s:a.)b', r'(?-s:a.)b',
+    r'a$\n', r'(?m)a$\nb', r'(?m)a\n^b', r'(?s)a$.', r'x*?', r'a{2}+', r'(?i)[a-z]+', r'(?i)[0-9_]+',
 ]
 SUBJECTS = [
     'd1', 'prod-12', 'PROD-x', 'abc', 'aaa', 'aaaa', 'x{abc}', 'a:', 'a]', 'abab', 'a', 'a\nb', 'a\n', '',
     'xyz', 'xyxz', 'my-dep-canary', 'foo_bar-baz', ' ', '\b', 'ab', 'aB', 'caf\u00e9', '.', 'aab', 'b', '\t',
     'na\u00efve', '\u00fc', '\u00e9\u00e9', '\u00e9', 'dep<1', 'x>', '`a', "a'", 'a-b', 'a\rb', 'a\u2028b',
-    'a\x0cb', 'a\x85b', 'a\nb', 'aa',
+    'a\x0cb', 'a\x85b', 'a\nb', 'aa', 'AbC', 'x', 'xx', 'a_1',
 ]
 
 
@@ -363,10 +364,19 @@ def test_filters_decide_as_python_re_fullmatch():
     assert mismatches == []
 
 
-@pytest.mark.parametrize('pattern', [r'(a)\10', r'[a-\d]', r'[\d-z]', r'(?P=x)(?P<x>a)', r'(?(2)a|b)', r'(a\1)'])
+@pytest.mark.parametrize('pattern', [r'(a)\10', r'[a-\d]', r'[\d-z]', r'(?P=x)(?P<x>a)', r'(?(2)a|b)', r'(a\1)',
+                                     r'a**', r'a*?+', r'a{2}*', r'\b*', r'^*', r'(?i)*a'])
 def test_patterns_python_refuses_are_refused_with_the_option(pattern):
     with pytest.raises(re.error):
         re.compile(pattern)
+    with pytest.raises(binding.FwmError) as e:
+        binding.parse(b'x 1\n', mapping={'deployments': {'include': [pattern]}})
+    assert str(e.value).startswith("option 'deployments.include' holds the pattern")
+
+
+@pytest.mark.parametrize('pattern', [r'(?i)[A-z]+', r'(?i)[0-Z]', r'(?=a)*a'])
+def test_patterns_this_engine_would_read_otherwise_are_refused(pattern):
+    re.compile(pattern)  # Python takes them
     with pytest.raises(binding.FwmError) as e:
         binding.parse(b'x 1\n', mapping={'deployments': {'include': [pattern]}})
     assert str(e.value).startswith("option 'deployments.include' holds the pattern")

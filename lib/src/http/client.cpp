@@ -226,6 +226,10 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
                                    code + " for " + url.target + ": check account_id and openmetrics_endpoint");
         if (s == 429)
             return rate_limited(url, res, out);
+        if (s == 407) // only a proxy asks this (an http:// endpoint's proxy answers in its place)
+            return Judgement::halt(FWM_ERR_PROXY,
+                                   "HTTP 407 from the proxy for " + url.authority() +
+                                       ": check the user and password in the proxy URL");
         if (s >= 500 && s < 600) {
             Judgement j = Judgement::make(
                 Judgement::retry,

@@ -225,7 +225,8 @@ asio::awaitable<Failure> handshake_step(Connection& conn, const Url& url, const 
                        "tls handshake with " + url.authority() + ": certificate verify failed (" + why +
                            "): check tls_ca_cert and that openmetrics_endpoint names the certificate's host",
                        false);
-    Failure f = network_failure("the tls handshake with " + url.authority(), hec, Clock::now() - started, interrupt);
+    Failure f = network_failure("doing the TLS handshake with " + url.authority(), hec, Clock::now() - started,
+                                interrupt);
     if (f.status != FWM_ERR_TIMEOUT)
         f = fail(FWM_ERR_TLS,
                  "tls handshake with " + url.authority() + " failed (" + hec.message() +

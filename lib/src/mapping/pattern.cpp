@@ -63,24 +63,41 @@ public:
         while (i_ < t_.size()) {
             const char c = t_[i_];
             keep_start_ = false;
-            if (c == '\\')
+            if (c == '\\') {
                 escape(false);
-            else if (c == '[')
+            } else if (c == '[') {
                 char_class();
-            else if (c == '(')
+                last_ = Atom::item;
+            } else if (c == '(') {
                 open_group();
-            else if (c == ')')
+            } else if (c == ')') {
                 close_group();
-            else if (c == '{')
+            } else if (c == '{') {
                 brace();
-            else if (c == '}')
-                literal("\\}");
-            else if (c == '.')
+            } else if (c == '*' || c == '+' || c == '?') {
+                quantifier(std::string_view(&t_[i_], 1));
+            } else if (c == '^') {
+                // Python's ^ is the start (or, with (?m), just after a \n);
+                // Boost's also follows \r, \f and Unicode line separators.
+                literal(mode().multiline ? "(?:\\A|(?<=\\n))" : "\\A");
+                last_ = Atom::assertion;
+            } else if (c == '$') {
+                // Python's $ is the end or just before a final \n (with (?m),
+                // before any \n).
+                literal(mode().multiline ? "(?=\\n|\\z)" : "(?=\\n?\\z)");
+                last_ = Atom::assertion;
+            } else if (c == '|') {
+                literal("|");
+                last_ = Atom::none;
+            } else if (c == '.') {
                 // Python's '.' stops only at \n; Boost's also at \r, \f and
                 // Unicode line separators.
-                literal(dotall() ? "(?s:.)" : "[^\\n]");
-            else
-                literal(std::string_view(&t_[i_], 1));
+                literal(mode().dotall ? "(?s:.)" : "[^\\n]");
+                last_ = Atom::item;
+            } else {
+                literal(c == '}' ? std::string_view("\\}") : std::string_view(&t_[i_], 1));
+                last_ = Atom::item;
+            }
             at_start_ = at_start_ && keep_start_; // only global flag groups so far
         }
         if (depth_ != 0)
@@ -89,6 +106,15 @@ public:
     }
 
 private:
+    // What came last, for what may repeat it.
+    enum class Atom { none, item, assertion, lookaround, quantifier, modifier };
+
+    struct Mode {
+        bool dotall = false;    // (?s)
+        bool multiline = false; // (?m)
+        bool icase = false;     // (?i)
+    };
+
     [[noreturn]] void reject(const std::string& why) const
     {
         util::option_wrong(option_, "holds the pattern '" + util::clean_text(t_, 64) + "', which " + why);
@@ -102,12 +128,69 @@ private:
 
     char at(std::size_t k) const { return k < t_.size() ? t_[k] : '\0'; }
 
+    Mode mode() const { return scopes_.empty() ? base_ : scopes_.back().mode; }
+
+    // '*', '+', '?' or a {m,n} repeat at i_, written as `text`.
+    void quantifier(std::string_view text)
+    {
+        if ((text == "?" || text == "+") && last_ == Atom::quantifier) {
+            literal(text); // lazy or possessive
+            last_ = Atom::modifier;
+            return;
+        }
+        if (last_ == Atom::quantifier || last_ == Atom::modifier)
+            reject("repeats a repeat, which Python refuses (multiple repeat)");
+        if (last_ == Atom::none)
+            reject("has nothing to repeat before a '*', '+', '?' or '{'");
+        if (last_ == Atom::assertion)
+            reject("repeats an assertion (^, $, \\A, \\Z, \\b or \\B), which Python refuses");
+        if (last_ == Atom::lookaround)
+            reject("repeats a look-around group, which this engine reads differently from Python");
+        out_ += text;
+        i_ += text.size() == 1 ? 1 : 0;
+        last_ = Atom::quantifier;
+    }
+
+    // The code point of the set member at `k` (a character or a one-character
+    // escape), or -1 for a class escape such as \d. `len` is its length.
+    long member_code(std::size_t k, std::size_t& len) const
+    {
+        const auto c = static_cast<unsigned char>(at(k));
+        len = 1;
+        if (c == '\\') {
+            const char e = at(k + 1);
+            len = 2;
+            if (e == 'x' && is_hex(at(k + 2)) && is_hex(at(k + 3))) {
+                len = 4;
+                return std::stol(std::string(t_.substr(k + 2, 2)), nullptr, 16);
+            }
+            static constexpr std::string_view kCodes = "a\ab\bf\fn\nr\rt\tv\v";
+            if (const auto p = kCodes.find(e); p != std::string_view::npos && p % 2 == 0)
+                return static_cast<unsigned char>(kCodes[p + 1]);
+            return is_ascii_letter(e) || is_digit(e) ? -1 : static_cast<unsigned char>(e);
+        }
+        if (c < 0x80)
+            return c;
+        const auto* p = reinterpret_cast<const unsigned char*>(t_.data()) + k;
+        len = util::utf8_sequence_length(p, reinterpret_cast<const unsigned char*>(t_.data()) + t_.size());
+        if (len == 0) {
+            len = 1;
+            return -1;
+        }
+        long cp = len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+        for (std::size_t i = 1; i < len; ++i)
+            cp = (cp << 6) | (p[i] & 0x3F);
+        return cp;
+    }
+
     // t_[i_] is a backslash.
     void escape(bool in_class)
     {
         if (i_ + 1 >= t_.size())
             reject("ends with a lone backslash");
         const char e = t_[i_ + 1];
+        if (!in_class)
+            last_ = std::string_view("AZbB").find(e) != std::string_view::npos ? Atom::assertion : Atom::item;
         if (is_digit(e)) {
             // Python: \0 and three octal digits are octal escapes, \1..\99
             // back-references; inside a set every digit escape is octal.
@@ -149,7 +232,7 @@ private:
             return;
         }
         // Any other escaped character stands for itself in Python. Boost
-        // gives some a meaning (\\< \\> \\` \\' are anchors there): an ASCII one
+        // gives some a meaning (\< \> \` \' are anchors there): an ASCII one
         // goes over as its code, anything else as itself.
         if (static_cast<unsigned char>(e) < 0x80) {
             static constexpr char kHex[] = "0123456789abcdef";
@@ -162,6 +245,23 @@ private:
         i_ += 2;
     }
 
+    // A range of a set, [lo-hi], that Python and Boost read alike.
+    void check_range(long lo, long hi) const
+    {
+        if (lo < 0 || hi < 0)
+            reject("has a bad character range: a range cannot start or end at \\d, \\w or \\s");
+        if (!mode().icase)
+            return;
+        // Case-insensitive ranges across letters and other characters fold
+        // differently in the two engines: refuse those.
+        const auto letters_in = [&](long a, long b) { return lo <= b && hi >= a; };
+        const bool has_letters = letters_in('A', 'Z') || letters_in('a', 'z');
+        const bool one_case = (lo >= 'A' && hi <= 'Z') || (lo >= 'a' && hi <= 'z');
+        if (has_letters && !one_case)
+            reject("has a case-insensitive range mixing letters and other characters, which this engine reads "
+                   "differently from Python: list them (for example [A-Za-z_])");
+    }
+
     // t_[i_] is '['; copies the set up to its closing ']'.
     void char_class()
     {
@@ -171,22 +271,23 @@ private:
             out_ += '^';
             ++i_;
         }
+        long previous = -2; // the last member's code; -2 when there is none yet
         if (at(i_) == ']') { // a leading ']' is a literal in Python
             out_ += "\\]";
             ++i_;
+            previous = ']';
         }
-        bool after_class_escape = false; // the last item was \d, \w, \s or their negations
         while (i_ < t_.size() && t_[i_] != ']') {
             const char c = t_[i_];
-            if (c == '-' && at(i_ + 1) != ']' && out_.back() != '[' && out_.back() != '^') {
-                // A range: Python refuses one that starts or ends at a class.
-                const bool next_is_class = at(i_ + 1) == '\\' && std::string_view("dDsSwW").find(at(i_ + 2)) !=
-                                                                      std::string_view::npos && at(i_ + 2) != '\0';
-                if (after_class_escape || next_is_class)
-                    reject("has a bad character range: a range cannot start or end at \\d, \\w or \\s");
+            if (c == '-' && previous != -2 && at(i_ + 1) != ']' && at(i_ + 1) != '\0') {
+                std::size_t len = 0;
+                check_range(previous, member_code(i_ + 1, len));
+                literal("-");
+                previous = -2; // a range's end cannot start another
+                continue;
             }
-            after_class_escape = c == '\\' && at(i_ + 1) != '\0' &&
-                                 std::string_view("dDsSwW").find(at(i_ + 1)) != std::string_view::npos;
+            std::size_t len = 0;
+            const long code = member_code(i_, len);
             if (c == '\\') {
                 escape(true);
             } else if (c == '[') {
@@ -194,8 +295,10 @@ private:
                 // POSIX class such as [:alpha:] there.
                 literal("\\[");
             } else {
-                literal(std::string_view(&t_[i_], 1));
+                out_.append(t_.substr(i_, len));
+                i_ += len;
             }
+            previous = code;
         }
         if (i_ >= t_.size())
             reject("has an unterminated character set: a '[' without its ']'");
@@ -203,10 +306,9 @@ private:
         ++i_;
     }
 
-    bool dotall() const { return scopes_.empty() ? dotall_ : scopes_.back().dotall; }
-
     void open_group()
     {
+        last_ = Atom::none;
         if (at(i_ + 1) != '?') {
             push_group(true);
             out_ += '(';
@@ -214,12 +316,16 @@ private:
             return;
         }
         const char k = at(i_ + 2);
-        if (k == ':' || k == '=' || k == '!' || k == '>') {
+        if (k == ':' || k == '>') {
             push_group();
             out_.append(t_.substr(i_, 3));
             i_ += 3;
+        } else if (k == '=' || k == '!') {
+            push_group(false, {}, true);
+            out_.append(t_.substr(i_, 3));
+            i_ += 3;
         } else if (k == '<' && (at(i_ + 3) == '=' || at(i_ + 3) == '!')) {
-            push_group();
+            push_group(false, {}, true);
             out_.append(t_.substr(i_, 4));
             i_ += 4;
         } else if (k == '#') {
@@ -259,6 +365,7 @@ private:
             out_ += name;
             out_ += '>';
             i_ = j + 1;
+            last_ = Atom::item;
         } else {
             reject("has a malformed (?P group");
         }
@@ -293,7 +400,8 @@ private:
         i_ = j + 1;
     }
 
-    // (?aiLmsux) at the start, or (?imsx-imsx:...) anywhere.
+    // (?aiLmsux) at the start, or (?imsx-imsx:...) anywhere. The modes are
+    // tracked here, because '.', '^', '$' and ranges are written out by them.
     void flags()
     {
         std::size_t j = i_ + 2;
@@ -322,16 +430,24 @@ private:
             reject("sets inline flags such as (?i) after the start, which Python does not allow");
         if (!scoped && minus)
             reject("turns flags off outside a (?-...:...) group, which Python does not allow");
-        std::string group = on;
-        if (!off.empty())
-            group += "-" + off;
-        const bool dot = on.find('s') != std::string::npos ? true : off.find('s') != std::string::npos ? false : dotall();
+        Mode m = mode();
+        for (const auto& [flag, field] : {std::pair{'s', &Mode::dotall}, std::pair{'m', &Mode::multiline},
+                                          std::pair{'i', &Mode::icase}}) {
+            if (on.find(flag) != std::string::npos)
+                m.*field = true;
+            if (off.find(flag) != std::string::npos)
+                m.*field = false;
+        }
+        // Only case folding goes over as a flag: '.', '^' and '$' are written
+        // out by mode above.
+        const bool i_on = on.find('i') != std::string::npos, i_off = off.find('i') != std::string::npos;
+        const std::string group = std::string(i_on ? "i" : "") + (i_off ? "-i" : "");
         if (scoped) {
             push_group();
-            scopes_.back().dotall = dot;
+            scopes_.back().mode = m;
             out_ += "(?" + group + ":";
         } else {
-            dotall_ = dot;
+            base_ = m;
             if (!group.empty())
                 out_ += "(?" + group + ")";
         }
@@ -339,13 +455,13 @@ private:
         keep_start_ = !scoped;
     }
 
-    // A group opens: its '.' mode starts as the enclosing one's; a capturing
+    // A group opens: its modes start as the enclosing one's; a capturing
     // group gets the next number (and maybe a name) for back-references.
-    void push_group(bool capturing = false, std::string name = {})
+    void push_group(bool capturing = false, std::string name = {}, bool lookaround = false)
     {
         if (++depth_ > kMaxGroupDepth)
             reject("nests groups more than " + std::to_string(kMaxGroupDepth) + " deep");
-        Scope scope{dotall(), 0, std::move(name)};
+        Scope scope{mode(), 0, std::move(name), lookaround};
         if (capturing) {
             closed_.push_back(false);
             scope.group = closed_.size();
@@ -363,6 +479,7 @@ private:
             closed_[scope.group - 1] = true;
         if (!scope.name.empty())
             closed_names_.insert(scope.name);
+        last_ = scope.lookaround ? Atom::lookaround : Atom::item;
         scopes_.pop_back();
         out_ += ')';
         ++i_;
@@ -387,18 +504,17 @@ private:
         }
         if (at(j) != '}' || (lo.empty() && !comma)) {
             literal("\\{");
+            last_ = Atom::item;
             return;
         }
         for (std::string_view n : {lo, hi})
             if (n.size() > 5 || (!n.empty() && std::stoul(std::string(n)) > kMaxRepeat))
                 reject("repeats more than " + std::to_string(kMaxRepeat) + " times");
-        out_ += '{';
-        out_ += lo.empty() ? std::string_view("0") : lo;
-        if (comma) {
-            out_ += ',';
-            out_ += hi;
-        }
-        out_ += '}';
+        std::string repeat = "{" + std::string(lo.empty() ? std::string_view("0") : lo);
+        if (comma)
+            repeat += "," + std::string(hi);
+        repeat += "}";
+        quantifier(repeat);
         i_ = j + 1;
     }
 
@@ -407,12 +523,14 @@ private:
     std::size_t i_ = 0;
     unsigned depth_ = 0;
     struct Scope {
-        bool dotall;
+        Mode mode;
         std::size_t group; // 1-based number of a capturing group, else 0
         std::string name;
+        bool lookaround;
     };
     std::vector<Scope> scopes_;
-    bool dotall_ = false;                  // the pattern-wide (?s)
+    Mode base_;                            // the pattern-wide flags
+    Atom last_ = Atom::none;
     std::vector<bool> closed_;             // per capturing group: closed yet
     std::set<std::string> closed_names_;
     bool at_start_ = true;
