@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -294,8 +295,12 @@ BOOST_AUTO_TEST_CASE(a_fork_after_a_collection_leaves_the_child_able_to_collect)
 
 BOOST_AUTO_TEST_CASE(forks_while_other_threads_resolve_leave_every_child_able_to_resolve)
 {
-#if defined(__SANITIZE_THREAD__)
-    BOOST_TEST_MESSAGE("skipped under ThreadSanitizer");
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    // ThreadSanitizer cannot start threads in such a child. GCC 12's
+    // AddressSanitizer does not hold its allocator's locks across fork():
+    // a child here waits for good in __sanitizer::Mutex::Lock under malloc
+    // (seen in one fork in thirty), which glibc's own malloc never does.
+    BOOST_TEST_MESSAGE("skipped under a sanitizer");
     return;
 #endif
     // A fork() while a lookup thread is inside getaddrinfo() must not leave
@@ -322,8 +327,10 @@ BOOST_AUTO_TEST_CASE(forks_while_other_threads_resolve_leave_every_child_able_to
             fwm_client* c = nullptr;
             fwm_client_create(abi_config(server.url(), 3, unique_account()).c_str(), &c);
             fwm_result* r = nullptr;
-            const int code = fwm_client_collect(c, nullptr, &r) == FWM_OK ? 0 : 1;
-            ::_exit(code);
+            const fwm_status st = fwm_client_collect(c, nullptr, &r);
+            if (st != FWM_OK) // the parent's log shows why
+                std::fprintf(stderr, "child %d: %s: %s\n", k, fwm_status_name(st), fwm_result_message(r));
+            ::_exit(st == FWM_OK ? 0 : 1);
         }
         failed_children += wait_child(pid, std::chrono::seconds(20)) != 0;
     }

@@ -495,6 +495,11 @@ Collected Client::collect()
             outcome = std::move(*waiter->outcome);
         else if (ended)
             outcome = failed(FWM_ERR_CANCELLED, "the collection was cancelled (the check is being unscheduled)");
+        else if (Runtime::child_of_fork())
+            outcome = failed(FWM_ERR_TIMEOUT, "the collection did not end within timeout (" +
+                                                  whole_seconds(s->config.timeout) +
+                                                  "); this process was forked while the check was busy, which can "
+                                                  "leave OpenSSL or the C library locked here: restart the process");
         else
             outcome = failed(FWM_ERR_TIMEOUT, "the collection did not end within timeout (" +
                                                   whole_seconds(s->config.timeout) +

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -25,6 +26,7 @@ namespace {
 
 // One lookup, shared by its thread and every collection waiting for it.
 struct Lookup {
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::mutex mutex;
     bool done = false;
     int gai_error = 0;
@@ -59,6 +61,10 @@ void unlock_in_parent()
 // Set in a child of fork() taken while a lookup ran: glibc's resolver may
 // have been mid-lookup in that thread, and its internal locks stay held here.
 std::atomic<bool> g_forked_during_lookup{false};
+constexpr auto kStuck = std::chrono::seconds(5);
+constexpr const char* kForkedDuringLookup =
+    "this process was forked while a DNS lookup ran in its parent, which can leave the C library's resolver "
+    "locked here: restart the process, or use an IP address in openmetrics_endpoint";
 
 void forget_in_child()
 {
@@ -125,8 +131,15 @@ std::shared_ptr<Lookup> join_or_start(const std::shared_ptr<Runtime>& runtime, c
     (void)registered;
     Flights& f = flights();
     std::lock_guard lock(f.mutex);
-    if (auto it = f.by_name.find(host); it != f.by_name.end())
+    if (auto it = f.by_name.find(host); it != f.by_name.end()) {
+        // In a child of a fork taken during a lookup, one that has run this
+        // long is stuck on a lock nobody will release: say so at once.
+        if (g_forked_during_lookup.load() && std::chrono::steady_clock::now() - it->second->started > kStuck) {
+            refused = kForkedDuringLookup;
+            return nullptr;
+        }
         return it->second;
+    }
     if (f.by_name.size() >= kMaxLookupsInFlight) {
         refused = std::to_string(kMaxLookupsInFlight) +
                   " DNS lookups of other names are already waiting for an answer in this process: the resolver "
@@ -190,9 +203,7 @@ asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string 
     } else if (!lookup->done) {
         out.ec = asio::error::timed_out; // the thread goes on; its answer serves whoever asks next meanwhile
         if (g_forked_during_lookup.load())
-            out.detail = "this process was forked while a DNS lookup ran in its parent, which can leave the C "
-                         "library's resolver locked here: restart the process, or use an IP address in "
-                         "openmetrics_endpoint";
+            out.detail = kForkedDuringLookup;
     } else if (lookup->gai_error != 0) {
         const int e = lookup->gai_error;
         out.ec = e == EAI_NONAME || e == EAI_NODATA || e == EAI_FAIL ? asio::error::host_not_found

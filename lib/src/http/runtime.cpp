@@ -3,8 +3,12 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
+
+#include <boost/asio/post.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 
@@ -23,17 +27,77 @@ std::mutex& acquire_mutex()
     return m;
 }
 
+std::weak_ptr<Runtime>& current()
+{
+    static std::weak_ptr<Runtime>& w = *new std::weak_ptr<Runtime>();
+    return w;
+}
+
+// Around fork(), the I/O thread waits in a handler of ours, so that it is
+// not inside OpenSSL (whose locks the child would inherit held) when the
+// process is copied.
+enum ParkState : int { kNone, kAsked, kParked, kReleased };
+std::atomic<int> g_park{kNone};
+std::atomic<unsigned> g_fork_number{0}; // which fork a park handler was posted for
+std::shared_ptr<Runtime>* g_parked = nullptr; // the runtime parked for the fork in progress
+std::atomic<bool> g_child_of_busy_fork{false};
+
+void park_io_thread(const std::shared_ptr<Runtime>& rt)
+{
+    const unsigned fork_number = ++g_fork_number;
+    g_park.store(kAsked);
+    boost::asio::post(rt->context(), [fork_number] {
+        // Late for its fork (the fork went ahead without it): nothing to wait for.
+        int asked = kAsked;
+        if (g_fork_number.load() != fork_number || !g_park.compare_exchange_strong(asked, kParked))
+            return;
+        g_park.notify_all();
+        while (g_park.load() == kParked) // until the parent's handler lets go
+            g_park.wait(kParked);
+    });
+    // A handler runs for microseconds; if the thread is busy elsewhere, fork anyway.
+    for (int i = 0; i < 2000 && g_park.load() != kParked; ++i)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+}
+
 void lock_for_fork()
 {
     acquire_mutex().lock();
+    auto rt = current().lock();
+    if (rt && !rt->forked() && std::this_thread::get_id() != rt->thread_id()) {
+        park_io_thread(rt);
+        g_parked = new std::shared_ptr<Runtime>(std::move(rt));
+    }
 }
 
-void unlock_after_fork()
+void unlock_in_parent()
 {
+    if (g_parked) {
+        g_park.store(kReleased);
+        g_park.notify_all();
+        delete g_parked; // the handler holds no reference: the runtime lives on as before
+        g_parked = nullptr;
+    }
+    acquire_mutex().unlock();
+}
+
+void unlock_in_child()
+{
+    if (g_parked) {
+        // The parent's runtime: its thread does not exist here. Never freed.
+        g_child_of_busy_fork.store(true);
+        g_parked = nullptr;
+    }
+    g_park.store(kNone);
     acquire_mutex().unlock();
 }
 
 } // namespace
+
+bool Runtime::child_of_fork()
+{
+    return g_child_of_busy_fork.load();
+}
 
 Runtime::Runtime()
     : pid_(::getpid()), context_(std::make_shared<boost::asio::io_context>(1))
@@ -55,6 +119,11 @@ Runtime::Runtime()
 bool Runtime::forked() const
 {
     return pid_ != ::getpid();
+}
+
+std::thread::id Runtime::thread_id() const
+{
+    return thread_->thread.get_id();
 }
 
 Runtime::~Runtime()
@@ -79,18 +148,17 @@ Runtime::~Runtime()
 
 std::shared_ptr<Runtime> Runtime::acquire()
 {
-    static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
+    static const int registered = pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
     (void)registered;
-    static std::weak_ptr<Runtime>& current = *new std::weak_ptr<Runtime>();
     std::lock_guard lock(acquire_mutex());
-    auto rt = current.lock();
+    auto rt = current().lock();
     if (rt && rt->forked()) {
         // The parent's runtime, inherited by fork(): never used nor freed here.
         new std::shared_ptr<Runtime>(std::move(rt));
     }
     if (!rt) {
         rt = std::make_shared<Runtime>();
-        current = rt;
+        current() = rt;
     }
     return rt;
 }

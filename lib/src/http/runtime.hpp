@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 
@@ -23,6 +24,11 @@ public:
     // The process this runtime's thread runs in.
     pid_t pid() const { return pid_; }
     bool forked() const;
+    std::thread::id thread_id() const;
+
+    // True in a child of a fork() taken while the library's I/O thread ran:
+    // OpenSSL or the C library may hold locks here that nothing releases.
+    static bool child_of_fork();
 
     Runtime();
     ~Runtime(); // stops the context and joins the thread (in its own process)

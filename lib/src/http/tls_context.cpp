@@ -1,5 +1,9 @@
 #include "http/tls_context.hpp"
 
+#include <pthread.h>
+
+#include <mutex>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -31,6 +35,27 @@ bool is_ip(const std::string& host)
     return !ec;
 }
 
+// OpenSSL takes global locks while it loads certificates and keys; a fork()
+// meanwhile would leave them held in the child. Contexts are built under
+// this lock (rarely: one per handle), and the fork handlers hold it across
+// the fork. A plain mutex, because the child's thread has a new id: glibc
+// would not let it release a rwlock its parent thread wrote-locked.
+std::mutex& setup_lock()
+{
+    static std::mutex& m = *new std::mutex();
+    return m;
+}
+
+void lock_for_fork()
+{
+    setup_lock().lock();
+}
+
+void unlock_after_fork()
+{
+    setup_lock().unlock();
+}
+
 // Never ask for a pass phrase: OpenSSL's default would prompt on the
 // Agent's terminal and wait. An encrypted key then fails to load.
 int no_pass_phrase(char*, int, int, void*)
@@ -42,6 +67,9 @@ int no_pass_phrase(char*, int, int, void*)
 
 ssl::context make_tls_context(const TlsConfig& tls)
 {
+    static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
+    (void)registered;
+    std::lock_guard guard(setup_lock());
     ssl::context ctx(ssl::context::tls_client);
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression);
