@@ -163,6 +163,16 @@ void service_check(Writer& w, int status, const std::string& message, const Mapp
     w.EndObject();
 }
 
+// A duration the collection may not have (negative: none).
+void seconds_or_null(Writer& w, const char* key, double seconds)
+{
+    w.Key(key);
+    if (seconds >= 0)
+        w.Double(seconds);
+    else
+        w.Null();
+}
+
 } // namespace
 
 std::string failure_submissions_json(const std::string& message, const MappingOptions& options)
@@ -223,18 +233,10 @@ std::string collection_json(const http::CollectInfo& c)
     w.Bool(c.connection_reused);
     w.Key("from_cache");
     w.Bool(c.from_cache);
-    w.Key("cache_age_s");
-    if (c.cache_age_s >= 0)
-        w.Double(c.cache_age_s);
-    else
-        w.Null();
+    seconds_or_null(w, "cache_age_s", c.cache_age_s);
     w.Key("rate_limited");
     w.Bool(c.rate_limited);
-    w.Key("retry_after_s");
-    if (c.retry_after_s >= 0)
-        w.Double(c.retry_after_s);
-    else
-        w.Null();
+    seconds_or_null(w, "retry_after_s", c.retry_after_s);
     w.EndObject();
     sink.Flush();
     return out;
