@@ -237,7 +237,7 @@ BOOST_AUTO_TEST_CASE(freeing_a_handle_while_it_collects_cancels_at_once)
         const double after_free = std::chrono::duration<double>(Clock::now() - t0).count();
         BOOST_TEST_MESSAGE("free during " << path << ": free " << free_s * 1000 << " ms, collect returned "
                                           << after_free * 1000 << " ms later, " << fwm_status_name(o.status));
-        BOOST_TEST(free_s < 0.1);
+        BOOST_TEST(free_s < 0.05 + 0.2); // its teardown wait, and scheduling slack
         BOOST_TEST(after_free < 1.0);
         BOOST_TEST(o.status == FWM_ERR_CANCELLED, o.message);
         check_sane(o);

@@ -230,8 +230,10 @@ FWM_API const char* fwm_client_message(const fwm_client* client);
 FWM_API fwm_status fwm_client_collect(fwm_client* client, const char* options_json, fwm_result** result);
 
 /* Frees a client: cancels its running collections (they return
- * FWM_ERR_CANCELLED), closes its connection, and returns at once, from any
- * thread. NULL and handles already freed are accepted. */
+ * FWM_ERR_CANCELLED), closes its connection, and returns within 50 ms, from
+ * any thread (it waits that long at most for the I/O thread to let go, so
+ * that the last free also stops the I/O thread). NULL and handles already
+ * freed are accepted. */
 FWM_API void fwm_client_free(fwm_client* client);
 
 #ifdef __cplusplus

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <optional>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -410,6 +411,14 @@ Client::~Client()
         return;
     }
     cancel();
+    // The I/O thread usually lets go of the state within microseconds: then
+    // it goes here, on the caller's thread, and the runtime with it when this
+    // was the last handle, so that nothing of ours still runs when the
+    // process exits (OpenSSL's exit-time cleanup must not meet a TLS stream
+    // being closed). Work that runs on to its deadline is left to finish.
+    const auto until = Clock::now() + kTeardownWait;
+    while (state_.use_count() > 1 && Clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
 }
 
 const ClientConfig& Client::config() const

@@ -43,9 +43,12 @@ public:
     // collect() returns without waiting (the work is abandoned).
     static constexpr std::chrono::milliseconds kReportMargin{500};
 
+    // How long the destructor waits for the I/O thread to let go of the state.
+    static constexpr std::chrono::milliseconds kTeardownWait{50};
+
     // Throws util::OptionError when the configuration cannot be used.
     explicit Client(ClientConfig config);
-    ~Client(); // cancels what runs and returns at once
+    ~Client(); // cancels what runs; returns within kTeardownWait
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
