@@ -177,32 +177,12 @@ void seconds_or_null(Writer& w, const char* key, double seconds)
 
 std::string failure_submissions_json(const std::string& message, const MappingOptions& options)
 {
-    std::string out;
-    util::StringSink sink{out};
-    Writer w(sink);
-    w.StartObject();
-    w.Key("groups");
-    w.StartArray();
-    w.EndArray();
-    w.Key("check");
-    w.StartObject();
-    w.Key("tags");
-    tags(w, options);
-    w.Key("gauges");
-    w.StartArray();
-    w.EndArray();
-    w.Key("counts");
-    w.StartArray();
-    w.EndArray();
-    w.EndObject();
-    w.Key("service_check");
-    service_check(w, kCritical, message, options);
-    w.Key("logs");
-    w.StartArray();
-    w.EndArray();
-    w.EndObject();
-    sink.Flush();
-    return out;
+    // The same buffer as a failed collection's: no series, and any status
+    // other than OK or rate limited makes the service check CRITICAL.
+    http::CollectInfo info;
+    info.status = FWM_ERR_INTERNAL;
+    info.message = message;
+    return submissions_json({}, nullptr, nullptr, &info, options);
 }
 
 std::string collection_json(const http::CollectInfo& c)
