@@ -303,7 +303,7 @@ BOOST_AUTO_TEST_CASE(malformed_histograms_are_used_and_counted)
 {
     Mapper m(defaults());
     // Unordered, one bound written twice ("10", "10.0"), and no +Inf: the
-    // buckets still go out.
+    // buckets still go out (only the missing +Inf makes it malformed).
     const std::string p = histogram("latency_overall_ms_bucket", kLabels, {{"100", 5}, {"10", 1}, {"10.0", 3}}) +
                           histogram("latency_prefill_ms_bucket", kLabels, {{"10", 1}, {"+Inf", 2}});
     const Out out = run(m, p, 0);
@@ -311,8 +311,10 @@ BOOST_AUTO_TEST_CASE(malformed_histograms_are_used_and_counted)
     const auto& b = out.buckets.at("fireworks.latency.overall|" + kTags);
     BOOST_TEST_REQUIRE(b.size() == 2u);
     BOOST_TEST(b[0].upper == 10.0);
-    BOOST_TEST(b[0].count == 60.0); // the first of the duplicates: 1/s over 60 s
-    BOOST_TEST(b[1].count == 240.0);
+    // Equal bounds are summed as Prometheus does: 1 + 3 = 4/s below 10, over
+    // the default first interval of 15 s; then 5 - 4 = 1/s up to 100.
+    BOOST_TEST(b[0].count == 60.0);
+    BOOST_TEST(b[1].count == 15.0);
     BOOST_TEST(std::isnan(out.gauge("fireworks.latency.overall.p50", kTags))); // no +Inf, no quantile
     BOOST_TEST(std::isfinite(out.gauge("fireworks.latency.prefill.p50", kTags)));
 }

@@ -1,16 +1,14 @@
 #include "mapping/mapper.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
 
-#include <rapidjson/writer.h>
-
+#include "mapping/json_groups.hpp"
+#include "mapping/naming.hpp"
 #include "mapping/quantile.hpp"
 #include "parser/lex.hpp"
-#include "util/json_sink.hpp"
 #include "util/stream_hash.hpp"
 
 namespace fwm::mapping {
@@ -30,40 +28,24 @@ constexpr std::size_t kPruneSlack = 1024; // entries kept beyond twice the live 
 // exactly. A larger one is not a count of requests: it is not submitted.
 constexpr double kMaxBucketCount = 9007199254740992.0;
 
-using Writer = rapidjson::Writer<util::StringSink, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                                 rapidjson::kWriteNanAndInfFlag>;
-
 bool ends_with(std::string_view s, std::string_view suffix)
 {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// Datadog metric names: letters, digits, '_' and '.'; the rest becomes '_'.
-std::string sanitize(std::string_view s)
+// A series name, without its aggregation suffix, and without _bucket: the
+// forms a filter may name.
+Subjects filter_subjects(std::string_view name)
 {
-    std::string out(s);
-    for (char& c : out)
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
-            c = '_';
-    return out;
+    const std::string_view base = without_aggregation(name);
+    const std::string_view unbucketed = ends_with(base, "_bucket") ? base.substr(0, base.size() - 7) : base;
+    return {name, base, unbucketed};
 }
 
 // Whether a series passes the allow list (empty: everything) and the
 // exclude list, trying each of `names`. A pattern that gives up on a subject
 // (the engine's complexity bound) drops the series: nothing the user meant
 // to exclude is sent because a pattern could not be evaluated.
-// A series name, without its aggregation suffix, and without _bucket: the
-// forms a filter may name.
-Subjects filter_subjects(std::string_view name)
-{
-    std::string_view base = name;
-    if (const auto colon = name.rfind(':'); colon != std::string_view::npos &&
-                                            name.substr(colon).find("_by_") != std::string_view::npos)
-        base = name.substr(0, colon);
-    const std::string_view unbucketed = ends_with(base, "_bucket") ? base.substr(0, base.size() - 7) : base;
-    return {name, base, unbucketed};
-}
-
 Verdict filter(const std::vector<Pattern>& allow, const std::vector<Pattern>& exclude, const Subjects& names,
                const Pattern*& culprit)
 {
@@ -92,19 +74,23 @@ Verdict filter(const std::vector<Pattern>& allow, const std::vector<Pattern>& ex
     return costly ? Verdict::costly : Verdict::keep;
 }
 
-void write_name(Writer& w, const std::string& s)
+bool same_identity(const std::vector<const Label*>& a, const Label* const* b, std::size_t b_count)
 {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    if (a.size() != b_count)
+        return false;
+    for (std::size_t i = 0; i < b_count; ++i)
+        if (a[i]->name != b[i]->name || a[i]->value != b[i]->value)
+            return false;
+    return true;
 }
 
-// Whole numbers (counts, most bucket bounds) as integers: far cheaper to
-// print than the shortest round-trip form of a double, and read the same.
-void write_number(Writer& w, double v)
+// Families whose "<family>_created" samples (OpenMetrics, or the gauges a
+// Prometheus client writes beside its counters) are creation times, not
+// measurements.
+bool has_created_samples(MetricType t)
 {
-    if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0)
-        w.Int64(static_cast<std::int64_t>(v));
-    else
-        w.Double(v);
+    return t == MetricType::counter || t == MetricType::histogram || t == MetricType::summary ||
+           t == MetricType::gaugehistogram;
 }
 
 } // namespace
@@ -112,12 +98,16 @@ void write_number(Writer& w, double v)
 struct Mapper::NameInfo {
     Verdict verdict = Verdict::keep;
     bool over_cap = false;            // the stand-in for names past kMaxNames
+    bool created = false;             // a _created sample: never submitted
+    bool renamed = false;             // its derived name was taken: fireworks.series.*
     const Pattern* culprit = nullptr; // the pattern that gave up, when costly
     std::uint64_t last_run = 0;       // for pruning names that stopped coming
     Kind kind = Kind::gauge;
-    std::string datadog;                     // gauge, rate or distribution name
-    std::string count_name;                  // rates: the .count companion
-    std::vector<std::string> quantile_names; // histograms
+    Merge merge = Merge::mean;
+    // Keys of claims_: one address per Datadog name, whichever series uses it.
+    const std::string* datadog = nullptr;    // gauge, rate or distribution name
+    const std::string* count_name = nullptr; // rates: the .count companion
+    std::vector<const std::string*> quantile_names; // histograms
 };
 
 // State carried between runs for one histogram group or rate series.
@@ -127,28 +117,53 @@ struct Mapper::Carry {
     std::vector<std::pair<double, double>> remainders; // (bucket upper bound, fraction); rates use one
 };
 
-namespace {
-
-struct Hist {
-    const void* name = nullptr; // NameInfo*
-    std::vector<Bucket> buckets;
-    bool malformed = false;
+// One Datadog name within a group: the series merged into it.
+struct Mapper::Entry {
+    const NameInfo* info = nullptr; // the first series: its kind and merge rule decide
+    double value = 0;               // sum, max or min
+    std::uint32_t series = 0;       // samples merged (gauges and rates)
+    bool malformed = false;         // histograms: a bucket without a usable le or count
+    std::vector<Bucket> buckets;    // histograms, as they came
 };
 
-struct Group {
-    std::uint32_t first_sample = 0;
+// One identity (label set, order-free, after exclusions) and its entries.
+struct Mapper::Group {
+    std::uint32_t ids_begin = 0; // the identity, sorted by label name, in Run::ids
+    std::uint32_t ids_count = 0;
     std::uint64_t key = 0;
-    std::string tags; // a rendered JSON array
-    std::vector<std::pair<const std::string*, double>> gauges;
-    std::vector<std::pair<const std::string*, double>> rates; // for rates_as_counts
-    std::vector<Hist> hists;
+    std::uint32_t last_entry = 0; // consecutive samples usually share an entry
+    std::vector<Entry> entries;
 };
-
-} // namespace
 
 struct Mapper::Run {
+    const ParseResult& r;
+    double now;
+    double first_interval;
+    MapStats stats;
     std::vector<Group> groups;
     std::unordered_map<std::uint64_t, std::uint32_t> by_key;
+    std::vector<const Label*> ids;      // every group's identity, back to back
+    std::vector<const Label*> identity; // the current sample's
+    std::uint32_t last_group = UINT32_MAX;
+    std::unordered_set<std::string_view> deployments;
+    std::unordered_set<std::string_view> created_stems;
+    // One group's output, reused.
+    struct BucketOut {
+        const std::string* name;
+        double count, lower, upper;
+    };
+    std::vector<std::pair<const std::string*, double>> gauges, counts;
+    std::vector<BucketOut> buckets;
+    std::vector<double> quantile_values;
+    std::vector<Bucket> scratch;
+    std::string tag_text;
+    std::vector<std::string_view> tags;
+    std::vector<std::pair<std::size_t, std::size_t>> tag_spans;
+
+    Run(const ParseResult& result, double at, double first)
+        : r(result), now(at), first_interval(first)
+    {
+    }
 };
 
 Mapper::Mapper(MappingOptions options)
@@ -170,10 +185,87 @@ std::size_t Mapper::state_bytes() const
     for (const auto& [k, c] : carry_)
         bytes += sizeof(k) + sizeof(c) + 2 * sizeof(void*) + c.remainders.capacity() * sizeof(c.remainders[0]);
     for (const auto& [k, n] : names_)
-        bytes += k.capacity() + sizeof(NameInfo) + n->datadog.capacity() + n->count_name.capacity() + 64 * n->quantile_names.size();
+        bytes += k.capacity() + sizeof(NameInfo) + n->quantile_names.capacity() * sizeof(void*);
+    for (const auto& [k, c] : claims_)
+        bytes += k.capacity() + sizeof(c) + 2 * sizeof(void*);
     for (const auto& [k, d] : deployments_)
         bytes += k.capacity() + 48;
     return bytes;
+}
+
+// ---- names --------------------------------------------------------------
+
+bool Mapper::claimable(const std::string& name, const void* owner) const
+{
+    const auto it = claims_.find(name);
+    return it == claims_.end() || it->second.owner == owner;
+}
+
+const std::string* Mapper::claim(const std::string& name, const void* owner)
+{
+    auto [it, inserted] = claims_.try_emplace(name);
+    if (inserted)
+        it->second.owner = owner;
+    ++it->second.users;
+    return &it->first;
+}
+
+void Mapper::release(const NameInfo& info)
+{
+    auto drop = [this](const std::string* name) {
+        if (!name)
+            return;
+        auto it = claims_.find(*name);
+        if (it != claims_.end() && --it->second.users == 0)
+            claims_.erase(it);
+    };
+    drop(info.datadog);
+    drop(info.count_name);
+    for (const std::string* q : info.quantile_names)
+        drop(q);
+}
+
+// Gives a series its Datadog names. Known series share theirs (the table
+// row owns them); an unknown one owns its derived names unless they are
+// reserved or owned by another, and then falls back to fireworks.series.*.
+void Mapper::name_series(NameInfo& info, std::string_view full_name, const KnownSeries* known)
+{
+    auto names_for = [&](const std::string& base, std::vector<std::string>& out) {
+        out.clear();
+        if (info.kind == Kind::rate) {
+            const bool dotted = ends_with(base, ".rate");
+            out.push_back(dotted ? base : base + ".rate");
+            out.push_back((dotted ? base.substr(0, base.size() - 5) : base) + ".count");
+        } else {
+            out.push_back(base);
+        }
+        if (info.kind == Kind::histogram)
+            for (double q : options_.quantiles)
+                out.push_back(base + "." + quantile_suffix(q));
+    };
+    std::vector<std::string> names;
+    const void* owner = known;
+    if (known) {
+        names_for(std::string(known->datadog), names);
+    } else {
+        owner = &info;
+        const std::string derived = derived_base(without_aggregation(full_name), info.kind);
+        for (unsigned attempt = 0;; ++attempt) {
+            names_for(attempt == 0 ? derived : fallback_base(full_name, attempt - 1), names);
+            const bool free = std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+                return (attempt > 0 || !reserved_name(n)) && claimable(n, owner);
+            });
+            if (free)
+                break;
+            info.renamed = true;
+        }
+    }
+    std::size_t i = 0;
+    info.datadog = claim(names[i++], owner);
+    if (info.kind == Kind::rate)
+        info.count_name = claim(names[i++], owner);
+    for (; i < names.size(); ++i)
+        info.quantile_names.push_back(claim(names[i], owner));
 }
 
 const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
@@ -200,17 +292,29 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         return *over_cap_;
     }
     auto info = std::make_unique<NameInfo>();
+    info->last_run = run_;
     const std::string_view name = s.name;
-    std::string_view base = name;
-    // "metric:sum_by_deployment" -> "metric": recording-rule aggregation suffix.
-    if (const auto colon = name.rfind(':'); colon != std::string_view::npos &&
-                                            name.substr(colon).find("_by_") != std::string_view::npos)
-        base = name.substr(0, colon);
+    const std::string_view base = without_aggregation(name);
+
+    if (ends_with(name, "_created")) {
+        const std::string_view stem = name.substr(0, name.size() - 8);
+        const bool own_family = s.family != parser::kNoFamily && has_created_samples(type) &&
+                                r.families[s.family].name == stem;
+        bool stem_family = false;
+        for (const auto& f : r.families)
+            stem_family = stem_family || (f.name == stem && has_created_samples(f.type));
+        if (own_family || stem_family) {
+            info->created = true;
+            info->verdict = Verdict::drop;
+            return *names_.emplace(std::move(key), std::move(info)).first->second;
+        }
+    }
+
     const bool bucket = ends_with(base, "_bucket");
     const bool total = ends_with(base, "_total");
-    if (const KnownSeries* k = find_known(base)) {
-        info->kind = k->kind;
-        info->datadog = std::string(k->datadog);
+    const KnownSeries* known = find_known(base);
+    if (known) {
+        info->kind = known->kind;
     } else {
         // Unknown series: the TYPE line decides when there is one, the name otherwise.
         switch (type) {
@@ -220,25 +324,14 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         case MetricType::untyped: info->kind = bucket ? Kind::histogram : total ? Kind::rate : Kind::gauge; break;
         default: info->kind = Kind::gauge; break;
         }
-        const std::string clean = sanitize(base);
-        if (info->kind == Kind::histogram)
-            info->datadog = "fireworks." + clean.substr(0, clean.size() - 7);
-        else if (info->kind == Kind::rate)
-            info->datadog = "fireworks." + (total ? clean.substr(0, clean.size() - 6) : clean) + ".rate";
-        else
-            info->datadog = "fireworks." + clean;
     }
-    if (info->kind == Kind::rate)
-        info->count_name = (ends_with(info->datadog, ".rate") ? info->datadog.substr(0, info->datadog.size() - 5)
-                                                              : info->datadog) + ".count";
-    if (info->kind == Kind::histogram)
-        for (double q : options_.quantiles)
-            info->quantile_names.push_back(info->datadog + "." + quantile_suffix(q));
-
+    info->merge = merge_rule(name, info->kind);
+    name_series(*info, name, known);
     info->verdict = judge(options_.metrics, options_.exclude_metrics, filter_subjects(name), info->culprit);
-    info->last_run = run_;
     return *names_.emplace(std::move(key), std::move(info)).first->second;
 }
+
+// ---- filters --------------------------------------------------------------
 
 Verdict Mapper::deployment_verdict(std::string_view id, const Pattern*& culprit)
 {
@@ -272,22 +365,272 @@ Verdict Mapper::judge(const std::vector<Pattern>& allow, const std::vector<Patte
     return v;
 }
 
+// ---- the steps of one run -------------------------------------------------
+
+// Step 1, select: whether a sample is submitted at all (filters, _created).
+bool Mapper::select(Run& run, const Sample& s, const NameInfo*& info, const std::string_view*& deployment)
+{
+    const NameInfo& n = *info;
+    if (n.created) {
+        ++run.stats.created;
+        return false;
+    }
+    const Pattern* culprit = n.culprit;
+    Verdict verdict = n.verdict;
+    deployment = run.r.find_label(s, "deployment_id");
+    if (verdict == Verdict::keep && deployment)
+        verdict = deployment_verdict(*deployment, culprit);
+    if (verdict != Verdict::keep) {
+        ++run.stats.filtered;
+        run.stats.over_name_cap += n.over_cap;
+        if (verdict == Verdict::costly) {
+            ++run.stats.filter_gave_up;
+            if (culprit)
+                run.stats.costly_pattern = culprit;
+        }
+        return false;
+    }
+    if (deployment && !deployment->empty())
+        run.deployments.insert(*deployment);
+    return true;
+}
+
+// Step 2, group: the sample's identity is its labels without le, the
+// excluded ones and the empty values, sorted by name; equal identities
+// share one group whatever the order the labels were written in.
+Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index)
+{
+    const Sample& s = run.r.samples[index];
+    const Label* labels = run.r.labels_of(s);
+    auto& identity = run.identity;
+    identity.clear();
+    for (std::uint32_t i = 0; i < s.labels_count; ++i) {
+        const Label& l = labels[i];
+        if (l.value.empty() || l.name == "le" ||
+            std::find(options_.exclude_labels.begin(), options_.exclude_labels.end(), l.name) !=
+                options_.exclude_labels.end())
+            continue;
+        identity.push_back(&l);
+    }
+    if (!s.labels_sorted)
+        std::sort(identity.begin(), identity.end(), [](const Label* a, const Label* b) {
+            return a->name != b->name ? a->name < b->name : a->value < b->value;
+        });
+
+    auto ids_of = [&run](const Group& g) { return run.ids.data() + g.ids_begin; };
+    if (run.last_group != UINT32_MAX) {
+        Group& last = run.groups[run.last_group];
+        if (same_identity(identity, ids_of(last), last.ids_count))
+            return last;
+    }
+    util::StreamHash h;
+    for (const Label* l : identity) {
+        h.add(l->name);
+        h.add(l->value);
+    }
+    std::uint64_t key = h.finish();
+    for (;;) { // open addressing over the 64-bit keys: a collision takes the next key
+        auto [it, inserted] = run.by_key.try_emplace(key, static_cast<std::uint32_t>(run.groups.size()));
+        if (inserted)
+            break;
+        Group& g = run.groups[it->second];
+        if (same_identity(identity, ids_of(g), g.ids_count)) {
+            run.last_group = it->second;
+            return g;
+        }
+        key += 0x9e3779b97f4a7c15ULL;
+    }
+    run.last_group = static_cast<std::uint32_t>(run.groups.size());
+    Group& g = run.groups.emplace_back();
+    g.key = key;
+    g.ids_begin = static_cast<std::uint32_t>(run.ids.size());
+    g.ids_count = static_cast<std::uint32_t>(identity.size());
+    run.ids.insert(run.ids.end(), identity.begin(), identity.end());
+    return g;
+}
+
+// Step 3, merge: the sample joins its group's entry for its Datadog name.
+void Mapper::merge(Run& run, Group& g, const NameInfo& info, const Sample& s)
+{
+    Entry* e = nullptr;
+    if (g.last_entry < g.entries.size() && g.entries[g.last_entry].info->datadog == info.datadog) {
+        e = &g.entries[g.last_entry];
+    } else {
+        for (std::size_t i = 0; i < g.entries.size(); ++i)
+            if (g.entries[i].info->datadog == info.datadog) {
+                e = &g.entries[i];
+                g.last_entry = static_cast<std::uint32_t>(i);
+                break;
+            }
+        if (!e) {
+            g.last_entry = static_cast<std::uint32_t>(g.entries.size());
+            e = &g.entries.emplace_back();
+            e->info = &info;
+        }
+    }
+    switch (e->info->kind) {
+    case Kind::gauge:
+    case Kind::rate:
+        if (e->series == 0 || std::isnan(s.value))
+            e->value = e->series == 0 ? s.value : s.value; // a NaN part makes the whole NaN: not sent
+        else if (std::isnan(e->value))
+            ; // stays NaN
+        else if (e->info->merge == Merge::max)
+            e->value = std::max(e->value, s.value);
+        else if (e->info->merge == Merge::min)
+            e->value = std::min(e->value, s.value);
+        else
+            e->value += s.value; // sum, or the numerator of the mean
+        run.stats.merged += e->series > 0;
+        ++e->series;
+        break;
+    case Kind::histogram: {
+        const std::string_view* le = run.r.find_label(s, "le");
+        double upper = 0;
+        if (info.kind != Kind::histogram || !le || !parser::lex::parse_value(*le, upper) || std::isnan(upper) ||
+            upper == -std::numeric_limits<double>::infinity()) {
+            e->malformed = true; // nothing usable: no bound, or one below every observation
+            break;
+        }
+        if (!std::isfinite(s.value))
+            e->malformed = true; // kept: Prometheus computes with it, the distribution does not
+        e->buckets.push_back(Bucket{upper, s.value});
+        break;
+    }
+    }
+}
+
+// Step 4, de-cumulate and carry: a histogram's buckets become whole counts
+// of observations since the group's last run; fractions wait for the next.
+void Mapper::decumulate_and_carry(Run& run, const Group& g, Entry& e)
+{
+    const NameInfo& info = *e.info;
+    auto& b = e.buckets; // coalesced: sorted by bound, equal bounds summed
+    if (b.empty() || !std::isinf(b.back().upper))
+        e.malformed = true;
+    if (e.malformed)
+        ++run.stats.malformed_histograms;
+
+    util::StreamHash h;
+    h.add(*info.datadog);
+    Carry& c = carry_[h.finish() ^ g.key];
+    const double elapsed = c.last_submitted > 0 ? std::min(kWindow, run.now - c.last_submitted) : run.first_interval;
+    c.last_submitted = c.last_seen = run.now;
+    if (!options_.distributions)
+        return;
+
+    std::vector<std::pair<double, double>> next;
+    next.reserve(b.size());
+    // The first bucket starts at 0, or at its own bound when that is not
+    // positive (never an inverted range).
+    double previous = 0, lower = b.empty() ? 0 : std::min(0.0, b.front().upper);
+    double running = 0;
+    std::size_t carry_at = 0; // both lists are sorted by bound: one pass finds each carry
+    for (const Bucket& x : b) {
+        // A missing, NaN or infinite count takes the bucket below: never negative, never infinite.
+        const double cumulative = std::isfinite(x.cumulative) ? x.cumulative : running;
+        running = std::max(running, cumulative);
+        const double rate = std::max(0.0, cumulative - previous); // de-cumulate; a drop counts as 0
+        previous = std::max(previous, cumulative);
+        while (carry_at < c.remainders.size() && c.remainders[carry_at].first < x.upper)
+            ++carry_at;
+        const double carried = carry_at < c.remainders.size() && c.remainders[carry_at].first == x.upper
+                                   ? c.remainders[carry_at].second
+                                   : 0.0;
+        const double total = rate * elapsed + carried;
+        if (!(total < kMaxBucketCount)) { // infinite, or past what the Agent takes as a count
+            ++run.stats.non_finite;
+            lower = x.upper;
+            continue;
+        }
+        const double whole = std::floor(total);
+        next.emplace_back(x.upper, total - whole);
+        if (whole >= 1)
+            run.buckets.push_back(Run::BucketOut{info.datadog, whole, lower, x.upper});
+        lower = x.upper;
+    }
+    c.remainders = std::move(next);
+}
+
+// Step 5, quantiles: histogram_quantile on the merged buckets, as
+// Prometheus computes it; where it gives NaN nothing is sent.
+void Mapper::quantiles(Run& run, Entry& e)
+{
+    const auto& qs = options_.quantiles;
+    if (qs.empty())
+        return;
+    run.quantile_values.resize(qs.size());
+    histogram_quantiles(qs.data(), qs.size(), e.buckets, run.quantile_values.data());
+    for (std::size_t i = 0; i < qs.size(); ++i)
+        if (std::isfinite(run.quantile_values[i]))
+            run.gauges.emplace_back(e.info->quantile_names[i], run.quantile_values[i]);
+}
+
+// Step 6, emit: the group's tags, then its gauges, counts and buckets.
+void Mapper::emit(Run& run, const Group& g, Sink& sink)
+{
+    if (run.gauges.empty() && run.counts.empty() && run.buckets.empty())
+        return;
+    std::string& text = run.tag_text;
+    text.clear();
+    run.tag_spans.clear();
+    auto add = [&](std::string_view a, std::string_view b, std::string_view c) {
+        const std::size_t at = text.size();
+        text.append(a).append(b).append(c);
+        run.tag_spans.emplace_back(at, text.size() - at);
+    };
+    for (std::uint32_t i = 0; i < g.ids_count; ++i) {
+        const Label& l = *run.ids[g.ids_begin + i];
+        add(l.name, ":", l.value);
+        if (l.name == "base_model") {
+            const auto slash = l.value.rfind('/');
+            const std::string_view model = slash == std::string_view::npos ? l.value : l.value.substr(slash + 1);
+            if (!model.empty())
+                add("model:", model, {});
+        }
+    }
+    for (const auto& t : options_.tags)
+        add(t, {}, {});
+    run.tags.clear();
+    for (const auto& [at, size] : run.tag_spans)
+        run.tags.emplace_back(text.data() + at, size);
+
+    sink.group(run.tags);
+    for (const auto& [name, value] : run.gauges)
+        sink.gauge(*name, value);
+    for (const auto& [name, value] : run.counts)
+        sink.count(*name, value);
+    for (const auto& x : run.buckets)
+        sink.bucket(*x.name, x.count, x.lower, x.upper);
+    ++run.stats.groups;
+    run.stats.points += run.gauges.size() + run.counts.size() + run.buckets.size();
+}
+
+// ---- state upkeep -------------------------------------------------------
+
 // Names, deployments and carries of series that stopped coming are dropped
 // once they outnumber the live ones: churn cannot grow the state.
 void Mapper::prune(double now)
 {
-    auto prune_table = [this](auto& table, auto last_run_of) {
-        std::size_t live = 0;
-        for (const auto& entry : table)
-            live += last_run_of(entry.second) == run_;
-        if (table.size() <= 2 * live + kPruneSlack)
-            return;
-        for (auto it = table.begin(); it != table.end();)
-            it = last_run_of(it->second) == run_ ? std::next(it) : table.erase(it);
-    };
-    prune_table(names_, [](const std::unique_ptr<NameInfo>& n) { return n->last_run; });
-    prune_table(deployments_, [](const DeploymentInfo& d) { return d.last_run; });
     std::size_t live = 0;
+    for (const auto& entry : names_)
+        live += entry.second->last_run == run_;
+    if (names_.size() > 2 * live + kPruneSlack)
+        for (auto it = names_.begin(); it != names_.end();) {
+            if (it->second->last_run == run_) {
+                ++it;
+                continue;
+            }
+            release(*it->second);
+            it = names_.erase(it);
+        }
+    live = 0;
+    for (const auto& entry : deployments_)
+        live += entry.second.last_run == run_;
+    if (deployments_.size() > 2 * live + kPruneSlack)
+        for (auto it = deployments_.begin(); it != deployments_.end();)
+            it = it->second.last_run == run_ ? std::next(it) : deployments_.erase(it);
+    live = 0;
     for (const auto& entry : carry_)
         live += entry.second.last_seen == now;
     if (carry_.size() > 2 * live + kPruneSlack)
@@ -303,7 +646,9 @@ void Mapper::evict(double now)
     last_eviction_ = now;
 }
 
-MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
+// ---- map ------------------------------------------------------------------
+
+MapStats Mapper::map(const ParseResult& r, double now, Sink& sink)
 {
     ++run_;
     filter_spent_ = {};
@@ -312,310 +657,81 @@ MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
                              &options_.deployments_exclude})
         for (const Pattern& p : *list)
             p.new_run();
-    MapStats stats;
-    Run run;
+    Run run(r, now, std::min(kWindow, options_.min_collection_interval));
     run.by_key.reserve(r.samples.size() / 8 + 16);
-    std::unordered_set<std::string_view> deployments;
 
-    // The label set of a sample without `le`: its group identity.
-    auto same_labels = [&r](const Sample& a, const Sample& b) {
-        const Label* la = r.labels_of(a);
-        const Label* lb = r.labels_of(b);
-        std::uint32_t i = 0, j = 0;
-        for (;;) {
-            while (i < a.labels_count && la[i].name == "le")
-                ++i;
-            while (j < b.labels_count && lb[j].name == "le")
-                ++j;
-            if (i == a.labels_count || j == b.labels_count)
-                return i == a.labels_count && j == b.labels_count;
-            if (la[i].name != lb[j].name || la[i].value != lb[j].value)
-                return false;
-            ++i;
-            ++j;
-        }
-    };
-
-    const Sample* last = nullptr;
-    std::uint32_t last_group = 0;
-    const NameInfo* last_info = nullptr;
+    const NameInfo* info = nullptr;
     std::string_view last_name;
-    const std::string_view* last_deployment = nullptr;
-
     for (std::uint32_t index = 0; index < r.samples.size(); ++index) {
         const Sample& s = r.samples[index];
-        ++stats.series;
-        if (last_info == nullptr || s.name != last_name) {
-            last_info = &name_info(r, s);
+        ++run.stats.series;
+        if (info == nullptr || s.name != last_name) {
+            info = &name_info(r, s);
             last_name = s.name;
         }
-        const NameInfo& info = *last_info;
-        const Label* labels = r.labels_of(s);
-        const std::string_view* le = nullptr;
         const std::string_view* deployment = nullptr;
-        for (std::uint32_t i = 0; i < s.labels_count; ++i) {
-            if (labels[i].name == "le")
-                le = &labels[i].value;
-            else if (labels[i].name == "deployment_id")
-                deployment = &labels[i].value;
-        }
-        const Pattern* culprit = info.culprit;
-        Verdict verdict = info.verdict;
-        if (verdict == Verdict::keep && deployment)
-            verdict = deployment_verdict(*deployment, culprit);
-        if (verdict != Verdict::keep) {
-            ++stats.filtered;
-            stats.over_name_cap += info.over_cap;
-            if (verdict == Verdict::costly) {
-                ++stats.filter_gave_up;
-                if (culprit)
-                    stats.costly_pattern = culprit;
-            }
+        if (!select(run, s, info, deployment))
             continue;
-        }
-        if (deployment && (last_deployment == nullptr || *deployment != *last_deployment)) {
-            deployments.insert(*deployment);
-            last_deployment = deployment;
-        }
-
-        // Find the group: consecutive samples usually share it.
-        std::uint32_t g;
-        if (last && same_labels(*last, s)) {
-            g = last_group;
-        } else {
-            util::StreamHash h;
-            for (std::uint32_t i = 0; i < s.labels_count; ++i) {
-                if (labels[i].name == "le")
-                    continue;
-                h.add(labels[i].name);
-                h.add(labels[i].value);
-            }
-            const std::uint64_t key = h.finish();
-            auto [it, inserted] = run.by_key.try_emplace(key, static_cast<std::uint32_t>(run.groups.size()));
-            if (!inserted && !same_labels(r.samples[run.groups[it->second].first_sample], s)) {
-                // A 64-bit collision: give this label set a group of its own.
-                it = run.by_key.end();
-                inserted = true;
-            }
-            if (inserted) {
-                g = static_cast<std::uint32_t>(run.groups.size());
-                Group& ng = run.groups.emplace_back();
-                ng.first_sample = index;
-                ng.key = key;
-                std::string& t = ng.tags;
-                util::StringSink sink{t};
-                rapidjson::Writer<util::StringSink> tw(sink);
-                tw.StartArray();
-                std::string tag;
-                for (std::uint32_t i = 0; i < s.labels_count; ++i) {
-                    const Label& l = labels[i];
-                    if (l.name == "le" ||
-                        std::find(options_.exclude_labels.begin(), options_.exclude_labels.end(), l.name) !=
-                            options_.exclude_labels.end())
-                        continue;
-                    tag.assign(l.name).append(":").append(l.value);
-                    tw.String(tag.data(), static_cast<rapidjson::SizeType>(tag.size()));
-                    if (l.name == "base_model") {
-                        const auto slash = l.value.rfind('/');
-                        tag.assign("model:").append(slash == std::string_view::npos ? l.value : l.value.substr(slash + 1));
-                        tw.String(tag.data(), static_cast<rapidjson::SizeType>(tag.size()));
-                    }
-                }
-                for (const auto& t2 : options_.tags)
-                    tw.String(t2.data(), static_cast<rapidjson::SizeType>(t2.size()));
-                tw.EndArray();
-            } else {
-                g = it->second;
-            }
-        }
-        last = &s;
-        last_group = g;
-        Group& group = run.groups[g];
-
-        switch (info.kind) {
-        case Kind::gauge:
-        case Kind::rate:
-            if (!std::isfinite(s.value)) {
-                ++stats.non_finite;
-                break;
-            }
-            group.gauges.emplace_back(&info.datadog, s.value);
-            if (info.kind == Kind::rate && options_.rates_as_counts)
-                group.rates.emplace_back(&info.count_name, s.value);
-            break;
-        case Kind::histogram: {
-            Hist* hist = nullptr;
-            for (auto& h : group.hists)
-                if (h.name == &info)
-                    hist = &h;
-            if (!hist) {
-                hist = &group.hists.emplace_back();
-                hist->name = &info;
-            }
-            double upper = 0;
-            if (!le || !parser::lex::parse_value(*le, upper) || std::isnan(upper)) {
-                hist->malformed = true;
-                break;
-            }
-            if (!std::isfinite(s.value) || upper == -std::numeric_limits<double>::infinity()) {
-                hist->malformed = true; // an infinite count, or an le of -Inf, says nothing usable
-                if (upper == -std::numeric_limits<double>::infinity())
-                    break;
-            }
-            hist->buckets.push_back(Bucket{upper, s.value});
-            break;
-        }
-        }
+        merge(run, group_of(run, index), *info, s);
     }
-    stats.deployments = deployments.size();
+    run.stats.deployments = run.deployments.size();
 
-    // Emit, computing distribution counts and quantiles per histogram.
-    struct BucketOut {
-        const std::string* name;
-        double count, lower, upper;
-    };
-    std::vector<std::pair<const std::string*, double>> gauges, counts;
-    std::vector<BucketOut> buckets;
-    util::StringSink sink{out};
-    Writer w(sink);
-    w.StartArray();
-    const double first_interval = std::min(kWindow, options_.min_collection_interval);
-    auto carry_for = [&](const std::string& name, std::uint64_t group_key) -> Carry& {
-        util::StreamHash h;
-        h.add(name);
-        Carry& c = carry_[h.finish() ^ group_key];
-        return c;
-    };
-    for (const Group& group : run.groups) {
-        gauges = group.gauges;
-        counts.clear();
-        buckets.clear();
-        for (const auto& [name, rate] : group.rates) {
-            // rate x seconds since this series was last submitted, in whole
-            // units; the fraction waits for the next run.
-            Carry& c = carry_for(*name, group.key);
-            const double elapsed = c.last_submitted > 0 ? std::min(kWindow, now - c.last_submitted) : first_interval;
-            if (c.remainders.empty())
-                c.remainders.emplace_back(0.0, 0.0);
-            const double total = std::max(0.0, rate) * elapsed + c.remainders[0].second;
-            c.last_submitted = c.last_seen = now;
-            if (!std::isfinite(total)) { // a rate near the largest double overflows its count
-                ++stats.non_finite;
-                c.remainders[0].second = 0;
+    for (Group& g : run.groups) {
+        run.gauges.clear();
+        run.counts.clear();
+        run.buckets.clear();
+        for (Entry& e : g.entries) {
+            const NameInfo& n = *e.info;
+            if (n.kind == Kind::histogram) {
+                coalesce(e.buckets);
+                decumulate_and_carry(run, g, e);
+                quantiles(run, e);
                 continue;
             }
-            const double whole = std::floor(total);
-            c.remainders[0].second = total - whole;
-            counts.emplace_back(name, whole);
-        }
-        for (const Hist& hist : group.hists) {
-            const auto& info = *static_cast<const NameInfo*>(hist.name);
-            const auto by_upper = [](const Bucket& x, const Bucket& y) { return x.upper < y.upper; };
-            std::vector<Bucket> b = hist.buckets;
-            bool malformed = hist.malformed || !std::is_sorted(b.begin(), b.end(), by_upper);
-            std::stable_sort(b.begin(), b.end(), by_upper);
-            const auto dup = std::unique(b.begin(), b.end(), [](const Bucket& x, const Bucket& y) { return x.upper == y.upper; });
-            if (dup != b.end()) { // duplicate bounds: the first one stays
-                malformed = true;
-                b.erase(dup, b.end());
+            const double value = n.merge == Merge::mean ? e.value / e.series : e.value;
+            if (!std::isfinite(value)) {
+                ++run.stats.non_finite;
+                continue;
             }
-            if (b.empty() || !std::isinf(b.back().upper))
-                malformed = true;
-            if (malformed)
-                ++stats.malformed_histograms;
-            // Missing, NaN or infinite counts take the bucket below: never
-            // negative, never infinite.
-            double running = 0;
-            for (Bucket& x : b) {
-                if (!std::isfinite(x.cumulative))
-                    x.cumulative = running;
-                running = std::max(running, x.cumulative);
-            }
-
-            Carry& c = carry_for(info.datadog, group.key);
-            const double elapsed = c.last_submitted > 0 ? std::min(kWindow, now - c.last_submitted) : first_interval;
-            c.last_submitted = c.last_seen = now;
-            if (options_.distributions) {
-                std::vector<std::pair<double, double>> next;
-                next.reserve(b.size());
-                // The first bucket starts at 0, or at its own bound when that is
-                // not positive (never an inverted range).
-                double previous = 0, lower = b.empty() ? 0 : std::min(0.0, b.front().upper);
-                // Both lists are sorted by bound: one pass finds each carry.
-                std::size_t carry_at = 0;
-                for (const Bucket& x : b) {
-                    const double rate = std::max(0.0, x.cumulative - previous); // de-cumulate; a drop counts as 0
-                    previous = std::max(previous, x.cumulative);
-                    while (carry_at < c.remainders.size() && c.remainders[carry_at].first < x.upper)
-                        ++carry_at;
-                    const double carried = carry_at < c.remainders.size() && c.remainders[carry_at].first == x.upper
-                                               ? c.remainders[carry_at].second
-                                               : 0.0;
-                    const double total = rate * elapsed + carried;
-                    if (!(total < kMaxBucketCount)) { // infinite, or past what the Agent takes as a count
-                        ++stats.non_finite;
-                        lower = x.upper;
-                        continue;
-                    }
-                    const double whole = std::floor(total);
-                    next.emplace_back(x.upper, total - whole);
-                    if (whole >= 1)
-                        buckets.push_back(BucketOut{&info.datadog, whole, lower, x.upper});
-                    lower = x.upper;
+            run.gauges.emplace_back(n.datadog, value);
+            if (n.kind == Kind::rate && options_.rates_as_counts) {
+                // rate x seconds since this series was last submitted, in
+                // whole units; the fraction waits for the next run.
+                util::StreamHash h;
+                h.add(*n.count_name);
+                Carry& c = carry_[h.finish() ^ g.key];
+                const double elapsed =
+                    c.last_submitted > 0 ? std::min(kWindow, now - c.last_submitted) : run.first_interval;
+                if (c.remainders.empty())
+                    c.remainders.emplace_back(0.0, 0.0);
+                const double total = std::max(0.0, value) * elapsed + c.remainders[0].second;
+                c.last_submitted = c.last_seen = now;
+                if (!std::isfinite(total)) { // a rate near the largest double overflows its count
+                    ++run.stats.non_finite;
+                    c.remainders[0].second = 0;
+                    continue;
                 }
-                c.remainders = std::move(next);
-            }
-            for (std::size_t q = 0; q < options_.quantiles.size(); ++q) {
-                const double v = histogram_quantile(options_.quantiles[q], b);
-                if (std::isfinite(v))
-                    gauges.emplace_back(&info.quantile_names[q], v);
+                const double whole = std::floor(total);
+                c.remainders[0].second = total - whole;
+                run.counts.emplace_back(n.count_name, whole);
             }
         }
-
-        w.StartObject();
-        w.Key("tags");
-        w.RawValue(group.tags.data(), group.tags.size(), rapidjson::kArrayType);
-        w.Key("gauges");
-        w.StartArray();
-        for (const auto& [name, value] : gauges) {
-            w.StartArray();
-            write_name(w, *name);
-            w.Double(value);
-            w.EndArray();
-        }
-        w.EndArray();
-        if (!counts.empty()) {
-            w.Key("counts");
-            w.StartArray();
-            for (const auto& [name, value] : counts) {
-                w.StartArray();
-                write_name(w, *name);
-                write_number(w, value);
-                w.EndArray();
-            }
-            w.EndArray();
-        }
-        if (!buckets.empty()) {
-            w.Key("buckets");
-            w.StartArray();
-            for (const BucketOut& x : buckets) {
-                w.StartArray();
-                write_name(w, *x.name);
-                write_number(w, x.count);
-                write_number(w, x.lower);
-                write_number(w, x.upper); // +Inf is written as Infinity, which Python's json reads
-                w.EndArray();
-            }
-            w.EndArray();
-        }
-        w.EndObject();
-        stats.points += gauges.size() + counts.size() + buckets.size();
+        emit(run, g, sink);
     }
-    w.EndArray();
     if (now - last_eviction_ >= kWindow)
         evict(now);
     prune(now);
-    stats.filter_over_budget = filter_over_budget_;
+    run.stats.filter_over_budget = filter_over_budget_;
+    for (const auto& [key, n] : names_)
+        run.stats.renamed += n->renamed && n->last_run == run_;
+    return run.stats;
+}
+
+MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
+{
+    JsonGroups sink(out);
+    const MapStats stats = map(r, now, static_cast<Sink&>(sink));
+    sink.finish();
     return stats;
 }
 

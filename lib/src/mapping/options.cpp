@@ -1,7 +1,8 @@
 #include "mapping/options.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 #include "util/option_reader.hpp"
 
@@ -14,6 +15,7 @@ using util::option_bool;
 using util::option_wrong;
 
 constexpr std::size_t kMaxPatterns = 256; // per option
+constexpr std::size_t kMaxQuantiles = 32;
 
 
 std::vector<std::string> strings(const std::string& name, const Value& v)
@@ -44,15 +46,24 @@ std::vector<Pattern> patterns(const std::string& name, const Value& v)
 
 } // namespace
 
+// The shortest decimal that reads back as q, its point moved two places:
+// distinct quantiles always get distinct names (0.999 -> p99_9, 0.5 -> p50,
+// 0.0001 -> p0_01).
 std::string quantile_suffix(double q)
 {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", q * 100);
-    std::string s = std::string("p") + buf;
-    for (char& c : s)
-        if (c == '.')
-            c = '_';
-    return s;
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, q, std::chars_format::fixed);
+    std::string digits(buf, r.ptr); // "0.999", "1", "0.0001"
+    std::string whole = digits, fraction;
+    if (const auto dot = digits.find('.'); dot != std::string::npos) {
+        whole = digits.substr(0, dot);
+        fraction = digits.substr(dot + 1);
+    }
+    fraction.resize(std::max<std::size_t>(fraction.size(), 2), '0');
+    whole += fraction.substr(0, 2);
+    fraction.erase(0, 2);
+    whole.erase(0, std::min(whole.find_first_not_of('0'), whole.size() - 1)); // "050" -> "50", "000" -> "0"
+    return "p" + whole + (fraction.empty() ? "" : "_" + fraction);
 }
 
 MappingOptions read_mapping_options(const Value* v)
@@ -69,11 +80,16 @@ MappingOptions read_mapping_options(const Value* v)
         const Value& x = member.value;
         if (name == "quantiles") {
             if (!x.IsArray())
-                option_wrong(name, "must be a list of numbers between 0 and 1");
+                option_wrong(name, "must be a list of numbers above 0 and at most 1");
             o.quantiles.clear();
             for (const auto& q : x.GetArray()) {
-                if (!q.IsNumber() || !(q.GetDouble() >= 0 && q.GetDouble() <= 1))
-                    option_wrong(name, "must be a list of numbers between 0 and 1");
+                if (!q.IsNumber() || !(q.GetDouble() > 0 && q.GetDouble() <= 1))
+                    option_wrong(name, "must be a list of numbers above 0 and at most 1 (0.5 is the median)");
+                if (std::find(o.quantiles.begin(), o.quantiles.end(), q.GetDouble()) != o.quantiles.end())
+                    option_wrong(name, "lists " + quantile_suffix(q.GetDouble()).substr(1) +
+                                           "% twice: each quantile once");
+                if (o.quantiles.size() == kMaxQuantiles)
+                    option_wrong(name, "holds more than " + std::to_string(kMaxQuantiles) + " quantiles");
                 o.quantiles.push_back(q.GetDouble());
             }
         } else if (name == "histogram_buckets_as_distributions") {

@@ -21,14 +21,14 @@ struct MappingOptions {
     std::vector<Pattern> deployments_include; // on deployment_id; empty = all
     std::vector<Pattern> deployments_exclude;
     std::vector<std::string> tags;    // the instance's tags, added to every submission
-    double min_collection_interval = 60;
+    double min_collection_interval = 15; // the Agent's default interval
     std::string account_id;           // for the check-level tags
 };
 
 // Throws util::OptionError naming the option. `v` may be null (defaults).
 MappingOptions read_mapping_options(const rapidjson::Value* v);
 
-// "p50", "p95", "p99_9": the suffix of a quantile gauge.
+// "p50", "p95", "p99_9": the suffix of a quantile gauge; distinct for distinct q.
 std::string quantile_suffix(double q);
 
 } // namespace fwm::mapping
