@@ -253,5 +253,5 @@ def test_proxy_resolution_follows_the_agent():
     assert 'proxy' not in client_config(dict(inst, skip_proxy=True, proxy={'https': 'http://i:1'}), {}, agent)
     cfg = client_config(dict(inst, service='llm', tags=['env:prod']), {'min_collection_interval': 45})
     assert cfg['mapping']['tags'] == ['env:prod', 'service:llm']
-    assert cfg['mapping']['min_collection_interval'] == 45
+    assert cfg['mapping']['min_collection_interval'] == 15  # the Agent ignores init_config's for Python checks
     assert cfg['mapping']['account_id'] == 'a'

@@ -1,28 +1,124 @@
 """Turns a conf.d instance into the library's client configuration.
 
 Type and range checks happen in the library, which names the option in its
-message; this module only routes options and resolves the proxy the way the
-Agent's HTTP wrapper does.
-"""
+message; this module only routes options, checks the booleans it reads
+itself, resolves the proxy the way the Agent's HTTP wrapper does, and says
+which options it does not know.
 
+python_shim/assets/configuration/spec.yaml is the one list of options: the
+lists below are what the code reads, and tests/python/test_config_spec.py
+fails when they and the spec disagree.
+"""
+import difflib
+
+# Forwarded to the library's HTTP client.
 HTTP_OPTIONS = (
     'openmetrics_endpoint', 'api_key', 'account_id', 'timeout', 'connect_timeout', 'read_timeout',
     'tls_verify', 'tls_ca_cert', 'tls_cert', 'tls_private_key', 'tls_validate_hostname',
     'max_response_bytes', 'max_requests_per_minute', 'max_retry_after',
 )
+# Forwarded to the library's mapping.
 MAPPING_OPTIONS = (
     'quantiles', 'histogram_buckets_as_distributions', 'rates_as_counts', 'metrics', 'exclude_metrics',
     'exclude_labels', 'deployments', 'min_collection_interval',
 )
-DEFAULT_MIN_COLLECTION_INTERVAL = 60
+# Read here, in Python.
+SHIM_INSTANCE_OPTIONS = ('proxy', 'skip_proxy', 'tags', 'service', 'tls_ignore_warning', 'empty_default_hostname')
+INSTANCE_OPTIONS = tuple(dict.fromkeys(HTTP_OPTIONS + MAPPING_OPTIONS + SHIM_INSTANCE_OPTIONS))
+INIT_CONFIG_OPTIONS = ('proxy', 'skip_proxy', 'use_agent_proxy')
+
+# Options the Agent itself, or datadog_checks_base's AgentCheck, reads from
+# any instance, whatever the check: never "unknown". Conservative: only
+# what those sources read at instance level (cluster_check, ad_identifiers
+# and check_tag_cardinality sit beside init_config, not in an instance).
+AGENT_INSTANCE_OPTIONS = {
+    # datadog-agent comp/core/autodiscovery/integration/config.go, CommonInstanceConfig
+    # (read by pkg/collector/python/check.go Configure; cluster checks inject
+    # empty_default_hostname and tags, autodiscovery may set name).
+    'min_collection_interval': 'CommonInstanceConfig',
+    'empty_default_hostname': 'CommonInstanceConfig',
+    'tags': 'CommonInstanceConfig',
+    'service': 'CommonInstanceConfig',
+    'name': 'CommonInstanceConfig',
+    'namespace': 'CommonInstanceConfig',
+    'no_index': 'CommonInstanceConfig',
+    # datadog-agent pkg/collector (check scheduler), commonInstanceConfig
+    'loader': 'collector commonInstanceConfig',
+    # datadog_checks_base AgentCheck.__init__ and load_memray_context_manager
+    'disable_generic_tags': 'AgentCheck',
+    'metric_patterns': 'AgentCheck',
+    'max_returned_metrics': 'AgentCheck',
+    'debug_metrics': 'AgentCheck',
+    'enable_memray': 'AgentCheck',
+    'memray_file': 'AgentCheck',
+    'memray_native_mode': 'AgentCheck',
+    'memray_iteration_count': 'AgentCheck',
+}
+AGENT_INIT_CONFIG_OPTIONS = {
+    'service': 'CommonGlobalConfig',  # datadog-agent comp/core/autodiscovery/integration/config.go
+    'loader': 'collector commonInitConfig',
+    'use_agent_proxy': 'AgentCheck',
+    'debug_metrics': 'AgentCheck',
+    'enable_memray': 'AgentCheck',
+    'memray_file': 'AgentCheck',
+    'memray_native_mode': 'AgentCheck',
+    'memray_iteration_count': 'AgentCheck',
+}
+# Keys of the file's top level, beside init_config and instances.
+TOP_LEVEL_OPTIONS = ('cluster_check', 'ad_identifiers', 'ignore_autodiscovery_tags', 'check_tag_cardinality', 'logs')
+
+# The HTTP options of other Datadog checks (datadog_checks_base's
+# RequestsWrapper and TLS fields) that this check does not take, and why.
+# The spec lists the same names, each with this text as its description.
+_AUTH = 'Fireworks authenticates with api_key, sent as a Bearer token'
+_HEADERS = 'the check sends its own fixed headers (Authorization, Accept, Accept-Encoding, User-Agent)'
+_BASIC = "Fireworks authenticates with api_key; for a proxy's Basic auth use proxy's http://user:password@host"
+UNSUPPORTED_OPTIONS = {
+    'headers': _HEADERS,
+    'extra_headers': _HEADERS,
+    'allow_redirects': "redirects are followed within the endpoint's origin only, so the API key never goes elsewhere",
+    'auth_type': _AUTH,
+    'username': _BASIC,
+    'password': _BASIC,
+    'use_legacy_auth_encoding': _AUTH,
+    'auth_token': 'set api_key instead (an ENC[<handle>] secret handle keeps it out of the file)',
+    'ntlm_domain': _AUTH,
+    'kerberos_auth': _AUTH,
+    'kerberos_cache': _AUTH,
+    'kerberos_delegate': _AUTH,
+    'kerberos_force_initiate': _AUTH,
+    'kerberos_hostname': _AUTH,
+    'kerberos_keytab': _AUTH,
+    'kerberos_principal': _AUTH,
+    'aws_host': _AUTH,
+    'aws_region': _AUTH,
+    'aws_service': _AUTH,
+    'tls_protocols_allowed': 'the check always requires TLS 1.2 or newer',
+    'tls_ciphers': "the check uses OpenSSL's default ciphers for TLS 1.2 and newer",
+    'tls_use_host_header': "the certificate is always checked against openmetrics_endpoint's host",
+    'tls_private_key_password': 'tls_private_key must not be encrypted (the check never asks for a pass phrase)',
+    'persist_connections': 'the check already keeps its connection alive between runs',
+    'log_requests': 'requests are not logged; the fireworks.scrape.* metrics describe each collection',
+    'no_proxy': "the old name of skip_proxy, not read here; use skip_proxy, or proxy's no_proxy list of hosts",
+}
+
+# The Agent's interval when the instance sets none
+# (datadog-agent pkg/collector/check/defaults DefaultCheckInterval).
+DEFAULT_MIN_COLLECTION_INTERVAL = 15
+# At most this many option warnings per instance, then a count of the rest.
+MAX_OPTION_WARNINGS = 20
+MAX_NAME_CHARS = 64
 
 
 def insecure_settings(instance):
-    """Warnings for settings that work but expose the key or the data."""
+    """Warnings for settings that work but expose the key or the data.
+    tls_ignore_warning: true silences the two TLS ones, not the http:// one."""
     out = []
     endpoint = instance.get('openmetrics_endpoint')
     if isinstance(endpoint, str) and endpoint.strip().lower().startswith('http://'):
         out.append('openmetrics_endpoint uses http://: the API key and the metrics travel unencrypted')
+    if instance.get('tls_ignore_warning') is True:
+        return out
     if instance.get('tls_verify') is False:
         out.append("tls_verify is false: the endpoint's certificate is not checked, so anyone on the path "
                    'can read the API key')
@@ -35,14 +131,27 @@ class InvalidConfig(ValueError):
     """A configuration mistake; the message names the option."""
 
 
+def _boolean(options, name, default, where=''):
+    """A boolean read here: YAML's true/false only. A quoted 'false' is a
+    string, which Python would take as true."""
+    value = options.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise InvalidConfig("option '{}'{} must be true or false, not {}".format(name, where, _kind(value)))
+    return value
+
+
 def _proxy(instance, init_config, agent_proxy):
     """Instance proxy, else init_config proxy, else the Agent's (use_agent_proxy); skip_proxy wins."""
-    if instance.get('skip_proxy', init_config.get('skip_proxy', False)):
+    skip = _boolean(init_config, 'skip_proxy', False, ' in init_config')
+    use_agent_proxy = _boolean(init_config, 'use_agent_proxy', True, ' in init_config')
+    if _boolean(instance, 'skip_proxy', skip):
         return None
     for source in (instance.get('proxy'), init_config.get('proxy')):
         if source is not None:
             return source
-    if init_config.get('use_agent_proxy', True) and agent_proxy:
+    if use_agent_proxy and agent_proxy:
         return agent_proxy
     return None
 
@@ -95,10 +204,11 @@ def client_config(instance, init_config=None, agent_proxy=None):
         if not isinstance(proxy, dict):
             raise InvalidConfig("option 'proxy' must be a mapping with http, https and no_proxy")
         config['proxy'] = {k: proxy[k] for k in ('http', 'https', 'no_proxy') if proxy.get(k)}
+    for name in ('tls_ignore_warning', 'empty_default_hostname'):
+        _boolean(instance, name, False)
     mapping = {k: instance[k] for k in MAPPING_OPTIONS if instance.get(k) is not None}
-    mapping.setdefault(
-        'min_collection_interval', init_config.get('min_collection_interval', DEFAULT_MIN_COLLECTION_INTERVAL)
-    )
+    # Like the Agent: the instance's interval, else 15 s; init_config's is ignored.
+    mapping.setdefault('min_collection_interval', DEFAULT_MIN_COLLECTION_INTERVAL)
     tags = instance.get('tags') or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidConfig("option 'tags' must be a list of strings")
@@ -113,3 +223,100 @@ def client_config(instance, init_config=None, agent_proxy=None):
     for name, value in config.items():
         _check_json(name, value)
     return config
+
+
+def _shown(name, secret=None):
+    """An option name as a warning quotes it: names come from the user or
+    from autodiscovery, so at most MAX_NAME_CHARS characters, with control
+    and other invisible characters written as escapes (repr-like), and the
+    API key, should a name contain it, replaced."""
+    if isinstance(name, str):
+        text = name
+    else:
+        try:
+            text = repr(name)
+        except Exception:
+            text = '<{}>'.format(type(name).__name__)
+    if isinstance(secret, str) and len(secret) >= 8:
+        text = text[:2 * MAX_NAME_CHARS + len(secret)].replace(secret, '<api_key>')
+    pieces, size = [], 0
+    for ch in text:
+        if ch in '\\\'':
+            piece = '\\' + ch
+        elif ch.isprintable():
+            piece = ch
+        else:
+            piece = repr(ch)[1:-1]
+        if size + len(piece) > MAX_NAME_CHARS:
+            pieces.append('...')
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return ''.join(pieces)
+
+
+def _did_you_mean(name, known):
+    """The known option closest to a misspelt one, if one is close."""
+    if not isinstance(name, str) or len(name) > 2 * max(len(k) for k in known):
+        return ''
+    lowered = {k.lower(): k for k in known}
+    match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+    return " (did you mean '{}'?)".format(lowered[match[0]]) if match else ''
+
+
+def _instance_option_warning(key, secret, suggest=True):
+    if key in INSTANCE_OPTIONS or key in AGENT_INSTANCE_OPTIONS:
+        return None
+    name = _shown(key, secret)
+    if key in UNSUPPORTED_OPTIONS:
+        return "option '{}' is not supported by this check and is ignored: {}".format(name, UNSUPPORTED_OPTIONS[key])
+    if key in INIT_CONFIG_OPTIONS or key in AGENT_INIT_CONFIG_OPTIONS:
+        return "option '{}' is read from init_config only and is ignored in an instance".format(name)
+    if key in TOP_LEVEL_OPTIONS:
+        return ("option '{}' is ignored in an instance: it belongs at the top level of the file, beside "
+                'init_config and instances').format(name)
+    known = INSTANCE_OPTIONS + tuple(AGENT_INSTANCE_OPTIONS)
+    return "unknown option '{}'{}".format(name, _did_you_mean(key, known) if suggest else '')
+
+
+def _init_config_option_warning(key, secret, suggest=True):
+    if key in INIT_CONFIG_OPTIONS or key in AGENT_INIT_CONFIG_OPTIONS:
+        return None
+    name = _shown(key, secret)
+    if key == 'min_collection_interval':
+        return ("option 'min_collection_interval' in init_config is ignored: for Python checks the Agent reads "
+                'it only from each instance; set it there (default {} s)').format(DEFAULT_MIN_COLLECTION_INTERVAL)
+    if key in UNSUPPORTED_OPTIONS:
+        return "option '{}' in init_config is not supported by this check and is ignored: {}".format(
+            name, UNSUPPORTED_OPTIONS[key])
+    if key in INSTANCE_OPTIONS or key in AGENT_INSTANCE_OPTIONS:
+        return "option '{}' in init_config is ignored: it is read from each instance; set it there".format(name)
+    if key in TOP_LEVEL_OPTIONS:
+        return ("option '{}' is ignored in init_config: it belongs at the top level of the file, beside "
+                'init_config and instances').format(name)
+    known = INIT_CONFIG_OPTIONS + tuple(AGENT_INIT_CONFIG_OPTIONS)
+    return "unknown option '{}' in init_config{}".format(name, _did_you_mean(key, known) if suggest else '')
+
+
+def option_warnings(instance, init_config=None):
+    """What to warn about, once, for an instance's and init_config's option
+    names: unknown ones (with the closest known name), the unsupported HTTP
+    options of other Datadog checks, and options in the wrong section.
+    Names only: a value never appears."""
+    secret = instance.get('api_key') if isinstance(instance, dict) else None
+    keys = []
+    if isinstance(instance, dict):
+        keys.extend((_instance_option_warning, k) for k in instance)
+    if isinstance(init_config, dict):
+        keys.extend((_init_config_option_warning, k) for k in init_config)
+    out, more = [], 0
+    for judge, key in keys:
+        if len(out) < MAX_OPTION_WARNINGS:
+            text = judge(key, secret)
+            if text:
+                out.append(text)
+        elif judge(key, secret, suggest=False):
+            more += 1  # counted, not described: a hostile config costs no more than this
+    if more:
+        out.append('{} more option warnings not shown'.format(more))
+    return out

@@ -1,0 +1,465 @@
+"""spec.yaml is the one list of options: the example is rendered from it, the
+shim's option lists agree with it, and what is not in it is warned about
+once per instance (names only, bounded, never a value)."""
+import importlib.util
+import logging
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import ROOT, free_port, shim_env
+from datadog_checks.base import ConfigurationError
+from datadog_checks.fireworks import FireworksCheck
+from datadog_checks.fireworks import config as cfg
+
+SPEC = os.path.join(ROOT, 'python_shim', 'assets', 'configuration', 'spec.yaml')
+EXAMPLE = os.path.join(ROOT, 'conf.d', 'fireworks.d', 'conf.yaml.example')
+RENDERER = os.path.join(ROOT, 'packaging', 'render_conf_example.py')
+SECRET = 'fw-SECRET-3b9e1c77d2a4-spec'  # the prefix tests/run_all.sh scans the logs for
+
+
+def _renderer():
+    spec = importlib.util.spec_from_file_location('render_conf_example', RENDERER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+render_conf_example = _renderer()
+
+
+def load_spec():
+    with open(SPEC, encoding='utf-8') as f:
+        return yaml.safe_load(f)
+
+
+def sections():
+    (file,) = load_spec()['files']
+    return {s['name']: s['options'] for s in file['options']}
+
+
+def unsupported(option):
+    return 'fireworks:unsupported' in (option.get('metadata_tags') or [])
+
+
+def names(section, visible_only=False):
+    return {o['name'] for o in sections()[section]
+            if not unsupported(o) and not (visible_only and o.get('hidden'))}
+
+
+def base_instance(**extra):
+    i = {'account_id': 'acme', 'api_key': SECRET}
+    i.update(extra)
+    return i
+
+
+def make(instance, init_config=None):
+    return FireworksCheck('fireworks', init_config or {}, [instance])
+
+
+def warnings_for(instance, init_config=None):
+    check = make(instance, init_config)
+    try:
+        return check.option_warnings
+    finally:
+        check.cancel()
+
+
+# -- the spec itself -----------------------------------------------------------
+
+def test_spec_has_the_config_spec_schema():
+    spec = load_spec()
+    assert spec['name'] and isinstance(spec['files'], list) and len(spec['files']) == 1
+    (file,) = spec['files']
+    assert file['name'] == 'fireworks.yaml'
+    assert [s['name'] for s in file['options']] == ['init_config', 'instances']
+    assert file['options'][1].get('multiple') is True
+    seen = set()
+
+    def walk(option, where):
+        assert set(option) <= render_conf_example_allowed_fields(), (where, option['name'])
+        assert isinstance(option['name'], str) and option['name'], where
+        assert isinstance(option['description'], str) and option['description'].strip(), option['name']
+        for line in option['description'].splitlines():
+            assert len(line) < 120, (option['name'], line)
+        assert ('value' in option) != ('options' in option), option['name']
+        if 'options' in option:
+            for sub in option['options']:
+                walk(sub, option['name'])
+            return
+        key = (where, option['name'])
+        assert key not in seen, key
+        seen.add(key)
+        value = option['value']
+        assert value['type'] in ('string', 'integer', 'number', 'boolean', 'array', 'object'), option['name']
+        if value['type'] == 'array':
+            assert 'type' in value['items'], option['name']
+        if value['type'] == 'boolean' and not unsupported(option):
+            assert isinstance(value['example'], bool), option['name']
+        if 'default' in value and value['type'] == 'boolean':
+            assert isinstance(value['default'], bool), option['name']
+        if unsupported(option):
+            assert option.get('hidden') is True, option['name']
+
+    for section in file['options']:
+        walk(section, 'file')
+    required = {o['name'] for o in sections()['instances'] if o.get('required')}
+    assert required == {'account_id', 'api_key'}
+    assert next(o for o in sections()['instances'] if o['name'] == 'api_key').get('secret') is True
+
+
+def render_conf_example_allowed_fields():
+    # integrations-core's ExampleConsumer ALLOWED_OPTION_FIELDS
+    return {'name', 'description', 'required', 'hidden', 'display_priority', 'deprecation', 'multiple',
+            'multiple_instances_defined', 'metadata_tags', 'options', 'value', 'secret', 'enabled', 'example',
+            'template', 'overrides'}
+
+
+def test_the_example_is_the_rendered_spec_byte_for_byte():
+    text, errors = render_conf_example.render(render_conf_example.load_spec(SPEC))
+    assert errors == []
+    with open(EXAMPLE, encoding='utf-8', newline='') as f:
+        committed = f.read()
+    assert committed == text, 'conf.yaml.example is stale: run python3 packaging/render_conf_example.py'
+    r = subprocess.run([sys.executable, RENDERER, '--check'], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_the_renderer_check_mode_sees_a_stale_example(tmp_path):
+    stale = tmp_path / 'conf.yaml.example'
+    stale.write_text('init_config:\ninstances: []\n')
+    r = subprocess.run([sys.executable, RENDERER, '--check', '--output', str(stale)], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1 and 'stale' in r.stderr
+
+
+def example_params():
+    with open(EXAMPLE, encoding='utf-8') as f:
+        text = f.read()
+    head, tail = re.split(r'^instances:$', text, maxsplit=1, flags=re.M)
+    return (set(re.findall(r'^ *## @param (\w+) ', head, re.M)),
+            set(re.findall(r'^ *## @param (\w+) ', tail, re.M)), tail)
+
+
+def test_the_params_of_each_section_are_the_specs_options():
+    init_params, instance_params, _ = example_params()
+    assert init_params == names('init_config', visible_only=True)
+    assert instance_params == names('instances', visible_only=True)
+
+
+def test_every_description_line_of_the_example_fits():
+    with open(EXAMPLE, encoding='utf-8') as f:
+        for line in f:
+            if line.lstrip().startswith('## ') and '@param' not in line:
+                assert len(line.rstrip('\n')) <= 120, line
+
+
+def test_the_example_loads_into_a_check_without_warnings():
+    with open(EXAMPLE, encoding='utf-8') as f:
+        conf = yaml.safe_load(f)
+    (instance,) = conf['instances']
+    assert instance['account_id'] == '<ACCOUNT_ID>' and instance['min_collection_interval'] == 60
+    assert cfg.option_warnings(instance, conf['init_config'] or {}) == []
+
+
+def test_the_example_lists_the_unsupported_options_after_the_others():
+    _, _, tail = example_params()
+    block = tail[tail.index('## Not supported'):]
+    assert '@param' not in block
+    for name in cfg.UNSUPPORTED_OPTIONS:
+        assert re.search(r'\b{}\b'.format(name), block), name
+
+
+def test_the_example_says_the_interval_default_is_15_and_not_in_init_config():
+    init_params, _, _ = example_params()
+    assert 'min_collection_interval' not in init_params
+    with open(EXAMPLE, encoding='utf-8') as f:
+        text = f.read()
+    assert '## @param min_collection_interval - number - optional - default: 15\n' in text
+    assert text.count('@param min_collection_interval') == 1
+
+
+# -- the shim's option lists are the spec's --------------------------------------
+
+def test_the_shims_instance_options_are_the_specs():
+    spec = names('instances')
+    generic = set(cfg.AGENT_INSTANCE_OPTIONS)
+    assert set(cfg.INSTANCE_OPTIONS) <= spec, set(cfg.INSTANCE_OPTIONS) - spec
+    assert spec - set(cfg.INSTANCE_OPTIONS) <= generic, spec - set(cfg.INSTANCE_OPTIONS) - generic
+    assert spec - generic == set(cfg.INSTANCE_OPTIONS) - generic
+    forwarded_or_read = set(cfg.HTTP_OPTIONS) | set(cfg.MAPPING_OPTIONS) | set(cfg.SHIM_INSTANCE_OPTIONS)
+    assert forwarded_or_read == set(cfg.INSTANCE_OPTIONS)
+    # The options every Agent instance may carry that the example documents.
+    assert {'min_collection_interval', 'empty_default_hostname', 'tags', 'service', 'name'} <= spec & generic
+
+
+def test_the_shims_init_config_options_are_the_specs():
+    spec = names('init_config')
+    assert set(cfg.INIT_CONFIG_OPTIONS) <= spec
+    assert spec - set(cfg.INIT_CONFIG_OPTIONS) <= set(cfg.AGENT_INIT_CONFIG_OPTIONS)
+    assert 'min_collection_interval' not in spec
+
+
+def test_the_unsupported_options_and_reasons_are_the_specs():
+    spec = {o['name']: ' '.join(o['description'].split()) for o in sections()['instances'] if unsupported(o)}
+    assert spec == cfg.UNSUPPORTED_OPTIONS
+    assert not set(spec) & (set(cfg.INSTANCE_OPTIONS) | set(cfg.AGENT_INSTANCE_OPTIONS))
+    assert {'headers', 'extra_headers', 'allow_redirects', 'auth_type', 'username', 'password',
+            'tls_protocols_allowed', 'tls_use_host_header', 'kerberos_auth', 'aws_region', 'ntlm_domain',
+            'persist_connections', 'log_requests', 'auth_token', 'use_legacy_auth_encoding',
+            'tls_ciphers'} <= set(spec)
+
+
+def test_the_specs_defaults_are_the_codes():
+    by_name = {o['name']: o for o in sections()['instances']}
+    assert by_name['min_collection_interval']['value']['default'] == cfg.DEFAULT_MIN_COLLECTION_INTERVAL == 15
+    assert by_name['min_collection_interval']['value']['display_default'] == 15
+
+
+# -- unknown options: one warning each, with the closest name ---------------------
+
+def test_rates_as_count():
+    assert warnings_for(base_instance(rates_as_count='value-never-shown')) == [
+        "unknown option 'rates_as_count' (did you mean 'rates_as_counts'?)"]
+
+
+def test_max_request_per_minute():
+    assert warnings_for(base_instance(max_request_per_minute=4)) == [
+        "unknown option 'max_request_per_minute' (did you mean 'max_requests_per_minute'?)"]
+
+
+def test_histogram_bucket_as_distributions():
+    assert warnings_for(base_instance(histogram_bucket_as_distributions=False)) == [
+        "unknown option 'histogram_bucket_as_distributions' (did you mean 'histogram_buckets_as_distributions'?)"]
+
+
+def test_an_unknown_option_far_from_every_name_has_no_hint():
+    assert warnings_for(base_instance(frobnicate=1)) == ["unknown option 'frobnicate'"]
+
+
+def test_a_typo_in_init_config_is_warned_with_the_init_config_names():
+    assert cfg.option_warnings(base_instance(), {'use_agent_proxi': False}) == [
+        "unknown option 'use_agent_proxi' in init_config (did you mean 'use_agent_proxy'?)"]
+
+
+def test_headers():
+    assert warnings_for(base_instance(headers={'Authorization': 'Bearer other'})) == [
+        "option 'headers' is not supported by this check and is ignored: the check sends its own fixed headers "
+        '(Authorization, Accept, Accept-Encoding, User-Agent)']
+
+
+def test_extra_headers():
+    (text,) = warnings_for(base_instance(extra_headers={'X-Team': 'value-never-shown'}))
+    assert text == "option 'extra_headers' is not supported by this check and is ignored: " + \
+        cfg.UNSUPPORTED_OPTIONS['extra_headers']
+    assert 'X-Team' not in text and 'value-never-shown' not in text
+
+
+def test_allow_redirects():
+    assert warnings_for(base_instance(allow_redirects=False)) == [
+        "option 'allow_redirects' is not supported by this check and is ignored: redirects are followed within "
+        "the endpoint's origin only, so the API key never goes elsewhere"]
+
+
+def test_an_unsupported_option_in_init_config_is_warned():
+    assert cfg.option_warnings(base_instance(), {'log_requests': True}) == [
+        "option 'log_requests' in init_config is not supported by this check and is ignored: " +
+        cfg.UNSUPPORTED_OPTIONS['log_requests']]
+
+
+def test_a_valid_full_config_has_no_warning():
+    instance = base_instance(
+        openmetrics_endpoint='https://api.fireworks.ai/v1/accounts/acme/metrics', min_collection_interval=60,
+        empty_default_hostname=True, tags=['env:prod'], service='inference', name='acme',
+        max_requests_per_minute=5, max_retry_after=600, histogram_buckets_as_distributions=True,
+        quantiles=[0.5, 0.99], rates_as_counts=True, metrics=['latency_.*'], exclude_metrics=['x'],
+        exclude_labels=['deployment'], deployments={'include': ['prod-.*'], 'exclude': ['.*-canary']},
+        timeout=10, connect_timeout=5, read_timeout=5, max_response_bytes=1 << 27, tls_verify=True,
+        tls_validate_hostname=True, tls_ignore_warning=False, proxy={'https': 'http://proxy.internal:3128'},
+        skip_proxy=False,
+    )
+    init_config = {'proxy': {'https': 'http://proxy.internal:3128'}, 'skip_proxy': False, 'use_agent_proxy': True,
+                   'service': 'llm'}
+    check = make(instance, init_config)
+    assert check.option_warnings == [] and check.insecure_warnings == []
+    check.cancel()
+    # Every option of the spec, with its example value, is known too.
+    everything = {o['name']: o['value'].get('example') for o in sections()['instances'] if not unsupported(o)}
+    assert cfg.option_warnings(everything, {o['name']: 1 for o in sections()['init_config']}) == []
+
+
+def test_the_cluster_check_example_has_no_warning():
+    with open(os.path.join(ROOT, 'packaging', 'kubernetes', 'cluster-checks-values.yaml')) as f:
+        values = yaml.safe_load(f)
+    conf = yaml.safe_load(values['clusterAgent']['confd']['fireworks.yaml'])
+    for instance in conf['instances']:
+        assert warnings_for(instance, conf['init_config']) == []
+
+
+@pytest.mark.parametrize('option, value', [
+    ('min_collection_interval', 30), ('empty_default_hostname', True), ('tags', ['env:prod']),
+    ('service', 'inference'), ('name', 'acme'), ('namespace', 'default'), ('no_index', False),
+    ('disable_generic_tags', True), ('metric_patterns', {'exclude': ['fireworks.scrape.*']}),
+    ('max_returned_metrics', 20000), ('loader', 'python'),
+])
+def test_options_every_agent_instance_may_carry_are_not_warned(option, value):
+    assert warnings_for(base_instance(**{option: value})) == []
+
+
+def test_generic_options_are_not_warned():
+    assert warnings_for(base_instance(min_collection_interval=30, empty_default_hostname=True, tags=['a:b'],
+                                      service='s', name='n')) == []
+
+
+def test_options_in_the_wrong_place_say_where_they_belong():
+    assert cfg.option_warnings(base_instance(use_agent_proxy=False)) == [
+        "option 'use_agent_proxy' is read from init_config only and is ignored in an instance"]
+    (text,) = cfg.option_warnings(base_instance(cluster_check=True))
+    assert text.startswith("option 'cluster_check' is ignored in an instance: it belongs at the top level")
+    assert cfg.option_warnings(base_instance(), {'timeout': 5}) == [
+        "option 'timeout' in init_config is ignored: it is read from each instance; set it there"]
+
+
+def test_init_config_min_collection_interval_gets_its_own_warning():
+    check = make(base_instance(), {'min_collection_interval': 60})
+    assert check.option_warnings == [
+        "option 'min_collection_interval' in init_config is ignored: for Python checks the Agent reads it only "
+        'from each instance; set it there (default 15 s)']
+    assert check._client_config['mapping']['min_collection_interval'] == 15
+    check.cancel()
+
+
+# -- hostile names ---------------------------------------------------------------
+
+def test_a_hostile_option_name_gives_a_bounded_clean_warning():
+    key = 'x\x00\x1b[31m\n\u202e' + 'A' * 10000
+    (text,) = warnings_for(base_instance(**{key: SECRET}))
+    assert len(text) < 120, text
+    assert text.isprintable() and '\x1b' not in text and '\n' not in text
+    assert "unknown option 'x\\x00\\x1b[31m\\n\\u202eAAA" in text and "...'" in text
+    assert SECRET not in text
+
+
+def test_names_are_shown_never_values_nor_the_api_key():
+    instance = base_instance(tokn=SECRET, headers={'Authorization': 'Bearer ' + SECRET})
+    instance.update({'key-' + SECRET: 1, 7: SECRET, None: SECRET})  # YAML keys need not be strings
+    texts = cfg.option_warnings(instance, {'passwd': SECRET})
+    assert len(texts) == 6, texts
+    joined = '\n'.join(texts)
+    assert SECRET not in joined and 'Bearer' not in joined
+    assert "unknown option 'key-<api_key>'" in joined
+    assert "unknown option '7'" in joined and "unknown option 'None'" in joined
+    assert "unknown option 'passwd' in init_config" in joined
+
+
+def test_a_quote_in_a_name_cannot_end_the_quoting():
+    (text,) = cfg.option_warnings(base_instance(**{"a' is fine, 'b": 1}))
+    assert text == "unknown option 'a\\' is fine, \\'b'"
+
+
+def test_many_unknown_options_are_counted_not_listed():
+    instance = base_instance(**{'opt%d' % i: i for i in range(5000)})
+    texts = cfg.option_warnings(instance)
+    assert len(texts) == cfg.MAX_OPTION_WARNINGS + 1
+    assert texts[-1] == '{} more option warnings not shown'.format(5000 - cfg.MAX_OPTION_WARNINGS)
+
+
+def test_option_warnings_are_logged_once_at_construction(caplog):
+    caplog.set_level(logging.WARNING)
+    check = make(base_instance(rates_as_count=True, headers={'a': 'b'}))
+    logged = [r.getMessage() for r in caplog.records if 'option' in r.getMessage()]
+    assert logged == check.option_warnings and len(logged) == 2
+    check.cancel()
+
+
+def test_the_check_command_prints_option_warnings(tmp_path):
+    conf = tmp_path / 'conf.yaml'
+    conf.write_text(yaml.safe_dump({
+        'init_config': {'min_collection_interval': 60},
+        'instances': [base_instance(openmetrics_endpoint='https://127.0.0.1:%d/m' % free_port(), timeout=1,
+                                    rates_as_count=True)],
+    }))
+    r = subprocess.run([sys.executable, '-m', 'datadog_checks.fireworks', 'check', '-c', str(conf)],
+                       env=shim_env(), capture_output=True, text=True, timeout=60)
+    assert "instance 0: warning: unknown option 'rates_as_count' (did you mean 'rates_as_counts'?)" in r.stderr
+    assert "instance 0: warning: option 'min_collection_interval' in init_config is ignored" in r.stderr
+    assert SECRET not in r.stdout + r.stderr
+
+
+# -- booleans are booleans --------------------------------------------------------
+
+@pytest.mark.parametrize('value, kind', [('false', 'a string'), ('true', 'a string'), (1, 'a number')])
+def test_skip_proxy_must_be_a_boolean(value, kind):
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(skip_proxy=value))
+    assert str(e.value) == "option 'skip_proxy' must be true or false, not {}".format(kind)
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(), {'skip_proxy': value})
+    assert str(e.value) == "option 'skip_proxy' in init_config must be true or false, not {}".format(kind)
+
+
+@pytest.mark.parametrize('value, kind', [('false', 'a string'), ('true', 'a string'), (1, 'a number')])
+def test_use_agent_proxy_must_be_a_boolean(value, kind):
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(), {'use_agent_proxy': value})
+    assert str(e.value) == "option 'use_agent_proxy' in init_config must be true or false, not {}".format(kind)
+
+
+@pytest.mark.parametrize('option', ['tls_ignore_warning', 'empty_default_hostname'])
+@pytest.mark.parametrize('value', ['true', 'false', 0, [True]])
+def test_other_booleans_read_in_python_must_be_booleans(option, value):
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(**{option: value}))
+    assert "option '{}' must be true or false, not ".format(option) in str(e.value)
+
+
+def test_a_quoted_false_skip_proxy_no_longer_means_true():
+    agent = {'https': 'http://agent:3128'}
+    with pytest.raises(cfg.InvalidConfig):
+        cfg.client_config(base_instance(skip_proxy='false'), {}, agent)
+    assert cfg.client_config(base_instance(skip_proxy=False), {}, agent)['proxy'] == agent
+    assert 'proxy' not in cfg.client_config(base_instance(skip_proxy=True), {}, agent)
+    assert 'proxy' not in cfg.client_config(base_instance(), {'skip_proxy': True}, agent)
+    assert cfg.client_config(base_instance(skip_proxy=False), {'skip_proxy': True}, agent)['proxy'] == agent
+
+
+def test_a_boolean_forwarded_to_the_library_is_strict_there():
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(tls_verify='false'))
+    assert "option 'tls_verify' must be true or false, not a string" in str(e.value)
+    assert SECRET not in str(e.value)
+
+
+# -- tls_ignore_warning ------------------------------------------------------------
+
+def test_tls_ignore_warning_silences_the_tls_warnings(caplog):
+    caplog.set_level(logging.WARNING)
+    loud = make(base_instance(tls_verify=False))
+    assert [t for t in loud.insecure_warnings if t.startswith('tls_verify is false')]
+    loud.cancel()
+    caplog.clear()
+    quiet = make(base_instance(tls_verify=False, tls_ignore_warning=True))
+    assert quiet.insecure_warnings == [] and quiet.option_warnings == []
+    assert not [r for r in caplog.records if 'tls_verify' in r.getMessage()]
+    quiet.cancel()
+    assert cfg.insecure_settings(base_instance(tls_validate_hostname=False, tls_ignore_warning=True)) == []
+    # Not the http:// one: that is not about TLS.
+    assert cfg.insecure_settings(base_instance(openmetrics_endpoint='http://gw/m', tls_ignore_warning=True)) == [
+        'openmetrics_endpoint uses http://: the API key and the metrics travel unencrypted']
+
+
+# -- the interval ----------------------------------------------------------------------
+
+def test_the_first_run_interval_is_the_instances_else_15():
+    assert cfg.client_config(base_instance())['mapping']['min_collection_interval'] == 15
+    assert cfg.client_config(base_instance(), {'min_collection_interval': 45})['mapping'][
+        'min_collection_interval'] == 15
+    assert cfg.client_config(base_instance(min_collection_interval=60), {'min_collection_interval': 45})[
+        'mapping']['min_collection_interval'] == 60
+    check = make(base_instance(), {'min_collection_interval': 45})
+    assert check._client_config['mapping']['min_collection_interval'] == 15
+    check.cancel()
