@@ -27,7 +27,16 @@ Outcome read(fwm_status status, fwm_result* r, std::chrono::steady_clock::time_p
         o.message = fwm_result_message(r);
         o.summary = buffer(fwm_result_summary, r);
         o.samples = buffer(fwm_result_samples, r);
-        o.submissions = buffer(fwm_result_submissions, r);
+        // Every batch, as one JSON array of batches.
+        const char* p = nullptr;
+        std::size_t n = 0;
+        o.submissions = "[";
+        while (fwm_result_next_batch(r, &p, &n) == FWM_OK && n > 0) {
+            if (o.submissions.size() > 1)
+                o.submissions += ',';
+            o.submissions.append(p, n);
+        }
+        o.submissions += ']';
         fwm_result_free(r);
     }
     return o;

@@ -58,7 +58,8 @@ BOOST_AUTO_TEST_CASE(parse_returns_summary_and_samples)
     BOOST_TEST(std::string(fwm_result_message(r.r)).empty());
     BOOST_TEST(r.summary() ==
                "{\"format\":\"prometheus\",\"lines\":5,\"samples\":3,\"families\":1,\"exemplars\":0,\"eof\":false,"
-               "\"invalid_lines\":1,\"errors\":[{\"line\":3,\"reason\":\"unterminated label set at end of line\"}]}");
+               "\"invalid_lines\":1,\"errors\":[{\"line\":3,\"reason\":\"unterminated label set at end of line\"}],"
+                       "\"mapping\":null}");
     BOOST_TEST(r.samples() ==
                "{\"name\":\"up\",\"labels\":{\"job\":\"a\\\"b\"},\"value\":1.0,\"timestamp\":1.0}\n"
                "{\"name\":\"nan_metric\",\"labels\":{},\"value\":\"NaN\",\"timestamp\":null}\n"
@@ -139,4 +140,44 @@ BOOST_AUTO_TEST_CASE(deeply_nested_json_is_refused_without_exhausting_the_stack)
     BOOST_TEST(std::string(fwm_result_message(res)) == "option 'samples' must be a boolean, not a list");
     fwm_result_free(res);
     fwm_client_free(c);
+}
+
+BOOST_AUTO_TEST_CASE(submissions_come_in_batches_until_an_empty_one)
+{
+    const char* p = nullptr;
+    size_t n = 0;
+    BOOST_TEST(fwm_result_next_batch(nullptr, &p, &n) == FWM_ERR_INVALID_ARGUMENT);
+    // Without a mapping: no batch at all.
+    Result plain("up 1\n", nullptr);
+    BOOST_TEST(fwm_result_next_batch(plain.r, nullptr, &n) == FWM_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(fwm_result_next_batch(plain.r, &p, &n) == FWM_OK);
+    BOOST_TEST(n == 0u);
+
+    // 3,000 deployments of one gauge: 3,000 groups, a batch per 4,096 points.
+    std::string payload;
+    for (int i = 0; i < 3000; ++i)
+        payload += "generator_kv_slots_fraction:avg_by_deployment{deployment_id=\"d" + std::to_string(i) + "\"} 0.5\n";
+    Result r(payload, "{\"mapping\":{}}");
+    BOOST_TEST_REQUIRE(r.status == FWM_OK);
+    std::string all;
+    int batches = 0;
+    for (;;) {
+        BOOST_TEST_REQUIRE(fwm_result_next_batch(r.r, &p, &n) == FWM_OK);
+        if (n == 0)
+            break;
+        ++batches;
+        const std::string batch(p, n);
+        BOOST_TEST(batch.front() == '[');
+        BOOST_TEST(batch.back() == ']');
+        all += batch;
+    }
+    BOOST_TEST(batches == 1); // 3,000 points fit one batch
+    std::size_t groups = 0;
+    for (std::size_t at = all.find("{\"tags\""); at != std::string::npos; at = all.find("{\"tags\"", at + 1))
+        ++groups;
+    BOOST_TEST(groups == 3000u);
+    // Exhausted: stays empty, never an error.
+    BOOST_TEST(fwm_result_next_batch(r.r, &p, &n) == FWM_OK);
+    BOOST_TEST(n == 0u);
+    BOOST_TEST(r.summary().find("\"points\":3000") != std::string::npos);
 }

@@ -2,6 +2,8 @@
 // parses, maps and renders what fwm_client_collect hands over.
 #include <boost/test/unit_test.hpp>
 
+#include <set>
+
 #include <rapidjson/document.h>
 
 #include "client_support.hpp"
@@ -37,11 +39,57 @@ BOOST_AUTO_TEST_CASE(one_collect_scrapes_parses_maps_and_renders)
     BOOST_TEST(summary["samples"].GetUint() == 22u); // two deployments of 11 series
     BOOST_TEST(std::string(summary["collection"]["status"].GetString()) == "FWM_OK");
     BOOST_TEST(!r.samples.empty());
-    const auto sub = json(r.submissions);
-    BOOST_TEST(sub["groups"].Size() > 0u);
-    BOOST_TEST(sub["service_check"]["status"].GetInt() == 0);
-    BOOST_TEST(r.submissions.find("env:test") != std::string::npos);
-    BOOST_TEST(r.submissions.find(kSecretKey) == std::string::npos);
+    BOOST_TEST(summary["mapping"]["groups"].GetUint() == 4u); // per deployment: one tag set, and one with http_code
+    BOOST_TEST_REQUIRE(r.submissions != nullptr);
+    std::string all, batch;
+    std::size_t batches = 0;
+    while (r.submissions->next_batch(batch)) {
+        const auto groups = json(batch);
+        BOOST_TEST(groups.IsArray());
+        BOOST_TEST(groups.Size() > 0u);
+        all += batch;
+        ++batches;
+    }
+    BOOST_TEST(batches == 1u);
+    BOOST_TEST(all.find("env:test") != std::string::npos);
+    BOOST_TEST(all.find(kSecretKey) == std::string::npos);
+    BOOST_TEST(r.summary.find(kSecretKey) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(batches_hold_whole_groups_and_every_point_once)
+{
+    // 300 deployments x 11 series: several batches of about 4,096 points.
+    TestServer server({true, pki().server}, [](const RequestRecord&, std::size_t) { return metrics_reply(300); });
+    Collector c(client_json(server.url()).c_str());
+    const auto r = c.collect(nullptr);
+    BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
+    const auto summary = json(r.summary);
+    const std::size_t points = summary["mapping"]["points"].GetUint64();
+    std::size_t seen = 0, batches = 0;
+    std::set<std::string> tag_sets;
+    std::string batch;
+    while (r.submissions->next_batch(batch)) {
+        ++batches;
+        std::size_t in_batch = 0;
+        const auto groups = json(batch);
+        for (const auto& g : groups.GetArray()) {
+            std::string tags;
+            for (const auto& t : g["tags"].GetArray())
+                tags += std::string(t.GetString()) + ",";
+            BOOST_TEST(tag_sets.insert(tags).second, "a tag set came twice: " << tags);
+            for (const char* kind : {"gauges", "counts", "buckets"})
+                if (g.HasMember(kind))
+                    in_batch += g[kind].Size();
+        }
+        BOOST_TEST(in_batch > 0u);
+        seen += in_batch;
+    }
+    BOOST_TEST(seen == points);
+    BOOST_TEST(batches > 1u);
+    BOOST_TEST(batches <= points / fwm::collector::Submissions::kBatchPoints + 1);
+    BOOST_TEST(tag_sets.size() == summary["mapping"]["groups"].GetUint64());
+    BOOST_TEST(tag_sets.size() == 600u); // per deployment: one tag set, and one with http_code
+    BOOST_TEST(!r.submissions->next_batch(batch)); // exhausted stays exhausted
 }
 
 BOOST_AUTO_TEST_CASE(the_configuration_is_read_once_and_its_errors_name_the_option)
@@ -50,14 +98,14 @@ BOOST_AUTO_TEST_CASE(the_configuration_is_read_once_and_its_errors_name_the_opti
         Collector c(R"({"api_key":"k","account_id":"a","mapping":{"quantiles":"p99"}})");
         BOOST_ERROR("accepted");
     } catch (const fwm::util::OptionError& e) {
-        BOOST_TEST(std::string(e.what()) == "option 'quantiles' must be a list of numbers between 0 and 1");
+        BOOST_TEST(std::string(e.what()) == "option 'quantiles' must be a list of numbers above 0 and at most 1");
     }
     Collector c(R"({"api_key":"k","account_id":"acme-1","timeout":2.5})");
     BOOST_TEST(c.client_config().timeout.count() == 2500);
     BOOST_TEST(c.client_config().endpoint.target == "/v1/accounts/acme-1/metrics");
 }
 
-BOOST_AUTO_TEST_CASE(every_failure_carries_a_critical_service_check)
+BOOST_AUTO_TEST_CASE(every_failure_reports_its_facts_and_no_submissions)
 {
     TestServer server({true, pki().server}, [](const RequestRecord&, std::size_t) {
         Reply r;
@@ -68,9 +116,14 @@ BOOST_AUTO_TEST_CASE(every_failure_carries_a_critical_service_check)
     for (const char* options : {"", R"({"max_errors":-1})"}) {
         const auto r = c.collect(options);
         BOOST_TEST(r.status != FWM_OK);
-        const auto sub = json(r.submissions);
-        BOOST_TEST(sub["service_check"]["status"].GetInt() == 2);
-        BOOST_TEST(std::string(sub["service_check"]["message"].GetString()) == r.message);
+        BOOST_TEST(!r.message.empty());
+        BOOST_TEST(r.submissions == nullptr);
+        if (*options == '\0') { // bad options fail before any collection
+            const auto summary = json(r.summary);
+            BOOST_TEST(std::string(summary["collection"]["status"].GetString()) == "FWM_ERR_HTTP_UNAUTHORIZED");
+            BOOST_TEST(std::string(summary["collection"]["message"].GetString()) == r.message);
+            BOOST_TEST(summary["mapping"].IsNull());
+        }
     }
 }
 

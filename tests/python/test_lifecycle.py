@@ -143,8 +143,13 @@ class _FakeResult(object):
         self.message = message
         self.ok = False
 
-    def submissions_json(self):
-        return b''
+    cancelled = False
+
+    def summary_or_none(self):
+        return None  # the library had no memory for one
+
+    def batches(self):
+        return iter(())
 
     def __enter__(self):
         return self
@@ -169,16 +174,25 @@ def test_a_failure_inside_the_library_still_gives_the_service_check(aggregator, 
     assert message in sc[0].message and status in sc[0].message
 
 
-def test_the_library_reports_its_own_failures_with_a_service_check(endpoint):
-    # Options the library refuses (from a caller's bug): the result still
-    # carries a CRITICAL service check naming the option.
+def test_the_library_reports_its_own_failures_as_facts_and_the_check_decides(aggregator, endpoint, monkeypatch):
+    # Options the library refuses (from a caller's bug): a status and a
+    # message naming the option, no submissions; the check turns that into
+    # a CRITICAL service check.
     with binding.Client({'account_id': 'x', 'api_key': SECRET, 'openmetrics_endpoint': endpoint.url,
                          'tls_ca_cert': endpoint.ca_cert}) as client:
         with client.collect(max_errors=10**6) as r:
             assert r.status == 'FWM_ERR_INVALID_OPTIONS'
-            data = binding.loads(r.submissions_json())
-    assert data['service_check']['status'] == AgentCheck.CRITICAL
-    assert "option 'max_errors'" in data['service_check']['message']
+            assert "option 'max_errors'" in r.message
+            assert list(r.batches()) == []
+    check = FireworksCheck('fireworks', {}, [instance(endpoint.url, tls_ca_cert=endpoint.ca_cert)])
+    collect = check._client.collect
+    monkeypatch.setattr(check._client, 'collect', lambda: collect(max_errors=10**6))
+    with pytest.raises(CheckException) as e:
+        check.check(check.instance)
+    assert "option 'max_errors'" in str(e.value)
+    sc = aggregator.service_checks('fireworks.can_connect')
+    assert len(sc) == 1 and sc[0].status == AgentCheck.CRITICAL
+    assert "option 'max_errors'" in sc[0].message
 
 
 def test_insecure_settings_warn_once_per_instance(caplog, endpoint):
@@ -336,9 +350,9 @@ def _escape(v):
 
 def _kept(payload, pattern):
     with binding.parse(payload, mapping={'deployments': {'include': [pattern]}}) as r:
-        data = json.loads(r.submissions_json())
+        groups = list(r.groups())
     kept = set()
-    for group in data['groups']:
+    for group in groups:
         for tag in group['tags']:
             if tag.startswith('i:'):
                 kept.add(int(tag[2:]))

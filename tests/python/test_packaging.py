@@ -11,6 +11,7 @@ import pytest
 
 import fireworks_payload
 from conftest import ROOT, STUBS, Endpoint
+from datadog_checks.fireworks.__about__ import __version__
 
 KEY = 'fw-SECRET-3b9e1c77d2a4-wheel'
 
@@ -44,16 +45,16 @@ def conf(tmp_path, endpoint):
 
 def test_wheel_is_a_platform_wheel_with_the_library_inside(dist):
     wheel, _ = dist
-    assert os.path.basename(wheel) == 'datadog_fireworks-0.1.0-py3-none-linux_x86_64.whl'
+    assert os.path.basename(wheel) == 'datadog_fireworks-{}-py3-none-linux_x86_64.whl'.format(__version__)
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         assert 'datadog_checks/fireworks/libfwm.so' in names
         assert 'datadog_checks/fireworks/check.py' in names
         assert 'datadog_checks/fireworks/data/conf.yaml.example' in names
         assert 'datadog_checks/__init__.py' not in names  # the namespace belongs to datadog_checks_base
-        wheel_meta = z.read('datadog_fireworks-0.1.0.dist-info/WHEEL').decode()
+        wheel_meta = z.read('datadog_fireworks-{}.dist-info/WHEEL'.format(__version__)).decode()
         assert 'Root-Is-Purelib: false' in wheel_meta and 'Tag: py3-none-linux_x86_64' in wheel_meta
-        record = z.read('datadog_fireworks-0.1.0.dist-info/RECORD').decode().splitlines()
+        record = z.read('datadog_fireworks-{}.dist-info/RECORD'.format(__version__)).decode().splitlines()
         assert {line.split(',')[0] for line in record} == names
 
 
@@ -116,4 +117,4 @@ def test_manual_layout_runs_as_a_custom_check(dist, endpoint, tmp_path):
     r = subprocess.run([sys.executable, '-c', code, conf(tmp_path, endpoint)], capture_output=True, text=True,
                        env=env, cwd=str(tmp_path), timeout=60)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ['0.1.0', '2', '0']
+    assert r.stdout.split() == [__version__, '2', '0']

@@ -10,7 +10,7 @@ if [ -n "$others" ]; then
   echo "symbols exported without the fwm_ prefix:"; printf '%s\n' "$others" | head -20; exit 1
 fi
 for want in fwm_version_number fwm_version_string fwm_status_name fwm_status_string fwm_parse \
-            fwm_client_create fwm_client_message fwm_client_collect fwm_client_free fwm_result_submissions \
+            fwm_client_create fwm_client_message fwm_client_collect fwm_client_free fwm_result_next_batch \
             fwm_result_message fwm_result_summary fwm_result_samples fwm_result_free; do
   printf '%s\n' "$exported" | grep -qx "$want" || { echo "missing export: $want"; exit 1; }
 done

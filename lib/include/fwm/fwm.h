@@ -115,12 +115,12 @@ typedef struct fwm_client_s fwm_client;
  *   "max_errors": how many invalid lines keep a line number and reason (8)
  *   "reject_duplicate_series": a repeated series is an invalid line (true)
  *   "mapping":    an object of mapping options (below) to also build the
- *                 submissions buffer, as a first run would
- * Mapping options: "quantiles" ([0.5,0.9,0.95,0.99]),
+ *                 submissions (fwm_result_next_batch), as a first run would
+ * Mapping options: "quantiles" ([0.5,0.9,0.95,0.99]; distinct, each in (0, 1]),
  *   "histogram_buckets_as_distributions" (true), "rates_as_counts" (false),
  *   "metrics" and "exclude_metrics" (regexes on Fireworks names),
  *   "exclude_labels", "deployments" ({"include":[...],"exclude":[...]}
- *   regexes on deployment_id), "tags", "min_collection_interval" (60),
+ *   regexes on deployment_id), "tags", "min_collection_interval" (15),
  *   "account_id".
  * Any other member is rejected with FWM_ERR_INVALID_OPTIONS.
  *
@@ -138,8 +138,20 @@ FWM_API const char* fwm_result_message(const fwm_result* result);
  * The summary as one JSON object (UTF-8, not NUL-terminated within *size):
  *   {"format":"prometheus"|"openmetrics", "lines":N, "samples":N,
  *    "families":N, "exemplars":N, "eof":bool, "invalid_lines":N,
- *    "errors":[{"line":N,"reason":"..."}, ...]}
+ *    "errors":[{"line":N,"reason":"..."}, ...],
+ *    "collection":{...} (fwm_client_collect only, below),
+ *    "mapping": null, or what the mapping did:
+ *      {"series":N, "filtered":N (metrics/exclude_metrics/deployments),
+ *       "created":N (_created samples ignored), "merged":N (samples folded
+ *       into another of the same name and tags), "renamed":N (unknown
+ *       series given a fireworks.series.* name), "groups":N, "points":N,
+ *       "deployments":N, "malformed_histograms":N, "non_finite":N,
+ *       "filter_gave_up":N, "over_name_cap":N, "max_names":N,
+ *       "submissions_bytes":N, "filter_over_budget":bool,
+ *       "filter_budget_ms":N,
+ *       "costly_pattern":{"option":"...","pattern":"..."} or null}}
  * "errors" holds the first max_errors invalid lines, in payload order.
+ * Empty when the call failed for want of memory or on a bug.
  */
 FWM_API fwm_status fwm_result_summary(const fwm_result* result, const char** json, size_t* size);
 
@@ -154,24 +166,28 @@ FWM_API fwm_status fwm_result_summary(const fwm_result* result, const char** jso
 FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** json_lines, size_t* size);
 
 /*
- * The Datadog submissions of the run as one JSON object (UTF-8), built for a
- * cheap loop on the Python side: every tag list is built once per group.
- *   {"groups": [{"tags": ["k:v", ...],
- *                "gauges":  [["fireworks.requests.rate", 1.5], ...],
- *                "counts":  [["fireworks.requests.count", 90.0], ...],    (optional)
- *                "buckets": [["fireworks.latency.overall", 12.0, 100.0, 250.0], ...]}, (optional)
- *               ...],
- *    "check": {"tags": [...], "gauges": [[name, value], ...], "counts": [...]},
- *    "service_check": {"name": "fireworks.can_connect", "status": 0|1|2,
- *                      "message": "...", "tags": [...]} or null,
- *    "logs": [["warning"|"info"|"debug", "text"], ...]}
- * Names are complete (namespace included). A bucket is [name, count,
- * lower, upper] for submit_histogram_bucket(monotonic=False); an upper bound
- * of +Inf is written Infinity, which Python's json module reads. Empty
+ * The run's Datadog submissions, handed over in batches: each call renders
+ * the next batch into a buffer the result owns (valid until the next call
+ * or fwm_result_free) and sets *size to 0 once every batch was handed out
+ * (the submissions are then freed). A batch is a JSON array (UTF-8) of
+ * whole groups, about 4,096 points per batch; every tag list comes once per
+ * group, so the caller builds it once:
+ *   [{"tags": ["k:v", ...],
+ *     "gauges":  [["fireworks.requests.rate", 1.5], ...],
+ *     "counts":  [["fireworks.requests.count", 90], ...],              (optional)
+ *     "buckets": [["fireworks.latency.overall", 12, 100, 250], ...]},  (optional)
+ *    ...]
+ * Names are complete (namespace included); no two points of one run share
+ * name, tags and (for buckets) bounds. A bucket is [name, count, lower,
+ * upper] for submit_histogram_bucket(monotonic=False); an upper bound of
+ * +Inf is written Infinity, which Python's json module reads. Nothing
  * unless the call was asked for a mapping (fwm_parse "mapping" option;
- * always for fwm_client_collect).
+ * always for fwm_client_collect when a payload was received).
+ * Check-level decisions (service check, the check's own metrics, what to
+ * log) are the caller's, from the summary's "collection" and "mapping"
+ * facts.
  */
-FWM_API fwm_status fwm_result_submissions(const fwm_result* result, const char** json, size_t* size);
+FWM_API fwm_status fwm_result_next_batch(fwm_result* result, const char** json, size_t* size);
 
 /* Frees a result; NULL is accepted. */
 FWM_API void fwm_result_free(fwm_result* result);

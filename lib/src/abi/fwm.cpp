@@ -104,9 +104,27 @@ FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** jso
     return buffer(result, &fwm::collector::Result::samples, json_lines, size);
 }
 
-FWM_API fwm_status fwm_result_submissions(const fwm_result* result, const char** json, size_t* size)
+FWM_API fwm_status fwm_result_next_batch(fwm_result* result, const char** json, size_t* size)
 {
-    return buffer(result, &fwm::collector::Result::submissions, json, size);
+    if (result == nullptr || json == nullptr || size == nullptr)
+        return FWM_ERR_INVALID_ARGUMENT;
+    *json = "";
+    *size = 0;
+    try {
+        auto& r = result->r;
+        if (r.submissions && r.submissions->next_batch(r.batch)) {
+            *json = r.batch.data();
+            *size = r.batch.size();
+        } else {
+            r.submissions.reset(); // all handed over: free them now
+            std::string().swap(r.batch);
+        }
+        return FWM_OK;
+    } catch (const std::bad_alloc&) {
+        return FWM_ERR_OUT_OF_MEMORY;
+    } catch (...) {
+        return FWM_ERR_INTERNAL;
+    }
 }
 
 FWM_API void fwm_result_free(fwm_result* result)

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "collector/parse_options.hpp"
+#include "collector/submissions.hpp"
 #include "http/config.hpp"
 #include "mapping/options.hpp"
 
@@ -25,9 +26,10 @@ namespace fwm::collector {
 struct Result {
     int status = 0;          // an fwm_status
     std::string message;     // clean text; "" on success
-    std::string summary;     // JSON object
-    std::string samples;     // JSON lines, when asked for
-    std::string submissions; // JSON object, when mapped
+    std::string summary; // JSON object: the parse, the collection and the mapping facts
+    std::string samples; // JSON lines, when asked for
+    std::unique_ptr<Submissions> submissions; // when mapped
+    std::string batch;   // the last batch handed out (fwm_result_next_batch)
 };
 
 class Collector {
@@ -40,7 +42,7 @@ public:
 
     // Never longer than the client's timeout plus its report margin, plus
     // the time to inflate, parse and map what came. Never throws: every
-    // failure is a status with a message and a CRITICAL service check.
+    // failure is a status with a message.
     Result collect(const char* options_json) noexcept;
 
     // Thread safe, returns at once; later collect() calls end CANCELLED.

@@ -1,27 +1,23 @@
-// The submissions buffer of one run (fwm_result_submissions): the mapped
-// groups plus what the check reports about itself: check-level metrics,
-// the fireworks.can_connect service check, and log lines.
+// The facts a run reports beside its submissions, as JSON members of the
+// result's summary (fwm.h): how the collection went and what the mapping
+// did. What they mean for the check (service check, check metrics, log
+// levels) is decided in Python.
 #pragma once
 
 #include <string>
 
 #include "http/client.hpp"
 #include "mapping/mapper.hpp"
-#include "parser/parser.hpp"
 
 namespace fwm::collector {
 
-// `parsed` and `stats` may be null when nothing was received; `info` is null
-// for fwm_parse (no collection, so no service check).
-std::string submissions_json(const std::string& groups_json, const parser::ParseResult* parsed,
-                             const mapping::MapStats* stats, const http::CollectInfo* info,
-                             const mapping::MappingOptions& options);
-
-// The submissions buffer of a run that failed inside the library (out of
-// memory, a bug): no metrics, a CRITICAL service check with the message.
-std::string failure_submissions_json(const std::string& message, const mapping::MappingOptions& options);
-
-// The "collection" object of a collect result's summary (see fwm.h).
+// The "collection" object of a collect result's summary.
 std::string collection_json(const http::CollectInfo& info);
+
+// The "mapping" object of a summary.
+std::string mapping_json(const mapping::MapStats& stats, std::size_t submissions_bytes);
+
+// Adds `"name": value` to a rendered JSON object.
+void add_member(std::string& object, const char* name, const std::string& value);
 
 } // namespace fwm::collector

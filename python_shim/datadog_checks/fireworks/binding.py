@@ -65,7 +65,7 @@ _SIGNATURES = {
         ctypes.c_int,
         [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
     ),
-    'fwm_result_submissions': (
+    'fwm_result_next_batch': (
         ctypes.c_int,
         [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
     ),
@@ -180,9 +180,26 @@ class ParseResult(_Owned):
         """The samples as JSON-lines bytes (empty unless parsed with samples=True)."""
         return _buffer(lib().fwm_result_samples, self._checked())
 
-    def submissions_json(self):
-        """The Datadog submissions buffer documented in fwm.h (bytes; empty without a mapping)."""
-        return _buffer(lib().fwm_result_submissions, self._checked())
+    def batches(self):
+        """The run's submissions, one batch at a time: each a list of groups
+        {"tags", "gauges", "counts"?, "buckets"?} (fwm.h). Each batch is
+        decoded only when asked for; the library frees what it handed out."""
+        fn = lib().fwm_result_next_batch
+        data = ctypes.c_void_p()
+        size = ctypes.c_size_t()
+        while self._handle:
+            status = fn(self._handle, ctypes.byref(data), ctypes.byref(size))
+            if status != FWM_OK:
+                raise FwmError(lib().fwm_status_name(status).decode(), 'could not read a batch of submissions')
+            if not size.value:
+                return
+            yield loads(ctypes.string_at(data.value, size.value))
+
+    def groups(self):
+        """The run's groups, batch after batch."""
+        for batch in self.batches():
+            for group in batch:
+                yield group
 
     def samples(self):
         """The samples as a list of dicts."""
@@ -198,7 +215,7 @@ def parse(data, format='auto', samples=False, max_errors=8, reject_duplicate_ser
     """Parses an exposition payload (bytes) without any network access.
 
     With `mapping` (a dict of mapping options, possibly empty) the result also
-    holds the submissions a first run would make."""
+    holds the submissions a first run would make (batches(), groups())."""
     if isinstance(data, str):
         data = data.encode('utf-8')
     options = {
@@ -234,10 +251,17 @@ class CollectResult(ParseResult):
         if not self.message and not self.ok:
             self.message = lib().fwm_status_string(status).decode('utf-8', 'replace')
 
-    def submissions_json(self):
+    def summary_or_none(self):
+        """The summary, or None when the library had no memory to build it."""
         if not self._handle:
-            return b''
-        return super().submissions_json()
+            return None
+        data = _buffer(lib().fwm_result_summary, self._handle)
+        if not data:
+            return None
+        try:
+            return loads(data)
+        except ValueError:
+            return None
 
     def collection(self):
         """The "collection" member of the summary (see fwm.h)."""

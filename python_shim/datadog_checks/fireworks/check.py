@@ -1,6 +1,6 @@
 """FireworksCheck: the Agent check. The library scrapes, parses and maps;
 this class hands it the instance and submits what comes back."""
-from . import binding
+from . import binding, policy
 from .config import InvalidConfig, client_config, insecure_settings
 
 try:
@@ -41,10 +41,17 @@ class FireworksCheck(AgentCheck):
             self._client = binding.Client(self._client_config)
         except binding.FwmError as e:
             raise ConfigurationError(str(e))
+        mapping = self._client_config['mapping']
+        self._check_tags = ['fireworks_account:{}'.format(mapping['account_id'])] + list(mapping['tags'])
         # Allowed, but said once per instance.
         self.insecure_warnings = insecure_settings(self.instance)
         for text in self.insecure_warnings:
             self.log.warning(text)
+        from .config import option_warnings
+
+        self.option_warnings = option_warnings(self.instance, self.init_config)
+        for text in self.option_warnings:
+            self.log.warning('%s', text)
 
     def check(self, _):
         if self._cancelled:
@@ -52,69 +59,55 @@ class FireworksCheck(AgentCheck):
         try:
             with self._client.collect() as result:
                 status, message = result.status, result.message
-                raw = result.submissions_json()
+                summary = result.summary_or_none()
+                if not (self._cancelled or result.cancelled):
+                    # Pulled batch by batch: the run never exists whole in Python.
+                    self._submit(result.batches())
         except binding.ClientClosed:
             return  # cancel() came first
         if self._cancelled or status == 'FWM_ERR_CANCELLED':
             # The Agent is unscheduling this check: its sender is going away.
             self.log.debug('collection cancelled: %s', message)
             return
-        data = self._decode(raw, status, message)
-        self._submit(data)
-        sc = data['service_check']
-        self.service_check(sc['name'], sc['status'], tags=sc['tags'], message=sc['message'] or None, raw=True)
-        for level, text in data['logs']:
-            getattr(self.log, level)(text)
-        if sc['status'] == self.CRITICAL:
-            raise CheckException(sc['message'] or message)
-        if sc['status'] == self.WARNING:
-            self.warning(sc['message'] or message)
+        self._report(status, message, summary)
 
-    def _decode(self, raw, status, message):
-        """The run's submissions; when the library could not build them (out
-        of memory, a bug), a CRITICAL service check with the real message."""
-        try:
-            data = binding.loads(raw) if raw else None
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and 'service_check' in data:
-            return data
-        tags = ['fireworks_account:{}'.format(self.instance.get('account_id'))] + list(self.instance.get('tags') or [])
-        text = message or 'the library returned no result'
-        return {
-            'groups': [],
-            'check': {'tags': tags, 'gauges': [], 'counts': []},
-            'service_check': {
-                'name': SERVICE_CHECK,
-                'status': self.CRITICAL,
-                'message': '{} ({})'.format(text, status),
-                'tags': tags,
-            },
-            'logs': [],
-        }
-
-    def _submit(self, data):
+    def _submit(self, batches):
         # The hot loop: names are complete (raw=True skips the namespace) and
         # each group's tag list is built once, in the library.
         gauge, count, bucket = self.gauge, self.count, self.submit_histogram_bucket
-        for group in data['groups']:
-            tags = group['tags']
-            for name, value in group['gauges']:
-                gauge(name, value, tags, None, None, True)
-            counts = group.get('counts')
-            if counts:
-                for name, value in counts:
-                    count(name, value, tags, None, None, True)
-            buckets = group.get('buckets')
-            if buckets:
-                for name, value, lower, upper in buckets:
-                    bucket(name, value, lower, upper, False, None, tags, True)
-        check = data['check']
-        tags = check['tags']
-        for name, value in check['gauges']:
-            gauge(name, value, tags, None, None, True)
-        for name, value in check['counts']:
-            count(name, value, tags, None, None, True)
+        for batch in batches:
+            if self._cancelled:
+                return
+            for group in batch:
+                tags = group['tags']
+                for name, value in group['gauges']:
+                    gauge(name, value, tags, None, None, True)
+                counts = group.get('counts')
+                if counts:
+                    for name, value in counts:
+                        count(name, value, tags, None, None, True)
+                buckets = group.get('buckets')
+                if buckets:
+                    for name, value, lower, upper in buckets:
+                        bucket(name, value, lower, upper, False, None, tags, True)
+
+    def _report(self, status, message, summary):
+        """What the run means for the check: its own metrics, the service
+        check, log lines; decided here from the facts the library reports."""
+        tags = self._check_tags
+        report = policy.assess(status, message, summary)
+        for name, value in report.gauges:
+            self.gauge(name, value, tags, None, None, True)
+        for name, value in report.counts:
+            self.count(name, value, tags, None, None, True)
+        code = {policy.OK: self.OK, policy.WARNING: self.WARNING, policy.CRITICAL: self.CRITICAL}[report.status]
+        self.service_check(SERVICE_CHECK, code, tags=tags, message=report.message or None, raw=True)
+        for level, text in report.logs:
+            getattr(self.log, level)(text)
+        if report.status == policy.CRITICAL:
+            raise CheckException(report.message)
+        if report.status == policy.WARNING:
+            self.warning(report.message)
 
     def cancel(self):
         # Called by the Agent from another thread, maybe while check() runs:

@@ -10,7 +10,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 
-from . import binding
+from . import binding, policy
 from .__about__ import __version__
 
 SERVICE_CHECK_STATUS = {0: 'OK', 1: 'WARNING', 2: 'CRITICAL', 3: 'UNKNOWN'}
@@ -72,10 +72,10 @@ class Recorder(object):
         return items
 
 
-def submissions_from_buffer(data):
-    """The same JSON-lines form, from a submissions buffer (parse command)."""
+def submissions_from_groups(groups, check_gauges=(), check_tags=()):
+    """The same JSON-lines form, from the library's groups (parse command)."""
     out = []
-    for group in data['groups'] + [data['check']]:
+    for group in groups:
         tags = group['tags']
         for name, value in group.get('gauges', []):
             out.append({'kind': 'metric', 'type': 'gauge', 'name': name, 'value': value, 'tags': tags})
@@ -84,6 +84,8 @@ def submissions_from_buffer(data):
         for name, value, lower, upper in group.get('buckets', []):
             out.append({'kind': 'histogram_bucket', 'name': name, 'value': int(value), 'lower': lower,
                         'upper': upper, 'monotonic': False, 'tags': tags})
+    for name, value in check_gauges:
+        out.append({'kind': 'metric', 'type': 'gauge', 'name': name, 'value': value, 'tags': list(check_tags)})
     return out
 
 
@@ -181,7 +183,7 @@ def cmd_check(args):
             sys.stderr.write('instance {}: configuration error: {}\n'.format(n, e))
             failed = True
             continue
-        for text in check.insecure_warnings:
+        for text in check.insecure_warnings + check.option_warnings:
             sys.stderr.write('instance {}: warning: {}\n'.format(n, text))
         recorder = Recorder()
         recorder.attach(check)
@@ -225,7 +227,7 @@ def cmd_parse(args):
         elif args.summary:
             _print_summary(args.file, summary, result.samples(), sys.stdout)
         else:
-            _print_json(submissions_from_buffer(json.loads(result.submissions_json())), sys.stdout)
+            _print_json(submissions_from_groups(result.groups(), policy.payload_gauges(summary)), sys.stdout)
     _report_invalid(summary, sys.stderr)
     return 0
 

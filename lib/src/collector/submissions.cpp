@@ -1,0 +1,133 @@
+#include "collector/submissions.hpp"
+
+#include <stdexcept>
+
+#include "mapping/json_groups.hpp"
+
+namespace fwm::collector {
+
+using mapping::JsonGroups;
+
+std::uint32_t Submissions::intern(const std::string& name)
+{
+    const auto [it, inserted] = ids_.try_emplace(&name, static_cast<std::uint32_t>(names_.size()));
+    if (inserted) {
+        if (names_.size() >= kCount)
+            throw std::length_error("too many distinct names in one run");
+        names_.push_back(name);
+    }
+    return it->second;
+}
+
+void Submissions::close_group()
+{
+    if (groups_.empty())
+        return;
+    if (tags_.size() > UINT32_MAX || points_.size() > UINT32_MAX || buckets_.size() > UINT32_MAX)
+        throw std::length_error("one run's submissions pass 4 GiB");
+    Group& g = groups_.back();
+    g.points_end = static_cast<std::uint32_t>(points_.size());
+    g.buckets_end = static_cast<std::uint32_t>(buckets_.size());
+}
+
+void Submissions::group(const std::vector<std::string_view>& tags)
+{
+    close_group();
+    tags_ += '[';
+    for (std::size_t i = 0; i < tags.size(); ++i) {
+        if (i)
+            tags_ += ',';
+        JsonGroups::write_string(tags_, tags[i]);
+    }
+    tags_ += ']';
+    groups_.push_back(Group{static_cast<std::uint32_t>(tags_.size()), 0, 0});
+    close_group();
+}
+
+void Submissions::gauge(const std::string& name, double value)
+{
+    points_.push_back(Point{intern(name), value});
+    groups_.back().points_end = static_cast<std::uint32_t>(points_.size());
+}
+
+void Submissions::count(const std::string& name, double value)
+{
+    points_.push_back(Point{intern(name) | kCount, value});
+    groups_.back().points_end = static_cast<std::uint32_t>(points_.size());
+}
+
+void Submissions::bucket(const std::string& name, double count, double lower, double upper)
+{
+    buckets_.push_back(BucketPoint{intern(name), count, lower, upper});
+    groups_.back().buckets_end = static_cast<std::uint32_t>(buckets_.size());
+}
+
+std::size_t Submissions::bytes() const
+{
+    std::size_t n = tags_.capacity() + groups_.capacity() * sizeof(Group) + points_.capacity() * sizeof(Point) +
+                    buckets_.capacity() * sizeof(BucketPoint);
+    for (const auto& s : names_)
+        n += sizeof(s) + s.capacity();
+    return n;
+}
+
+bool Submissions::next_batch(std::string& out)
+{
+    out.clear();
+    if (next_group_ >= groups_.size())
+        return false;
+    out += '[';
+    std::size_t points = 0;
+    for (bool first = true; next_group_ < groups_.size() && (first || points < kBatchPoints); first = false) {
+        const std::size_t i = next_group_++;
+        const Group& g = groups_[i];
+        const std::uint32_t tags_begin = i ? groups_[i - 1].tags_end : 0;
+        const std::uint32_t points_begin = i ? groups_[i - 1].points_end : 0;
+        const std::uint32_t buckets_begin = i ? groups_[i - 1].buckets_end : 0;
+        if (!first)
+            out += ',';
+        out += "{\"tags\":";
+        out.append(tags_, tags_begin, g.tags_end - tags_begin);
+        // Gauges, then counts: each list in the order the mapper wrote it.
+        for (const bool counts : {false, true}) {
+            bool opened = false;
+            for (std::uint32_t p = points_begin; p < g.points_end; ++p) {
+                const Point& x = points_[p];
+                if (((x.name & kCount) != 0) != counts)
+                    continue;
+                out += opened ? ",[" : (counts ? ",\"counts\":[[" : ",\"gauges\":[[");
+                opened = true;
+                JsonGroups::write_string(out, names_[x.name & ~kCount]);
+                out += ',';
+                JsonGroups::write_number(out, x.value);
+                out += ']';
+            }
+            if (opened)
+                out += ']';
+            else if (!counts)
+                out += ",\"gauges\":[]";
+        }
+        if (buckets_begin < g.buckets_end) {
+            out += ",\"buckets\":[";
+            for (std::uint32_t b = buckets_begin; b < g.buckets_end; ++b) {
+                const BucketPoint& x = buckets_[b];
+                if (b != buckets_begin)
+                    out += ',';
+                out += '[';
+                JsonGroups::write_string(out, names_[x.name]);
+                for (const double v : {x.count, x.lower, x.upper}) {
+                    out += ',';
+                    JsonGroups::write_number(out, v);
+                }
+                out += ']';
+            }
+            out += ']';
+        }
+        out += '}';
+        points += (g.points_end - points_begin) + (g.buckets_end - buckets_begin);
+    }
+    out += ']';
+    return true;
+}
+
+} // namespace fwm::collector

@@ -1,0 +1,62 @@
+// A run's submissions, kept compactly (16 bytes a gauge or count, 32 a
+// bucket, each group's tags once) until the caller pulls them in batches:
+// the whole run never exists as one document, in C++ or in Python.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mapping/sink.hpp"
+
+namespace fwm::collector {
+
+class Submissions final : public mapping::Sink {
+public:
+    // Points per batch, roughly (a batch holds whole groups, at least one).
+    static constexpr std::size_t kBatchPoints = 4096;
+
+    void group(const std::vector<std::string_view>& tags) override;
+    void gauge(const std::string& name, double value) override;
+    void count(const std::string& name, double value) override;
+    void bucket(const std::string& name, double count, double lower, double upper) override;
+
+    // Replaces `out` with the next batch as the JSON array of
+    // mapping/json_groups.hpp; false (and `out` empty) when none is left.
+    bool next_batch(std::string& out);
+
+    std::size_t groups() const { return groups_.size(); }
+    std::size_t points() const { return points_.size() + buckets_.size(); }
+    std::size_t bytes() const; // held now, roughly
+
+private:
+    struct Group {
+        std::uint32_t tags_end;    // in tags_: the group's tags, rendered as a JSON array
+        std::uint32_t points_end;  // in points_
+        std::uint32_t buckets_end; // in buckets_
+    };
+    struct Point {
+        std::uint32_t name; // in names_; the high bit marks a count
+        double value;
+    };
+    struct BucketPoint {
+        std::uint32_t name;
+        double count, lower, upper;
+    };
+    static constexpr std::uint32_t kCount = 0x80000000u;
+
+    std::uint32_t intern(const std::string& name);
+    void close_group();
+
+    std::vector<std::string> names_;
+    std::unordered_map<const std::string*, std::uint32_t> ids_; // the mapper's names are stable during a run
+    std::string tags_;
+    std::vector<Group> groups_;
+    std::vector<Point> points_;
+    std::vector<BucketPoint> buckets_;
+    std::size_t next_group_ = 0;
+};
+
+} // namespace fwm::collector
