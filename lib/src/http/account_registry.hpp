@@ -12,14 +12,23 @@
 #include <mutex>
 #include <string>
 
+#include "util/page_allocator.hpp"
+
 namespace fwm::http {
 
 using Clock = std::chrono::steady_clock;
 
+// A response as one collection uses it (inflated), or as the account's
+// cache keeps it: the gzip body as it came when the server compressed it
+// (a tenth of the size, inflated again only when served), else the body.
 struct CachedResponse {
-    std::string body;          // as received, after inflation
+    util::BigString body;
+    bool gzipped = false;
+    std::size_t inflated_bytes = 0; // the body's size once inflated
     std::string content_type;
     Clock::time_point fetched; // when the server produced it (response end)
+
+    std::size_t size() const { return gzipped ? inflated_bytes : body.size(); }
 };
 
 class Account {

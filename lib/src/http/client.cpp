@@ -143,7 +143,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     bool fresh(const std::shared_ptr<const CachedResponse>& cache, Clock::time_point now) const
     {
         return cache && now - cache->fetched < config.refresh_period &&
-               cache->body.size() <= config.max_response_bytes;
+               cache->size() <= config.max_response_bytes;
     }
 
     // How a handle reaches the endpoint: a response fetched without
@@ -525,7 +525,30 @@ Collected Client::collect()
             out.info.body_bytes = payload->body.size();
             out.info.content_type = payload->content_type;
             out.payload = payload;
+            if (out.info.encoding == "gzip") {
+                // The cache keeps what came on the wire, not the inflated copy.
+                auto kept = std::make_shared<CachedResponse>();
+                kept->body = std::move(outcome.fresh->body);
+                kept->gzipped = true;
+                kept->inflated_bytes = payload->body.size();
+                kept->content_type = payload->content_type;
+                kept->fetched = payload->fetched;
+                payload = std::move(kept);
+            }
             s->account->store(s->cache_key, std::move(payload));
+        }
+    } else if (outcome.cached && outcome.cached->gzipped) {
+        auto payload = std::make_shared<CachedResponse>();
+        std::string error;
+        if (gunzip(outcome.cached->body, s->config.max_response_bytes, payload->body, error) == InflateStatus::ok) {
+            payload->content_type = outcome.cached->content_type;
+            payload->fetched = outcome.cached->fetched;
+            out.info.body_bytes = payload->body.size();
+            out.info.content_type = payload->content_type;
+            out.payload = std::move(payload);
+        } else { // it inflated once already: only memory can fail here
+            out.info.status = FWM_ERR_OUT_OF_MEMORY;
+            out.info.message = "the cached response could not be inflated again: " + util::clean_text(error, 64);
         }
     } else if (outcome.cached) {
         out.info.body_bytes = outcome.cached->body.size();

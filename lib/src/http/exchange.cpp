@@ -280,7 +280,9 @@ asio::awaitable<ExchangeResult> read_step(Stream& stream, Connection& conn, cons
     const std::size_t limit = wire_limit(config.max_response_bytes);
     std::size_t received = 0;
     for (unsigned interim = 0;; ++interim) {
-        auto parser = std::make_unique<bhttp::response_parser<bhttp::string_body>>();
+        // The body in pages of its own (util/page_allocator.hpp).
+        using Body = bhttp::basic_string_body<char, std::char_traits<char>, util::PageAllocator<char>>;
+        auto parser = std::make_unique<bhttp::response_parser<Body>>();
         parser->body_limit(config.max_response_bytes);
         parser->header_limit(static_cast<std::uint32_t>(kHeaderLimit));
         while (!parser->is_done()) {

@@ -10,6 +10,9 @@
 #include <memory>
 #include <string>
 
+#include "util/page_allocator.hpp"
+#include <string>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -52,7 +55,7 @@ struct Connection {
 
 struct Response {
     unsigned status = 0;
-    std::string body;             // as on the wire (maybe gzip)
+    util::BigString body;         // as on the wire (maybe gzip)
     std::string content_type;     // cleaned: printable, bounded
     std::string content_encoding; // lower case, as sent (compare, do not print raw)
     std::string location;         // raw: checked by resolve_location before any use

@@ -6,7 +6,7 @@
 
 namespace fwm::http {
 
-InflateStatus gunzip(std::string_view compressed, std::size_t max_bytes, std::string& out, std::string& error)
+InflateStatus gunzip(std::string_view compressed, std::size_t max_bytes, util::BigString& out, std::string& error)
 {
     z_stream z{};
     // 15 + 32: a gzip or zlib header, detected automatically.
@@ -22,20 +22,30 @@ InflateStatus gunzip(std::string_view compressed, std::size_t max_bytes, std::st
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
     z.avail_in = static_cast<uInt>(compressed.size());
     const std::size_t start = out.size();
-    // Grow geometrically, never past the cap (+1 byte to notice overflow).
-    std::size_t capacity = std::min<std::size_t>(std::max<std::size_t>(compressed.size() * 4, 64 * 1024), max_bytes + 1);
+    // Reserve what the gzip trailer says the body inflates to (ISIZE, the
+    // size mod 2^32), within the cap: the string then never doubles and
+    // copies itself. Reserving only maps address space; pages are touched
+    // chunk by chunk as inflation writes them, so a lying trailer costs no
+    // memory.
+    std::size_t hint = compressed.size() * 4;
+    const auto* b = reinterpret_cast<const unsigned char*>(compressed.data());
+    if (compressed.size() >= 18 && b[0] == 0x1f && b[1] == 0x8b) {
+        const std::size_t n = compressed.size();
+        hint = static_cast<std::size_t>(b[n - 4]) | static_cast<std::size_t>(b[n - 3]) << 8 |
+               static_cast<std::size_t>(b[n - 2]) << 16 | static_cast<std::size_t>(b[n - 1]) << 24;
+    }
+    out.reserve(start + std::min<std::size_t>(std::max<std::size_t>(hint, 64 * 1024), max_bytes) + 1);
+    constexpr std::size_t kChunk = 1 << 20;
     for (;;) {
         const std::size_t have = out.size() - start;
-        if (have >= capacity) {
-            if (capacity > max_bytes)
-                return InflateStatus::too_large;
-            capacity = std::min<std::size_t>(capacity * 2, max_bytes + 1);
-        }
-        out.resize(start + capacity);
+        if (have > max_bytes)
+            return InflateStatus::too_large;
+        const std::size_t room = std::min(kChunk, max_bytes + 1 - have); // +1 byte to notice overflow
+        out.resize(start + have + room);
         z.next_out = reinterpret_cast<Bytef*>(&out[start + have]);
-        z.avail_out = static_cast<uInt>(std::min<std::size_t>(capacity - have, 1u << 30));
+        z.avail_out = static_cast<uInt>(room);
         const int rc = inflate(&z, Z_NO_FLUSH);
-        const std::size_t produced = capacity - have - z.avail_out;
+        const std::size_t produced = room - z.avail_out;
         out.resize(start + have + produced);
         if (out.size() - start > max_bytes)
             return InflateStatus::too_large;

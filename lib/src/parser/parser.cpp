@@ -727,7 +727,7 @@ private:
     std::vector<std::uint32_t> help_lines_; // per family: line of its HELP, 0 if none
     std::string_view last_name_;
     std::uint32_t last_family_ = kNoFamily;
-    std::vector<std::uint64_t> hashes_; // series_hash of each sample, when deduplicating
+    std::vector<std::uint64_t, util::PageAllocator<std::uint64_t>> hashes_; // series_hash of each sample, when deduplicating
 
     std::string_view reason_;
     std::string dynamic_reason_;

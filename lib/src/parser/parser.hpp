@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "parser/arena.hpp"
+#include "util/page_allocator.hpp"
 
 namespace fwm::parser {
 
@@ -100,8 +101,9 @@ struct ParseOptions {
 };
 
 struct ParseResult {
-    std::vector<Sample> samples;
-    std::vector<Label> labels; // sample and exemplar label sets, back to back
+    // Payload-sized arrays: their pages go back to the system when freed.
+    std::vector<Sample, util::PageAllocator<Sample>> samples;
+    std::vector<Label, util::PageAllocator<Label>> labels; // sample and exemplar label sets, back to back
     std::vector<Exemplar> exemplars;
     std::vector<Family> families; // in order of first HELP/TYPE/UNIT line
     std::vector<LineError> errors; // the first ParseOptions::max_errors

@@ -1,0 +1,74 @@
+// An allocator that maps large blocks straight from the kernel (mmap) and
+// returns them at once (munmap), for the few buffers as large as a payload:
+// the response body and the parse's arrays. Through malloc, glibc would
+// raise its mmap threshold after the first such free and then keep every
+// later payload-sized block on its heap, so the Agent's process would stay
+// at its peak between runs and reach a higher one on the next run.
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstddef>
+#include <new>
+#include <string>
+
+namespace fwm::util {
+
+#if defined(__SANITIZE_ADDRESS__)
+// Under AddressSanitizer every block goes through its allocator, which
+// checks them; the pages are not the point there.
+inline constexpr std::size_t kPageAllocatorThreshold = static_cast<std::size_t>(-1);
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr std::size_t kPageAllocatorThreshold = static_cast<std::size_t>(-1);
+#else
+inline constexpr std::size_t kPageAllocatorThreshold = 256 * 1024;
+#endif
+#else
+inline constexpr std::size_t kPageAllocatorThreshold = 256 * 1024;
+#endif
+
+template <class T>
+struct PageAllocator {
+    using value_type = T;
+
+    PageAllocator() noexcept = default;
+    template <class U>
+    PageAllocator(const PageAllocator<U>&) noexcept
+    {
+    }
+
+    T* allocate(std::size_t n)
+    {
+        if (n > static_cast<std::size_t>(-1) / sizeof(T))
+            throw std::bad_array_new_length();
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < kPageAllocatorThreshold)
+            return static_cast<T*>(::operator new(bytes));
+        // Pages are only made resident when written: reserving costs address space, not memory.
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            throw std::bad_alloc();
+        return static_cast<T*>(p);
+    }
+
+    void deallocate(T* p, std::size_t n) noexcept
+    {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < kPageAllocatorThreshold)
+            ::operator delete(p);
+        else
+            ::munmap(p, bytes);
+    }
+
+    template <class U>
+    bool operator==(const PageAllocator<U>&) const noexcept
+    {
+        return true;
+    }
+};
+
+// A payload-sized string.
+using BigString = std::basic_string<char, std::char_traits<char>, PageAllocator<char>>;
+
+} // namespace fwm::util
