@@ -167,15 +167,17 @@ BOOST_AUTO_TEST_CASE(submissions_come_in_batches_until_an_empty_one)
             break;
         ++batches;
         const std::string batch(p, n);
-        BOOST_TEST(batch.front() == '[');
-        BOOST_TEST(batch.back() == ']');
+        BOOST_TEST(batch.rfind("{\"names\":[\"fireworks.kv_cache.slots_used\"],\"groups\":[", 0) == 0u);
+        BOOST_TEST(batch.substr(batch.size() - 2) == "]}");
         all += batch;
     }
     BOOST_TEST(batches == 1); // 3,000 points fit one batch
     std::size_t groups = 0;
-    for (std::size_t at = all.find("{\"tags\""); at != std::string::npos; at = all.find("{\"tags\"", at + 1))
+    for (std::size_t at = all.find("[[\"deployment_id:"); at != std::string::npos;
+         at = all.find("[[\"deployment_id:", at + 1))
         ++groups;
     BOOST_TEST(groups == 3000u);
+    BOOST_TEST(all.find("[[\"deployment_id:d7\"],[0],[0.5],[],[],[],[],[],[]]") != std::string::npos);
     // Exhausted: stays empty, never an error.
     BOOST_TEST(fwm_result_next_batch(r.r, &p, &n) == FWM_OK);
     BOOST_TEST(n == 0u);

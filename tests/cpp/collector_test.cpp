@@ -44,9 +44,9 @@ BOOST_AUTO_TEST_CASE(one_collect_scrapes_parses_maps_and_renders)
     std::string all, batch;
     std::size_t batches = 0;
     while (r.submissions->next_batch(batch)) {
-        const auto groups = json(batch);
-        BOOST_TEST(groups.IsArray());
-        BOOST_TEST(groups.Size() > 0u);
+        const auto doc = json(batch);
+        BOOST_TEST(doc["names"].IsArray());
+        BOOST_TEST(doc["groups"].Size() > 0u);
         all += batch;
         ++batches;
     }
@@ -71,15 +71,22 @@ BOOST_AUTO_TEST_CASE(batches_hold_whole_groups_and_every_point_once)
     while (r.submissions->next_batch(batch)) {
         ++batches;
         std::size_t in_batch = 0;
-        const auto groups = json(batch);
-        for (const auto& g : groups.GetArray()) {
+        const auto doc = json(batch);
+        const auto& names = doc["names"];
+        for (const auto& g : doc["groups"].GetArray()) {
+            BOOST_TEST_REQUIRE(g.Size() == 9u); // tags, then gauges, counts, buckets as parallel lists
             std::string tags;
-            for (const auto& t : g["tags"].GetArray())
+            for (const auto& t : g[0].GetArray())
                 tags += std::string(t.GetString()) + ",";
             BOOST_TEST(tag_sets.insert(tags).second, "a tag set came twice: " << tags);
-            for (const char* kind : {"gauges", "counts", "buckets"})
-                if (g.HasMember(kind))
-                    in_batch += g[kind].Size();
+            BOOST_TEST(g[1].Size() == g[2].Size());
+            BOOST_TEST(g[3].Size() == g[4].Size());
+            for (unsigned k = 6; k <= 8; ++k)
+                BOOST_TEST(g[5].Size() == g[k].Size());
+            for (unsigned k : {1u, 3u, 5u})
+                for (const auto& n : g[k].GetArray())
+                    BOOST_TEST(n.GetUint() < names.Size());
+            in_batch += g[1].Size() + g[3].Size() + g[5].Size();
         }
         BOOST_TEST(in_batch > 0u);
         seen += in_batch;

@@ -169,20 +169,22 @@ FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** jso
  * The run's Datadog submissions, handed over in batches: each call renders
  * the next batch into a buffer the result owns (valid until the next call
  * or fwm_result_free) and sets *size to 0 once every batch was handed out
- * (the submissions are then freed). A batch is a JSON array (UTF-8) of
- * whole groups, about 4,096 points per batch; every tag list comes once per
- * group, so the caller builds it once:
- *   [{"tags": ["k:v", ...],
- *     "gauges":  [["fireworks.requests.rate", 1.5], ...],
- *     "counts":  [["fireworks.requests.count", 90], ...],              (optional)
- *     "buckets": [["fireworks.latency.overall", 12, 100, 250], ...]},  (optional)
- *    ...]
+ * (the submissions are then freed). A batch holds whole groups, about
+ * 4,096 points, as one JSON object (UTF-8) laid out for cheap decoding:
+ * the run's metric names once, then per group its tags (built once by the
+ * caller) and parallel lists of name indices and numbers:
+ *   {"names": ["fireworks.requests.rate", "fireworks.latency.overall", ...],
+ *    "groups": [[tags,                      ["k:v", ...]
+ *                gauge_names, gauge_values, [0, ...], [1.5, ...]
+ *                count_names, count_values, [..], [90, ...]
+ *                bucket_names, bucket_counts, bucket_lowers, bucket_uppers],
+ *               ...]}
  * Names are complete (namespace included); no two points of one run share
- * name, tags and (for buckets) bounds. A bucket is [name, count, lower,
- * upper] for submit_histogram_bucket(monotonic=False); an upper bound of
- * +Inf is written Infinity, which Python's json module reads. Nothing
- * unless the call was asked for a mapping (fwm_parse "mapping" option;
- * always for fwm_client_collect when a payload was received).
+ * name, tags and (for buckets) bounds. Counts are whole numbers. A bucket
+ * is for submit_histogram_bucket(monotonic=False); an upper bound of +Inf
+ * is written Infinity, which Python's json module reads. Nothing unless
+ * the call was asked for a mapping (fwm_parse "mapping" option; always for
+ * fwm_client_collect when a payload was received).
  * Check-level decisions (service check, the check's own metrics, what to
  * log) are the caller's, from the summary's "collection" and "mapping"
  * facts.

@@ -23,8 +23,8 @@ public:
     void count(const std::string& name, double value) override;
     void bucket(const std::string& name, double count, double lower, double upper) override;
 
-    // Replaces `out` with the next batch as the JSON array of
-    // mapping/json_groups.hpp; false (and `out` empty) when none is left.
+    // Replaces `out` with the next batch, in the form fwm.h documents for
+    // fwm_result_next_batch; false (and `out` empty) when none is left.
     bool next_batch(std::string& out);
 
     std::size_t groups() const { return groups_.size(); }

@@ -181,9 +181,11 @@ class ParseResult(_Owned):
         return _buffer(lib().fwm_result_samples, self._checked())
 
     def batches(self):
-        """The run's submissions, one batch at a time: each a list of groups
-        {"tags", "gauges", "counts"?, "buckets"?} (fwm.h). Each batch is
-        decoded only when asked for; the library frees what it handed out."""
+        """The run's submissions, one batch at a time, as fwm.h lays them
+        out: {"names": [...], "groups": [[tags, gauge_names, gauge_values,
+        count_names, count_values, bucket_names, bucket_counts,
+        bucket_lowers, bucket_uppers], ...]}. Each batch is decoded only when
+        asked for; the library frees what it handed out."""
         fn = lib().fwm_result_next_batch
         data = ctypes.c_void_p()
         size = ctypes.c_size_t()
@@ -196,10 +198,19 @@ class ParseResult(_Owned):
             yield loads(ctypes.string_at(data.value, size.value))
 
     def groups(self):
-        """The run's groups, batch after batch."""
+        """The run's groups as readable dicts: {"tags", "gauges": [[name,
+        value], ...], "counts": [...], "buckets": [[name, count, lower,
+        upper], ...]}. For tests and the command line; the check uses
+        batches()."""
         for batch in self.batches():
-            for group in batch:
-                yield group
+            names = batch['names']
+            for tags, gn, gv, cn, cv, bn, bc, bl, bu in batch['groups']:
+                yield {
+                    'tags': tags,
+                    'gauges': [[names[n], v] for n, v in zip(gn, gv)],
+                    'counts': [[names[n], v] for n, v in zip(cn, cv)],
+                    'buckets': [[names[n], c, lo, up] for n, c, lo, up in zip(bn, bc, bl, bu)],
+                }
 
     def samples(self):
         """The samples as a list of dicts."""

@@ -72,24 +72,24 @@ class FireworksCheck(AgentCheck):
         self._report(status, message, summary)
 
     def _submit(self, batches):
-        # The hot loop: names are complete (raw=True skips the namespace) and
-        # each group's tag list is built once, in the library.
+        # The hot loop: names are complete (raw=True skips the namespace),
+        # each group's tag list is built once, in the library, and a batch
+        # decodes to flat lists of numbers (fwm.h).
         gauge, count, bucket = self.gauge, self.count, self.submit_histogram_bucket
         for batch in batches:
             if self._cancelled:
                 return
-            for group in batch:
-                tags = group['tags']
-                for name, value in group['gauges']:
-                    gauge(name, value, tags, None, None, True)
-                counts = group.get('counts')
-                if counts:
-                    for name, value in counts:
-                        count(name, value, tags, None, None, True)
-                buckets = group.get('buckets')
-                if buckets:
-                    for name, value, lower, upper in buckets:
-                        bucket(name, value, lower, upper, False, None, tags, True)
+            names = batch['names']
+            for tags, gauge_names, gauge_values, count_names, count_values, bucket_names, bucket_counts, lowers, \
+                    uppers in batch['groups']:
+                for n, value in zip(gauge_names, gauge_values):
+                    gauge(names[n], value, tags, None, None, True)
+                if count_names:
+                    for n, value in zip(count_names, count_values):
+                        count(names[n], value, tags, None, None, True)
+                if bucket_names:
+                    for n, value, lower, upper in zip(bucket_names, bucket_counts, lowers, uppers):
+                        bucket(names[n], value, lower, upper, False, None, tags, True)
 
     def _report(self, status, message, summary):
         """What the run means for the check: its own metrics, the service
