@@ -1,0 +1,133 @@
+"""End to end through `check --json`: whatever exclude_labels, filters and
+label orders a user combines, one run never submits the same name + tags
+(+ bounds) twice, and merged series carry the right numbers."""
+import json
+import random
+
+import pytest
+from conftest import Endpoint
+from test_cli import run_cli
+
+KEY = 'fw-SECRET-3b9e1c77d2a4-identity'
+
+
+def _line(name, labels, value, rng):
+    items = list(labels.items())
+    rng.shuffle(items)  # label order is not identity
+    return '{}{{{}}} {}\n'.format(name, ','.join('{}="{}"'.format(k, v) for k, v in items), value)
+
+
+def _payload():
+    rng = random.Random(7)
+    out = []
+    common = {'deployment_id': 'd1', 'deployment': 'accounts/acme/deployments/d1', 'base_model': 'accounts/f/models/m1'}
+    for shard, value in (('0', 1.25), ('1', 0.75)):
+        out.append(_line('request_counter_total:sum_by_deployment', dict(common, shard=shard), value, rng))
+    for code, value in (('500', 0.5), ('429', 0.25)):
+        out.append(_line('requests_error_total:sum_by_deployment', dict(common, http_code=code), value, rng))
+    for replica, counts in (('a', (1, 3, 4)), ('b', (0, 2, 2))):
+        for le, c in zip(('10', '100', '+Inf'), counts):
+            out.append(_line('latency_overall_ms_bucket:sum_by_deployment', dict(common, replica=replica, le=le), c,
+                             rng))
+    for replica, value in (('a', 0.2), ('b', 0.6)):
+        out.append(_line('generator_kv_slots_fraction:avg_by_deployment', dict(common, replica=replica), value, rng))
+    # An empty value is no tag; an unknown series on a curated name is renamed.
+    out.append(_line('request_counter_total:sum_by_deployment', {'deployment_id': 'd2', 'region': ''}, 2, rng))
+    out.append(_line('requests_total:sum_by_deployment', {'deployment_id': 'd1'}, 5, rng))
+    out.append('# TYPE jobs counter\njobs_total 5\n# TYPE jobs_created gauge\njobs_created 1.7e9\n')
+    return ''.join(out)
+
+
+CONFIGS = [
+    {},
+    {'exclude_labels': ['http_code']},
+    {'exclude_labels': ['replica', 'shard', 'http_code']},
+    {'exclude_labels': ['deployment_id', 'deployment', 'base_model'], 'metrics': ['latency_.*', 'request_.*']},
+    {'exclude_labels': ['shard', 'replica'], 'rates_as_counts': True, 'exclude_metrics': ['requests_total']},
+    {'exclude_labels': ['deployment_id', 'deployment', 'base_model', 'shard', 'replica', 'http_code', 'region'],
+     'rates_as_counts': True, 'quantiles': [0.5, 0.999, 0.9999, 1]},
+]
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('identity')
+    payload = tmp / 'p.prom'
+    payload.write_text(_payload())
+    endpoint = Endpoint(str(payload), KEY)
+    try:
+        instances = [dict(c, account_id='identity{}'.format(n), api_key=KEY, openmetrics_endpoint=endpoint.url,
+                          tls_ca_cert=endpoint.ca_cert, min_collection_interval=60)
+                     for n, c in enumerate(CONFIGS)]
+        out = {}
+        for n, inst in enumerate(instances):
+            conf = tmp / 'conf{}.yaml'.format(n)
+            conf.write_text(json.dumps({'init_config': {}, 'instances': [inst]}))
+            r = run_cli('check', '-c', str(conf), '--json', '--times', '2', '--interval', '0.1')
+            assert r.returncode == 0, r.stderr
+            assert b'fw-SECRET' not in r.stdout + r.stderr
+            # A run ends with its service check.
+            items, per_run = [], []
+            for line in r.stdout.decode().splitlines():
+                item = json.loads(line)
+                items.append(item)
+                if item['kind'] == 'service_check':
+                    per_run.append(items)
+                    items = []
+            assert len(per_run) == 2
+            out[n] = per_run
+        return out
+    finally:
+        endpoint.stop()
+
+
+def _key(item):
+    return (item['kind'], item.get('type'), item['name'], tuple(sorted(item['tags'])), item.get('lower'),
+            item.get('upper'))
+
+
+@pytest.mark.parametrize('n', range(len(CONFIGS)))
+def test_no_run_submits_a_name_and_tags_twice(runs, n):
+    for items in runs[n]:
+        keys = [_key(i) for i in items]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1][:3]
+        names = {i['name'] for i in items}
+        assert 'fireworks.jobs_created' not in names  # a creation time, not a measurement
+        assert not any(t.endswith(':') for i in items for t in i['tags'])  # no empty values
+
+
+def _values(items, name):
+    return {tuple(sorted(i['tags'])): i['value'] for i in items if i['name'] == name}
+
+
+def test_excluded_labels_sum_the_rates(runs):
+    first = runs[1][0]
+    errors = _values(first, 'fireworks.requests.errors.rate')
+    assert list(errors.values()) == [0.75]
+    requests = _values(runs[2][0], 'fireworks.requests.rate')
+    d1 = [v for tags, v in requests.items() if 'deployment_id:d1' in tags]
+    assert d1 == [2.0]  # 1.25 + 0.75 across shards
+
+
+def test_excluded_labels_merge_histograms_and_average_gauges(runs):
+    first = runs[2][0]
+    buckets = [i for i in first if i['kind'] == 'histogram_bucket' and 'deployment_id:d1' in i['tags']]
+    # Two replicas summed per bound: 1/s below 10, 4/s to 100, 1/s above; 60 s each.
+    assert sorted((b['lower'], b['value']) for b in buckets) == [(0, 60), (10, 240), (100, 60)]
+    assert list(_values(first, 'fireworks.kv_cache.slots_used').values()) == [pytest.approx(0.4)]
+
+
+def test_unknown_series_do_not_land_on_curated_names(runs):
+    first = runs[0][0]
+    assert list(_values(first, 'fireworks.series.requests_total_sum_by_deployment.rate').values()) == [5.0]
+    assert 5.0 not in _values(first, 'fireworks.requests.rate').values()
+
+
+def test_every_exclusion_still_adds_up_to_the_whole(runs):
+    # Everything excluded: one tag set; rates add up over both deployments.
+    for items in runs[5]:
+        rates = _values(items, 'fireworks.requests.rate')
+        assert list(rates.values()) == [4.0]  # 1.25 + 0.75 + 2
+    names = {i['name'] for i in runs[5][0]}
+    assert {'fireworks.latency.overall.p50', 'fireworks.latency.overall.p99_9', 'fireworks.latency.overall.p99_99',
+            'fireworks.latency.overall.p100'} <= names
