@@ -46,7 +46,7 @@ def rss(field):
                 return int(line.split()[1]) * 1024
 
 inst = {'account_id': 'mem', 'api_key': 'bench-key', 'openmetrics_endpoint': url, 'tls_ca_cert': ca,
-        'min_collection_interval': 60, 'tags': ['env:bench']}
+        'min_collection_interval': 60, 'tags': ['team:bench']}
 check = FireworksCheck('fireworks', {}, [inst])
 gc.collect()
 base = rss('VmRSS')

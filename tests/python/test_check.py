@@ -47,7 +47,7 @@ def instance(endpoint, **extra):
         'openmetrics_endpoint': endpoint.url,
         'tls_ca_cert': endpoint.ca_cert,
         'min_collection_interval': INTERVAL,
-        'tags': ['env:test'],
+        'tags': ['team:test'],
         'timeout': 5,
     }
     i.update(extra)
@@ -63,7 +63,7 @@ def deployment_tags(payload_text, index):
     tags = [kv.replace('="', ':').rstrip('"') for kv in labels.split('",')]
     tags = [t if t.count(':') else t for t in tags]
     model = [t for t in tags if t.startswith('base_model:')][0].rsplit('/', 1)[1]
-    return sorted(tags + ['model:' + model, 'env:test']), dep_id
+    return sorted(tags + ['model:' + model, 'team:test']), dep_id
 
 
 def sample_value(payload_text, name, dep_id, extra=''):
@@ -117,7 +117,7 @@ def test_values_and_tags_match_the_payload(aggregator, endpoint, payload):
         assert all(b.lower_bound == 10000.0 for b in inf_buckets)
         aggregator.assert_metric('fireworks.latency.overall.p50', tags=tags, count=1)
         aggregator.assert_metric('fireworks.latency.overall.p99', tags=tags, count=1)
-    check_tags = ['fireworks_account:' + account, 'env:test']
+    check_tags = ['fireworks_account:' + account, 'team:test']
     aggregator.assert_metric('fireworks.deployments', value=DEPLOYMENTS, tags=check_tags, count=1)
     aggregator.assert_metric('fireworks.scrape.series', value=DEPLOYMENTS * 99, tags=check_tags)
     aggregator.assert_metric('fireworks.scrape.invalid_lines', value=0, tags=check_tags)
@@ -252,6 +252,7 @@ def test_proxy_resolution_follows_the_agent():
     assert 'proxy' not in client_config(inst, {'use_agent_proxy': False}, agent)
     assert 'proxy' not in client_config(dict(inst, skip_proxy=True, proxy={'https': 'http://i:1'}), {}, agent)
     cfg = client_config(dict(inst, service='llm', tags=['env:prod']), {'min_collection_interval': 45})
-    assert cfg['mapping']['tags'] == ['env:prod', 'service:llm']
+    # service: the Agent itself tags every submission of a Python check with it (SetCheckService).
+    assert cfg['mapping']['tags'] == ['env:prod']
     assert cfg['mapping']['min_collection_interval'] == 15  # the Agent ignores init_config's for Python checks
     assert cfg['mapping']['account_id'] == 'a'

@@ -87,7 +87,7 @@ def _endpoint_conf(tmp_path, **extra):
     payload.write_text(fireworks_payload.render(2, seed=3))
     endpoint = Endpoint(str(payload), 'fw-SECRET-3b9e1c77d2a4-cli')
     inst = {'account_id': 'cli%d' % len(str(tmp_path)), 'api_key': 'fw-SECRET-3b9e1c77d2a4-cli',
-            'openmetrics_endpoint': endpoint.url, 'tls_ca_cert': endpoint.ca_cert, 'tags': ['env:cli']}
+            'openmetrics_endpoint': endpoint.url, 'tls_ca_cert': endpoint.ca_cert, 'tags': ['team:cli']}
     inst.update(extra)
     conf = tmp_path / 'conf.yaml'
     conf.write_text(json.dumps({'init_config': {}, 'instances': [inst]}))  # JSON is YAML
@@ -108,7 +108,7 @@ def test_check_json_prints_every_submission(tmp_path):
     assert [c['status'] for c in checks] == [0, 0]
     assert all(c['name'] == 'fireworks.can_connect' and c['message'] == '' for c in checks)
     assert any(i['name'] == 'fireworks.latency.time_to_first_token.p95' for i in items)
-    assert all('env:cli' in i['tags'] for i in items)
+    assert all('team:cli' in i['tags'] for i in items)
     assert b'fw-SECRET' not in r.stdout + r.stderr
 
 

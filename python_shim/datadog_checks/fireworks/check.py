@@ -31,6 +31,11 @@ class FireworksCheck(AgentCheck):
     __NAMESPACE__ = 'fireworks'
 
     def __init__(self, name, init_config, instances):
+        # AgentCheck reads both with .get(): say what is wrong before it fails on them.
+        if init_config is not None and not isinstance(init_config, dict):
+            raise ConfigurationError('init_config must be a mapping of options')
+        if instances and not isinstance(instances[0], dict):
+            raise ConfigurationError('the instance must be a mapping of options')
         super(FireworksCheck, self).__init__(name, init_config, instances)
         self._cancelled = False
         try:
@@ -41,6 +46,9 @@ class FireworksCheck(AgentCheck):
             self._client = binding.Client(self._client_config)
         except binding.FwmError as e:
             raise ConfigurationError(str(e))
+        register_secret = getattr(self, 'register_secret', None)
+        if register_secret and isinstance(self.instance.get('api_key'), str):
+            register_secret(self.instance['api_key'])  # the base scrubs it from every message it reports
         mapping = self._client_config['mapping']
         self._check_tags = ['fireworks_account:{}'.format(mapping['account_id'])] + list(mapping['tags'])
         # Allowed, but said once per instance.
@@ -59,17 +67,21 @@ class FireworksCheck(AgentCheck):
         try:
             with self._client.collect() as result:
                 status, message = result.status, result.message
-                summary = result.summary_or_none()
-                if not (self._cancelled or result.cancelled):
-                    # Pulled batch by batch: the run never exists whole in Python.
-                    self._submit(result.batches())
+                if self._cancelled or result.cancelled:
+                    # The Agent is unscheduling this check: its sender is going away.
+                    self.log.debug('collection cancelled: %s', message)
+                    return
+                report = policy.assess(status, message, result.summary_or_none())
+                # The check's own metrics first: a max_returned_metrics limit
+                # cuts the series, never the health of the collection.
+                self._submit_own(report)
+                # Pulled batch by batch: the run never exists whole in Python.
+                self._submit(result.batches())
         except binding.ClientClosed:
             return  # cancel() came first
-        if self._cancelled or status == 'FWM_ERR_CANCELLED':
-            # The Agent is unscheduling this check: its sender is going away.
-            self.log.debug('collection cancelled: %s', message)
+        if self._cancelled:
             return
-        self._report(status, message, summary)
+        self._report(report)
 
     def _submit(self, batches):
         # The hot loop: names are complete (raw=True skips the namespace),
@@ -91,15 +103,17 @@ class FireworksCheck(AgentCheck):
                     for n, value, lower, upper in zip(bucket_names, bucket_counts, lowers, uppers):
                         bucket(names[n], value, lower, upper, False, None, tags, True)
 
-    def _report(self, status, message, summary):
-        """What the run means for the check: its own metrics, the service
-        check, log lines; decided here from the facts the library reports."""
+    def _submit_own(self, report):
         tags = self._check_tags
-        report = policy.assess(status, message, summary)
         for name, value in report.gauges:
             self.gauge(name, value, tags, None, None, True)
         for name, value in report.counts:
             self.count(name, value, tags, None, None, True)
+
+    def _report(self, report):
+        """What the run means for the check (policy.py decides it from the
+        facts the library reports): the service check and the log lines."""
+        tags = self._check_tags
         code = {policy.OK: self.OK, policy.WARNING: self.WARNING, policy.CRITICAL: self.CRITICAL}[report.status]
         self.service_check(SERVICE_CHECK, code, tags=tags, message=report.message or None, raw=True)
         for level, text in report.logs:

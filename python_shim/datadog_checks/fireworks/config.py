@@ -213,8 +213,6 @@ def client_config(instance, init_config=None, agent_proxy=None):
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidConfig("option 'tags' must be a list of strings")
     tags = list(tags)
-    if instance.get('service'):
-        tags.append('service:{}'.format(instance['service']))
     mapping['tags'] = tags
     if not isinstance(instance['account_id'], str):
         raise InvalidConfig("option 'account_id' must be a string, not {}".format(_kind(instance['account_id'])))

@@ -20,7 +20,10 @@ class AgentCheck(object):
         self.instances = instances or []
         self.instance = self.instances[0] if self.instances else None
         self.check_id = ''
-        self.log = logging.getLogger('datadog_checks.{}'.format(self.name))
+        self.log = logging.getLogger('datadog_checks.base.checks.base.{}'.format(self.name))
+        # The real constructor reads options from both with .get(): anything
+        # but a mapping fails here, before the check's own code runs.
+        self.init_config.get('debug_metrics')
         self.disable_generic_tags = (self.instance or {}).get('disable_generic_tags', False)
 
     # -- submission --------------------------------------------------------

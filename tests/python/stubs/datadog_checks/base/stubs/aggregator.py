@@ -1,5 +1,6 @@
 """Stand-in for datadog_checks.base.stubs.aggregator: records submissions and
 offers the stub aggregator's assertions with the real signatures."""
+import os
 from collections import defaultdict, namedtuple
 
 GAUGE, RATE, COUNT, MONOTONIC_COUNT, COUNTER, HISTOGRAM, HISTORATE = range(7)
@@ -31,6 +32,23 @@ def _c_string(s):
     s.encode('utf-8')
 
 
+# Tag names the real test stub refuses from a check (datadog_checks_base
+# stubs/aggregator.py): the Agent sets them itself (service, from the
+# instance) or users do (env, version). DDEV_SKIP_GENERIC_TAGS_CHECK turns
+# the check off, as there.
+GENERIC_TAG_NAMES = {'cluster_name', 'clustername', 'cluster', 'clusterid', 'cluster_id', 'env', 'host_name',
+                     'hostname', 'host', 'service', 'version'}
+
+
+def _check_generic_tags(tags):
+    if os.environ.get('DDEV_SKIP_GENERIC_TAGS_CHECK'):
+        return
+    for tag in tags or ():
+        name = tag.split(':', 1)[0] if isinstance(tag, str) else None
+        if name in GENERIC_TAG_NAMES:
+            raise AssertionError('forbidden tag: {}'.format(tag))
+
+
 def _c_tags(tags):
     """Tags go through py_tag_to_c: a sequence; items that are not strings are skipped."""
     if not isinstance(tags, (list, tuple)):
@@ -55,11 +73,13 @@ class AggregatorStub(object):
     # its conversions would, so that a value the real Agent refuses fails here.
     def submit_metric(self, check, check_id, mtype, name, value, tags, hostname, flush_first_value):
         _c_string(name), _c_string(hostname), _c_tags(tags)
+        _check_generic_tags(tags)
         float(value)  # "d"
         self._metrics[name].append(MetricStub(name, mtype, value, tags, hostname, None, flush_first_value))
 
     def submit_service_check(self, check, check_id, name, status, tags, hostname, message):
         _c_string(name), _c_string(hostname), _c_tags(tags)
+        _check_generic_tags(tags)
         if message is not None:
             _c_string(message)
         if status == 0 and message:
@@ -71,6 +91,7 @@ class AggregatorStub(object):
     def submit_histogram_bucket(self, check, check_id, name, value, lower_bound, upper_bound, monotonic, hostname,
                                 tags, flush_first_value=False):
         _c_string(name), _c_string(hostname), _c_tags(tags)
+        _check_generic_tags(tags)
         value = value.__index__()  # "L": a C long long
         if not -2**63 <= value < 2**63:
             raise OverflowError('Python int too large to convert to C long long')
