@@ -5,13 +5,16 @@
 // excluded labels, the quantiles, and how far to stretch a name or a label
 // value past the parser's limits. Every payload is mapped twice (a first
 // run and a later one) and must give a well-formed submissions buffer:
-// valid UTF-8, finite gauges, whole non-negative counts, and distribution
-// buckets that are whole, positive and ordered.
+// valid UTF-8, finite gauges, whole non-negative counts, distribution
+// buckets that are whole, positive and ordered, and no name + tags (+
+// bounds) submitted twice in one run.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,10 +43,31 @@ void check(const std::string& json)
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseNanAndInfFlag>(json.c_str());
     require(!doc.HasParseError() && doc.IsArray());
+    // No two submissions of one run share kind, name, tags and bounds.
+    std::set<std::string> seen;
+    auto once = [&seen](const char* kind, const std::string& tags, const rapidjson::Value& point) {
+        std::string key = std::string(kind) + '\x1f' + point[0].GetString() + '\x1f' + tags;
+        for (rapidjson::SizeType i = 2; i < point.Size(); ++i)
+            key += '\x1f' + std::to_string(point[i].GetDouble());
+        require(seen.insert(std::move(key)).second);
+    };
     for (const auto& group : doc.GetArray()) {
         require(group["tags"].IsArray());
-        for (const auto& g : group["gauges"].GetArray())
+        std::vector<std::string> tag_list;
+        for (const auto& t : group["tags"].GetArray())
+            tag_list.emplace_back(t.GetString(), t.GetStringLength());
+        std::sort(tag_list.begin(), tag_list.end());
+        std::string tags;
+        for (const auto& t : tag_list)
+            tags += t + '\x1e';
+        for (const auto& g : group["gauges"].GetArray()) {
             require(g[1].IsNumber() && std::isfinite(g[1].GetDouble()));
+            once("g", tags, g);
+        }
+        for (const char* kind : {"counts", "buckets"})
+            if (group.HasMember(kind))
+                for (const auto& x : group[kind].GetArray())
+                    once(kind, tags, x);
         if (group.HasMember("counts"))
             for (const auto& c : group["counts"].GetArray())
                 require(std::isfinite(c[1].GetDouble()) && c[1].GetDouble() >= 0 &&
