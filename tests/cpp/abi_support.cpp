@@ -30,11 +30,15 @@ Outcome read(fwm_status status, fwm_result* r, std::chrono::steady_clock::time_p
         // Every batch, as one JSON array of batches.
         const char* p = nullptr;
         std::size_t n = 0;
+        const double* values = nullptr;
+        std::size_t count = 0;
         o.submissions = "[";
-        while (fwm_result_next_batch(r, &p, &n) == FWM_OK && n > 0) {
+        while (fwm_result_next_batch(r, &p, &n, &values, &count) == FWM_OK && n > 0) {
             if (o.submissions.size() > 1)
                 o.submissions += ',';
             o.submissions.append(p, n);
+            for (std::size_t i = 0; i < count; ++i)
+                o.values.push_back(values[i]);
         }
         o.submissions += ']';
         fwm_result_free(r);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "fwm/fwm.h"
 
@@ -19,7 +20,8 @@ inline constexpr const char* kTortureKey = "fw-SECRET-3b9e1c77d2a4-torture";
 struct Outcome {
     fwm_status status = FWM_OK;
     bool has_result = false;
-    std::string message, summary, samples, submissions;
+    std::string message, summary, samples, submissions; // submissions: every batch's structure, as a JSON array
+    std::vector<double> values;                         // and every batch's values
     double seconds = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "fwm/fwm.h"
 
@@ -146,25 +147,32 @@ BOOST_AUTO_TEST_CASE(submissions_come_in_batches_until_an_empty_one)
 {
     const char* p = nullptr;
     size_t n = 0;
-    BOOST_TEST(fwm_result_next_batch(nullptr, &p, &n) == FWM_ERR_INVALID_ARGUMENT);
+    const double* v = nullptr;
+    size_t count = 0;
+    BOOST_TEST(fwm_result_next_batch(nullptr, &p, &n, &v, &count) == FWM_ERR_INVALID_ARGUMENT);
     // Without a mapping: no batch at all.
     Result plain("up 1\n", nullptr);
-    BOOST_TEST(fwm_result_next_batch(plain.r, nullptr, &n) == FWM_ERR_INVALID_ARGUMENT);
-    BOOST_TEST(fwm_result_next_batch(plain.r, &p, &n) == FWM_OK);
+    BOOST_TEST(fwm_result_next_batch(plain.r, nullptr, &n, &v, &count) == FWM_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(fwm_result_next_batch(plain.r, &p, &n, nullptr, &count) == FWM_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(fwm_result_next_batch(plain.r, &p, &n, &v, &count) == FWM_OK);
     BOOST_TEST(n == 0u);
+    BOOST_TEST(count == 0u);
 
     // 3,000 deployments of one gauge: 3,000 groups, a batch per 4,096 points.
     std::string payload;
     for (int i = 0; i < 3000; ++i)
-        payload += "generator_kv_slots_fraction:avg_by_deployment{deployment_id=\"d" + std::to_string(i) + "\"} 0.5\n";
+        payload += "generator_kv_slots_fraction:avg_by_deployment{deployment_id=\"d" + std::to_string(i) + "\"} " +
+                   std::to_string(i) + ".5\n";
     Result r(payload, "{\"mapping\":{}}");
     BOOST_TEST_REQUIRE(r.status == FWM_OK);
     std::string all;
     int batches = 0;
+    std::vector<double> values;
     for (;;) {
-        BOOST_TEST_REQUIRE(fwm_result_next_batch(r.r, &p, &n) == FWM_OK);
+        BOOST_TEST_REQUIRE(fwm_result_next_batch(r.r, &p, &n, &v, &count) == FWM_OK);
         if (n == 0)
             break;
+        values.insert(values.end(), v, v + count);
         ++batches;
         const std::string batch(p, n);
         BOOST_TEST(batch.rfind("{\"names\":[\"fireworks.kv_cache.slots_used\"],\"groups\":[", 0) == 0u);
@@ -177,9 +185,14 @@ BOOST_AUTO_TEST_CASE(submissions_come_in_batches_until_an_empty_one)
          at = all.find("[[\"deployment_id:", at + 1))
         ++groups;
     BOOST_TEST(groups == 3000u);
-    BOOST_TEST(all.find("[[\"deployment_id:d7\"],[0],[0.5],[],[],[],[],[],[]]") != std::string::npos);
+    BOOST_TEST(all.find("[[\"deployment_id:d7\"],[0],[],[]]") != std::string::npos);
+    // The values, in the order of the groups: one gauge each.
+    BOOST_TEST_REQUIRE(values.size() == 3000u);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        BOOST_TEST(values[i] == static_cast<double>(i) + 0.5);
     // Exhausted: stays empty, never an error.
-    BOOST_TEST(fwm_result_next_batch(r.r, &p, &n) == FWM_OK);
+    BOOST_TEST(fwm_result_next_batch(r.r, &p, &n, &v, &count) == FWM_OK);
     BOOST_TEST(n == 0u);
+    BOOST_TEST(count == 0u);
     BOOST_TEST(r.summary().find("\"points\":3000") != std::string::npos);
 }

@@ -167,29 +167,31 @@ FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** jso
 
 /*
  * The run's Datadog submissions, handed over in batches: each call renders
- * the next batch into a buffer the result owns (valid until the next call
- * or fwm_result_free) and sets *size to 0 once every batch was handed out
- * (the submissions are then freed). A batch holds whole groups, about
- * 4,096 points, as one JSON object (UTF-8) laid out for cheap decoding:
- * the run's metric names once, then per group its tags (built once by the
- * caller) and parallel lists of name indices and numbers:
+ * the next batch into buffers the result owns (valid until the next call
+ * or fwm_result_free) and sets *size and *count to 0 once every batch was
+ * handed out (the submissions are then freed). A batch holds whole groups,
+ * about 4,096 points, laid out for cheap decoding: its structure as one
+ * JSON object (UTF-8) that holds no number but name indices,
  *   {"names": ["fireworks.requests.rate", "fireworks.latency.overall", ...],
- *    "groups": [[tags,                      ["k:v", ...]
- *                gauge_names, gauge_values, [0, ...], [1.5, ...]
- *                count_names, count_values, [..], [90, ...]
- *                bucket_names, bucket_counts, bucket_lowers, bucket_uppers],
+ *    "groups": [[["k:v", ...],   tags, built once by the caller
+ *                [0, 2, ...],    gauge names (indices into "names")
+ *                [5, ...],       count names
+ *                [1, 1, ...]],   bucket names
  *               ...]}
- * Names are complete (namespace included); no two points of one run share
- * name, tags and (for buckets) bounds. Counts are whole numbers. A bucket
- * is for submit_histogram_bucket(monotonic=False); an upper bound of +Inf
- * is written Infinity, which Python's json module reads. Nothing unless
- * the call was asked for a mapping (fwm_parse "mapping" option; always for
- * fwm_client_collect when a payload was received).
+ * and every value in *values (*count doubles), in the order the groups
+ * consume them: for each group its gauge values, its count values, then
+ * for each bucket its count, lower bound and upper bound. Names are complete
+ * (namespace included); no two points of one run share name, tags and (for
+ * buckets) bounds. Counts are whole numbers. A bucket is for
+ * submit_histogram_bucket(monotonic=False); its upper bound may be +Inf.
+ * Nothing unless the call was asked for a mapping (fwm_parse "mapping"
+ * option; always for fwm_client_collect when a payload was received).
  * Check-level decisions (service check, the check's own metrics, what to
  * log) are the caller's, from the summary's "collection" and "mapping"
  * facts.
  */
-FWM_API fwm_status fwm_result_next_batch(fwm_result* result, const char** json, size_t* size);
+FWM_API fwm_status fwm_result_next_batch(fwm_result* result, const char** json, size_t* size, const double** values,
+                                         size_t* count);
 
 /* Frees a result; NULL is accepted. */
 FWM_API void fwm_result_free(fwm_result* result);

@@ -104,20 +104,27 @@ FWM_API fwm_status fwm_result_samples(const fwm_result* result, const char** jso
     return buffer(result, &fwm::collector::Result::samples, json_lines, size);
 }
 
-FWM_API fwm_status fwm_result_next_batch(fwm_result* result, const char** json, size_t* size)
+FWM_API fwm_status fwm_result_next_batch(fwm_result* result, const char** json, size_t* size, const double** values,
+                                         size_t* count)
 {
-    if (result == nullptr || json == nullptr || size == nullptr)
+    if (result == nullptr || json == nullptr || size == nullptr || values == nullptr || count == nullptr)
         return FWM_ERR_INVALID_ARGUMENT;
+    static const double kNone = 0;
     *json = "";
     *size = 0;
+    *values = &kNone;
+    *count = 0;
     try {
         auto& r = result->r;
-        if (r.submissions && r.submissions->next_batch(r.batch)) {
+        if (r.submissions && r.submissions->next_batch(r.batch, r.batch_values)) {
             *json = r.batch.data();
             *size = r.batch.size();
+            *values = r.batch_values.data();
+            *count = r.batch_values.size();
         } else {
             r.submissions.reset(); // all handed over: free them now
             std::string().swap(r.batch);
+            std::vector<double>().swap(r.batch_values);
         }
         return FWM_OK;
     } catch (const std::bad_alloc&) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "collector/parse_options.hpp"
 #include "collector/submissions.hpp"
@@ -29,7 +30,8 @@ struct Result {
     std::string summary; // JSON object: the parse, the collection and the mapping facts
     std::string samples; // JSON lines, when asked for
     std::unique_ptr<Submissions> submissions; // when mapped
-    std::string batch;   // the last batch handed out (fwm_result_next_batch)
+    std::string batch;                // the last batch handed out (fwm_result_next_batch)
+    std::vector<double> batch_values; // and its numbers
 };
 
 class Collector {

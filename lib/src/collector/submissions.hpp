@@ -23,9 +23,9 @@ public:
     void count(const std::string& name, double value) override;
     void bucket(const std::string& name, double count, double lower, double upper) override;
 
-    // Replaces `out` with the next batch, in the form fwm.h documents for
-    // fwm_result_next_batch; false (and `out` empty) when none is left.
-    bool next_batch(std::string& out);
+    // Replaces `out` and `values` with the next batch, in the form fwm.h
+    // documents for fwm_result_next_batch; false (both empty) when none is left.
+    bool next_batch(std::string& out, std::vector<double>& values);
 
     std::size_t groups() const { return groups_.size(); }
     std::size_t points() const { return points_.size() + buckets_.size(); }

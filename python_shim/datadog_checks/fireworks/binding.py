@@ -67,7 +67,8 @@ _SIGNATURES = {
     ),
     'fwm_result_next_batch': (
         ctypes.c_int,
-        [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
+        [_ResultPtr, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t),
+         ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)],
     ),
     'fwm_result_free': (None, [_ResultPtr]),
     'fwm_client_create': (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_ClientPtr)]),
@@ -181,35 +182,41 @@ class ParseResult(_Owned):
         return _buffer(lib().fwm_result_samples, self._checked())
 
     def batches(self):
-        """The run's submissions, one batch at a time, as fwm.h lays them
-        out: {"names": [...], "groups": [[tags, gauge_names, gauge_values,
-        count_names, count_values, bucket_names, bucket_counts,
-        bucket_lowers, bucket_uppers], ...]}. Each batch is decoded only when
-        asked for; the library frees what it handed out."""
+        """The run's submissions, one batch at a time, as (structure, values)
+        laid out as fwm.h says: structure is {"names": [...], "groups":
+        [[tags, gauge_names, count_names, bucket_names], ...]} and values a
+        list of floats that the groups consume in order (gauge values, count
+        values, then count, lower, upper per bucket). Each batch is decoded
+        only when asked for; the library frees what it handed out."""
         fn = lib().fwm_result_next_batch
         data = ctypes.c_void_p()
         size = ctypes.c_size_t()
+        values = ctypes.c_void_p()
+        count = ctypes.c_size_t()
         while self._handle:
-            status = fn(self._handle, ctypes.byref(data), ctypes.byref(size))
+            status = fn(self._handle, ctypes.byref(data), ctypes.byref(size), ctypes.byref(values),
+                        ctypes.byref(count))
             if status != FWM_OK:
                 raise FwmError(lib().fwm_status_name(status).decode(), 'could not read a batch of submissions')
             if not size.value:
                 return
-            yield loads(ctypes.string_at(data.value, size.value))
+            numbers = memoryview(ctypes.string_at(values.value, count.value * 8)).cast('d').tolist()
+            yield loads(ctypes.string_at(data.value, size.value)), numbers
 
     def groups(self):
         """The run's groups as readable dicts: {"tags", "gauges": [[name,
         value], ...], "counts": [...], "buckets": [[name, count, lower,
         upper], ...]}. For tests and the command line; the check uses
         batches()."""
-        for batch in self.batches():
+        for batch, values in self.batches():
             names = batch['names']
-            for tags, gn, gv, cn, cv, bn, bc, bl, bu in batch['groups']:
+            it = iter(values)
+            for tags, gauge_names, count_names, bucket_names in batch['groups']:
                 yield {
                     'tags': tags,
-                    'gauges': [[names[n], v] for n, v in zip(gn, gv)],
-                    'counts': [[names[n], v] for n, v in zip(cn, cv)],
-                    'buckets': [[names[n], c, lo, up] for n, c, lo, up in zip(bn, bc, bl, bu)],
+                    'gauges': [[names[n], v] for n, v in zip(gauge_names, it)],
+                    'counts': [[names[n], v] for n, v in zip(count_names, it)],
+                    'buckets': [[names[n], c, lo, up] for n, c, lo, up in zip(bucket_names, it, it, it)],
                 }
 
     def samples(self):

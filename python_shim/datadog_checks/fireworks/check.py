@@ -85,22 +85,23 @@ class FireworksCheck(AgentCheck):
 
     def _submit(self, batches):
         # The hot loop: names are complete (raw=True skips the namespace),
-        # each group's tag list is built once, in the library, and a batch
-        # decodes to flat lists of numbers (fwm.h).
+        # each group's tag list is built once, in the library, and the values
+        # come as one list of floats that the groups consume in order (fwm.h;
+        # zip() takes from `it` only while the names last).
         gauge, count, bucket = self.gauge, self.count, self.submit_histogram_bucket
-        for batch in batches:
+        for batch, values in batches:
             if self._cancelled:
                 return
             names = batch['names']
-            for tags, gauge_names, gauge_values, count_names, count_values, bucket_names, bucket_counts, lowers, \
-                    uppers in batch['groups']:
-                for n, value in zip(gauge_names, gauge_values):
+            it = iter(values)
+            for tags, gauge_names, count_names, bucket_names in batch['groups']:
+                for n, value in zip(gauge_names, it):
                     gauge(names[n], value, tags, None, None, True)
                 if count_names:
-                    for n, value in zip(count_names, count_values):
+                    for n, value in zip(count_names, it):
                         count(names[n], value, tags, None, None, True)
                 if bucket_names:
-                    for n, value, lower, upper in zip(bucket_names, bucket_counts, lowers, uppers):
+                    for n, value, lower, upper in zip(bucket_names, it, it, it):
                         bucket(names[n], value, lower, upper, False, None, tags, True)
 
     def _submit_own(self, report):
