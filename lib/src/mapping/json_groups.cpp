@@ -100,9 +100,9 @@ void JsonGroups::enter(Section s)
     first_in_section_ = true;
 }
 
-void JsonGroups::gauge(const std::string& name, double value)
+void JsonGroups::pair(Section s, const std::string& name, double value)
 {
-    enter(Section::gauges);
+    enter(s);
     out_ += first_in_section_ ? "[" : ",[";
     first_in_section_ = false;
     write_string(out_, name);
@@ -111,15 +111,14 @@ void JsonGroups::gauge(const std::string& name, double value)
     out_ += ']';
 }
 
+void JsonGroups::gauge(const std::string& name, double value)
+{
+    pair(Section::gauges, name, value);
+}
+
 void JsonGroups::count(const std::string& name, double value)
 {
-    enter(Section::counts);
-    out_ += first_in_section_ ? "[" : ",[";
-    first_in_section_ = false;
-    write_string(out_, name);
-    out_ += ',';
-    write_number(out_, value);
-    out_ += ']';
+    pair(Section::counts, name, value);
 }
 
 void JsonGroups::bucket(const std::string& name, double count, double lower, double upper)

@@ -33,6 +33,7 @@ public:
 private:
     enum class Section { none, gauges, counts, buckets };
     void enter(Section s);
+    void pair(Section s, const std::string& name, double value);
 
     std::string& out_;
     Section section_ = Section::none;
