@@ -217,6 +217,23 @@ BOOST_AUTO_TEST_CASE(the_carry_follows_the_identity_across_label_orders)
     BOOST_TEST(total == 45.0); // first run: 60 s x 0.3 = 18, then 9 x 10 s x 0.3 = 27
 }
 
+// "What is wrong today" 4: without min_collection_interval the first run
+// counts the Agent's default interval (15 s), not a minute.
+BOOST_AUTO_TEST_CASE(the_first_run_counts_the_agents_default_interval)
+{
+    MappingOptions o;
+    o.rates_as_counts = true;
+    BOOST_TEST(o.min_collection_interval == 15.0);
+    Mapper m(o);
+    const auto p = map_points(m,
+                              std::string(kRow) + "{deployment_id=\"d1\"} 2\n" + kLatency +
+                                  "{deployment_id=\"d1\",le=\"10\"} 1\n" + kLatency +
+                                  "{deployment_id=\"d1\",le=\"+Inf\"} 1\n",
+                              100);
+    BOOST_TEST(p.only("fireworks.requests.count") == 30.0); // 2/s x 15 s
+    BOOST_TEST(p.named("fireworks.latency.overall")[0].value == 15.0);
+}
+
 // "What is wrong today" 7.
 BOOST_AUTO_TEST_CASE(empty_label_values_are_no_tags_and_no_identity)
 {

@@ -131,3 +131,47 @@ def test_every_exclusion_still_adds_up_to_the_whole(runs):
     names = {i['name'] for i in runs[5][0]}
     assert {'fireworks.latency.overall.p50', 'fireworks.latency.overall.p99_9', 'fireworks.latency.overall.p99_99',
             'fireworks.latency.overall.p100'} <= names
+
+
+def _run_one(tmp_path, payload, **options):
+    payload_file = tmp_path / 'one.prom'
+    payload_file.write_text(payload)
+    endpoint = Endpoint(str(payload_file), KEY)
+    try:
+        inst = dict(options, account_id='one', api_key=KEY, openmetrics_endpoint=endpoint.url,
+                    tls_ca_cert=endpoint.ca_cert)
+        conf = tmp_path / 'one.yaml'
+        conf.write_text(json.dumps({'init_config': {}, 'instances': [inst]}))
+        return run_cli('check', '-c', str(conf), '--json')
+    finally:
+        endpoint.stop()
+
+
+# "What is wrong today" 4: without an interval the first run counts the
+# Agent's default 15 s, not 60.
+def test_the_first_run_counts_the_agents_default_interval(tmp_path):
+    r = _run_one(tmp_path, 'request_counter_total:sum_by_deployment{deployment_id="d1"} 2\n', rates_as_counts=True)
+    assert r.returncode == 0, r.stderr
+    items = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert [i['value'] for i in items if i['name'] == 'fireworks.requests.count'] == [30.0]  # 2/s x 15 s
+
+
+# "What is wrong today" 5: typos are said, with the nearest known name.
+def test_typos_are_warned_about_with_the_nearest_name(tmp_path):
+    r = _run_one(tmp_path, 'request_counter_total:sum_by_deployment{deployment_id="d1"} 2\n', rates_as_count=True,
+                 max_request_per_minute=3, headers={'X': 'y'})
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.decode()
+    assert "unknown option 'rates_as_count' (did you mean 'rates_as_counts'?)" in err
+    assert "unknown option 'max_request_per_minute' (did you mean 'max_requests_per_minute'?)" in err
+    assert "option 'headers' is not supported by this check and is ignored" in err
+    items = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert not [i for i in items if i['name'] == 'fireworks.requests.count']  # the typo did not turn it on
+
+
+# "What is wrong today" 6: repeated or out-of-range quantiles are refused.
+@pytest.mark.parametrize('quantiles', [[0.5, 0.5], [0], [1.5]])
+def test_bad_quantiles_are_a_configuration_error(tmp_path, quantiles):
+    r = _run_one(tmp_path, 'x 1\n', quantiles=quantiles)
+    assert r.returncode == 1
+    assert "option 'quantiles'" in r.stderr.decode()
