@@ -12,6 +12,7 @@
 
 #include <rapidjson/document.h>
 
+#include "mapping/json_groups.hpp"
 #include "mapping/mapper.hpp"
 #include "mapping/naming.hpp"
 #include "mapping/quantile.hpp"
@@ -403,6 +404,53 @@ BOOST_AUTO_TEST_CASE(where_prometheus_gives_nan_nothing_is_sent)
     BOOST_TEST(!p.has("fireworks.latency.overall.p50")); // no observations
     BOOST_TEST(!p.has("fireworks.lat2.p50"));            // no +Inf bucket
     BOOST_TEST(p.stats.malformed_histograms == 1u);
+}
+
+// The collector maps a payload as it is parsed, a chunk at a time: the
+// submissions and the state carried between runs must be those of the
+// whole payload mapped at once, whatever the chunk size.
+BOOST_AUTO_TEST_CASE(mapping_in_chunks_equals_mapping_the_whole_payload)
+{
+    std::mt19937_64 rng(77);
+    for (int trial = 0; trial < 40; ++trial) {
+        std::string payload;
+        const int lines = 5 + static_cast<int>(rng() % 80);
+        for (int i = 0; i < lines; ++i) {
+            const std::string d = "deployment_id=\"d" + std::to_string(rng() % 4) + "\"";
+            const std::string r = "replica=\"" + std::to_string(rng() % 3) + "\"";
+            switch (rng() % 4) {
+            case 0: payload += std::string(kRow) + "{" + r + "," + d + "} " + std::to_string(rng() % 9) + "\n"; break;
+            case 1: payload += std::string(kErrors) + "{" + d + ",http_code=\"" + std::to_string(rng() % 3) + "\"} 1\n"; break;
+            case 2:
+                for (const char* le : {"10", "100", "+Inf"})
+                    payload += std::string(kLatency) + "{" + d + "," + r + ",le=\"" + le + "\"} " +
+                               std::to_string(rng() % 5) + "\n";
+                break;
+            default: payload += "generator_kv_slots_fraction:avg_by_deployment{" + d + "," + r + "} 0.5\n"; break;
+            }
+        }
+        const std::vector<std::string> excluded = rng() % 2 ? std::vector<std::string>{"replica"} : std::vector<std::string>{};
+        for (std::size_t chunk : {1u, 3u, 50u}) {
+            Mapper whole(with(excluded, true)), parts(with(excluded, true));
+            for (double now : {100.0, 130.0}) {
+                const auto parsed = fwm::parser::parse(payload);
+                std::string a, b;
+                const MapStats sa = whole.map(parsed, now, a);
+                parts.begin(now);
+                const auto rest = fwm::parser::parse_chunked(payload, {}, chunk,
+                                                             [&](const fwm::parser::ParseResult& c) { parts.add(c); });
+                {
+                    JsonGroups sink(b);
+                    const MapStats sb = parts.finish(sink);
+                    BOOST_TEST(sb.points == sa.points);
+                    BOOST_TEST(sb.merged == sa.merged);
+                    BOOST_TEST(sb.groups == sa.groups);
+                }
+                BOOST_TEST(a == b, "trial " << trial << " chunk " << chunk);
+                BOOST_TEST(rest.invalid_lines == parsed.invalid_lines);
+            }
+        }
+    }
 }
 
 // The property: for random label orders, random exclusions and random

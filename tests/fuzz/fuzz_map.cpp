@@ -21,6 +21,7 @@
 
 #include <rapidjson/document.h>
 
+#include "mapping/json_groups.hpp"
 #include "mapping/mapper.hpp"
 #include "mapping/pattern.hpp"
 #include "parser/parser.hpp"
@@ -157,10 +158,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const auto parsed = fwm::parser::parse(payload);
     fwm::mapping::Mapper mapper(options);
+    // The collector's way: parsed and mapped a chunk at a time. It must
+    // give exactly the whole payload's submissions, run after run.
+    fwm::mapping::Mapper in_chunks(options);
+    const std::size_t chunk = 1 + static_cast<std::size_t>((bits >> 61) & 7) * 5;
     for (double now : {100.0, 117.5}) {
-        std::string out;
+        std::string out, chunked;
         mapper.map(parsed, now, out);
         check(out);
+        in_chunks.begin(now);
+        const auto rest = fwm::parser::parse_chunked(payload, {}, chunk,
+                                                     [&](const fwm::parser::ParseResult& c) { in_chunks.add(c); });
+        {
+            fwm::mapping::JsonGroups sink(chunked);
+            in_chunks.finish(sink);
+        }
+        require(chunked == out);
+        require(rest.invalid_lines == parsed.invalid_lines && rest.sample_count == parsed.sample_count);
     }
     return 0;
 }

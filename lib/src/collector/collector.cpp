@@ -95,6 +95,9 @@ void release_freed_memory(std::size_t payload_bytes) noexcept
 #endif
 }
 
+// Samples per parse chunk: about 1 MB of a Fireworks payload's arrays.
+constexpr std::size_t kChunkSamples = 4096;
+
 } // namespace
 
 Collector::Collector(const char* config_json)
@@ -169,16 +172,33 @@ Result Collector::collect(const char* options_json) noexcept
             parser::ParseOptions options = request.parse;
             options.format = format_for(got.payload->content_type, options.format);
             payload_bytes = got.payload->body.size();
-            parsed = parser::parse(got.payload->body, options);
-            if (request.samples)
-                r.samples = parser::samples_json_lines(parsed);
-            if (cancelled_.load()) { // freed while parsing: no mapping for nobody
+            const auto cancel = [&] {
                 got.info.status = r.status = FWM_ERR_CANCELLED;
                 got.info.message = r.message = "the collection was cancelled (the check is being unscheduled)";
+            };
+            std::lock_guard lock(g.mapper_mutex);
+            if (request.samples) {
+                // The samples buffer needs them all at once.
+                parsed = parser::parse(got.payload->body, options);
+                r.samples = parser::samples_json_lines(parsed);
+                g.mapper.begin(monotonic_seconds());
+                g.mapper.add(parsed);
+            } else {
+                // Parsed and mapped a chunk at a time: the payload's arrays
+                // never exist whole, only the body and the mapper's groups.
+                g.mapper.begin(monotonic_seconds());
+                parsed = parser::parse_chunked(got.payload->body, options, kChunkSamples,
+                                               [&](const parser::ParseResult& chunk) {
+                                                   if (!cancelled_.load(std::memory_order_relaxed))
+                                                       g.mapper.add(chunk);
+                                               });
+            }
+            if (cancelled_.load()) { // freed while parsing: no mapping for nobody
+                g.mapper.abandon();
+                cancel();
             } else {
                 r.submissions = std::make_unique<Submissions>();
-                std::lock_guard lock(g.mapper_mutex);
-                const auto stats = g.mapper.map(parsed, monotonic_seconds(), *r.submissions);
+                const auto stats = g.mapper.finish(*r.submissions);
                 mapping = mapping_json(stats, r.submissions->bytes());
             }
         }

@@ -74,12 +74,16 @@ Verdict filter(const std::vector<Pattern>& allow, const std::vector<Pattern>& ex
     return costly ? Verdict::costly : Verdict::keep;
 }
 
-bool same_identity(const std::vector<const Label*>& a, const Label* const* b, std::size_t b_count)
+// A label kept in a group's identity: views into the payload (or the
+// parse's arena), which outlive the chunk the label came in.
+using IdLabel = std::pair<std::string_view, std::string_view>;
+
+bool same_identity(const std::vector<const Label*>& a, const IdLabel* b, std::size_t b_count)
 {
     if (a.size() != b_count)
         return false;
     for (std::size_t i = 0; i < b_count; ++i)
-        if (a[i]->name != b[i]->name || a[i]->value != b[i]->value)
+        if (a[i]->name != b[i].first || a[i]->value != b[i].second)
             return false;
     return true;
 }
@@ -136,15 +140,17 @@ struct Mapper::Group {
 };
 
 struct Mapper::Run {
-    const ParseResult& r;
+    const ParseResult* r = nullptr; // the chunk being added
     double now;
     double first_interval;
     MapStats stats;
     std::vector<Group> groups;
     std::unordered_map<std::uint64_t, std::uint32_t> by_key;
-    std::vector<const Label*> ids;      // every group's identity, back to back
+    std::vector<IdLabel> ids;           // every group's identity, back to back
     std::vector<const Label*> identity; // the current sample's
     std::uint32_t last_group = UINT32_MAX;
+    const NameInfo* info = nullptr; // the last sample's name, usually the next one's
+    std::string_view last_name;
     std::unordered_set<std::string_view> deployments;
     std::unordered_set<std::string_view> created_stems;
     // One group's output, reused.
@@ -160,8 +166,8 @@ struct Mapper::Run {
     std::vector<std::string_view> tags;
     std::vector<std::pair<std::size_t, std::size_t>> tag_spans;
 
-    Run(const ParseResult& result, double at, double first)
-        : r(result), now(at), first_interval(first)
+    Run(double at, double first)
+        : now(at), first_interval(first)
     {
     }
 };
@@ -300,9 +306,12 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         const std::string_view stem = name.substr(0, name.size() - 8);
         const bool own_family = s.family != parser::kNoFamily && has_created_samples(type) &&
                                 r.families[s.family].name == stem;
+        // Only a TYPE line above the sample counts: the same answer whether
+        // the payload is mapped whole or a chunk at a time.
         bool stem_family = false;
         for (const auto& f : r.families)
-            stem_family = stem_family || (f.name == stem && has_created_samples(f.type));
+            stem_family = stem_family || (f.name == stem && has_created_samples(f.type) && f.type_line != 0 &&
+                                          f.type_line < s.line);
         if (own_family || stem_family) {
             info->created = true;
             info->verdict = Verdict::drop;
@@ -377,7 +386,7 @@ bool Mapper::select(Run& run, const Sample& s, const NameInfo*& info, const std:
     }
     const Pattern* culprit = n.culprit;
     Verdict verdict = n.verdict;
-    deployment = run.r.find_label(s, "deployment_id");
+    deployment = run.r->find_label(s, "deployment_id");
     if (verdict == Verdict::keep && deployment)
         verdict = deployment_verdict(*deployment, culprit);
     if (verdict != Verdict::keep) {
@@ -400,8 +409,8 @@ bool Mapper::select(Run& run, const Sample& s, const NameInfo*& info, const std:
 // share one group whatever the order the labels were written in.
 Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index)
 {
-    const Sample& s = run.r.samples[index];
-    const Label* labels = run.r.labels_of(s);
+    const Sample& s = run.r->samples[index];
+    const Label* labels = run.r->labels_of(s);
     auto& identity = run.identity;
     identity.clear();
     for (std::uint32_t i = 0; i < s.labels_count; ++i) {
@@ -445,7 +454,8 @@ Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index)
     g.key = key;
     g.ids_begin = static_cast<std::uint32_t>(run.ids.size());
     g.ids_count = static_cast<std::uint32_t>(identity.size());
-    run.ids.insert(run.ids.end(), identity.begin(), identity.end());
+    for (const Label* l : identity)
+        run.ids.emplace_back(l->name, l->value);
     return g;
 }
 
@@ -485,7 +495,7 @@ void Mapper::merge(Run& run, Group& g, const NameInfo& info, const Sample& s)
         ++e->series;
         break;
     case Kind::histogram: {
-        const std::string_view* le = run.r.find_label(s, "le");
+        const std::string_view* le = run.r->find_label(s, "le");
         double upper = 0;
         if (info.kind != Kind::histogram || !le || !parser::lex::parse_value(*le, upper) || std::isnan(upper) ||
             upper == -std::numeric_limits<double>::infinity()) {
@@ -580,11 +590,11 @@ void Mapper::emit(Run& run, const Group& g, Sink& sink)
         run.tag_spans.emplace_back(at, text.size() - at);
     };
     for (std::uint32_t i = 0; i < g.ids_count; ++i) {
-        const Label& l = *run.ids[g.ids_begin + i];
-        add(l.name, ":", l.value);
-        if (l.name == "base_model") {
-            const auto slash = l.value.rfind('/');
-            const std::string_view model = slash == std::string_view::npos ? l.value : l.value.substr(slash + 1);
+        const auto& [name, value] = run.ids[g.ids_begin + i];
+        add(name, ":", value);
+        if (name == "base_model") {
+            const auto slash = value.rfind('/');
+            const std::string_view model = slash == std::string_view::npos ? value : value.substr(slash + 1);
             if (!model.empty())
                 add("model:", model, {});
         }
@@ -648,7 +658,7 @@ void Mapper::evict(double now)
 
 // ---- map ------------------------------------------------------------------
 
-MapStats Mapper::map(const ParseResult& r, double now, Sink& sink)
+void Mapper::begin(double now)
 {
     ++run_;
     filter_spent_ = {};
@@ -657,25 +667,40 @@ MapStats Mapper::map(const ParseResult& r, double now, Sink& sink)
                              &options_.deployments_exclude})
         for (const Pattern& p : *list)
             p.new_run();
-    Run run(r, now, std::min(kWindow, options_.min_collection_interval));
-    run.by_key.reserve(r.samples.size() / 8 + 16);
+    current_ = std::make_unique<Run>(now, std::min(kWindow, options_.min_collection_interval));
+}
 
-    const NameInfo* info = nullptr;
-    std::string_view last_name;
+void Mapper::add(const ParseResult& r)
+{
+    Run& run = *current_;
+    run.r = &r;
+    if (run.by_key.empty())
+        run.by_key.reserve(r.samples.size() / 8 + 16);
     for (std::uint32_t index = 0; index < r.samples.size(); ++index) {
         const Sample& s = r.samples[index];
         ++run.stats.series;
-        if (info == nullptr || s.name != last_name) {
-            info = &name_info(r, s);
-            last_name = s.name;
+        if (run.info == nullptr || s.name != run.last_name) {
+            run.info = &name_info(r, s);
+            run.last_name = s.name;
         }
         const std::string_view* deployment = nullptr;
-        if (!select(run, s, info, deployment))
+        if (!select(run, s, run.info, deployment))
             continue;
-        merge(run, group_of(run, index), *info, s);
+        merge(run, group_of(run, index), *run.info, s);
     }
-    run.stats.deployments = run.deployments.size();
+    run.r = nullptr;
+}
 
+void Mapper::abandon()
+{
+    current_.reset();
+}
+
+MapStats Mapper::finish(Sink& sink)
+{
+    Run& run = *current_;
+    const double now = run.now;
+    run.stats.deployments = run.deployments.size();
     for (Group& g : run.groups) {
         run.gauges.clear();
         run.counts.clear();
@@ -724,7 +749,16 @@ MapStats Mapper::map(const ParseResult& r, double now, Sink& sink)
     run.stats.filter_over_budget = filter_over_budget_;
     for (const auto& [key, n] : names_)
         run.stats.renamed += n->renamed && n->last_run == run_;
-    return run.stats;
+    const MapStats stats = run.stats;
+    current_.reset();
+    return stats;
+}
+
+MapStats Mapper::map(const ParseResult& r, double now, Sink& sink)
+{
+    begin(now);
+    add(r);
+    return finish(sink);
 }
 
 MapStats Mapper::map(const ParseResult& r, double now, std::string& out)

@@ -67,6 +67,15 @@ public:
 
     // Maps one payload at `now` (seconds on a monotonic clock) into `sink`.
     MapStats map(const parser::ParseResult& r, double now, Sink& sink);
+
+    // The same in steps, for a payload parsed in chunks
+    // (parser::parse_chunked): begin(), add() for each chunk, then finish()
+    // or, to leave the state as it was, abandon(). The chunks' strings must
+    // stay valid until finish().
+    void begin(double now);
+    void add(const parser::ParseResult& chunk);
+    MapStats finish(Sink& sink);
+    void abandon();
     // The same, appending the JSON array of json_groups.hpp to `out`.
     MapStats map(const parser::ParseResult& r, double now, std::string& out);
 
@@ -93,7 +102,7 @@ private:
         std::uint64_t last_run = 0;
     };
 
-    // The steps of map(), in order.
+    // The steps of a run, in order.
     bool select(Run& run, const parser::Sample& s, const NameInfo*& info, const std::string_view*& deployment);
     Group& group_of(Run& run, std::uint32_t index);
     void merge(Run& run, Group& g, const NameInfo& info, const parser::Sample& s);
@@ -122,6 +131,7 @@ private:
     std::uint64_t run_ = 0; // map() calls so far
     std::chrono::steady_clock::duration filter_spent_{};
     bool filter_over_budget_ = false;
+    std::unique_ptr<Run> current_; // between begin() and finish()
 };
 
 } // namespace fwm::mapping

@@ -112,6 +112,13 @@ public:
         openmetrics_ = r_.format == Format::openmetrics;
     }
 
+    // Chunked mode (parse_chunked): hand the samples over in chunks.
+    void hand_over_in_chunks(std::size_t chunk_samples, const ChunkConsumer* consume)
+    {
+        chunk_samples_ = std::max<std::size_t>(chunk_samples, 1);
+        consume_ = consume;
+    }
+
     ParseResult run()
     {
         const char* p = begin_;
@@ -129,12 +136,22 @@ public:
                 check_after_eof(p);
                 break;
             }
-            if (r_.samples.size() == kEstimateAfter && !estimated_)
+            if (consume_) {
+                if (r_.samples.size() >= chunk_samples_)
+                    hand_over_chunk();
+            } else if (r_.samples.size() == kEstimateAfter && !estimated_) {
                 reserve_estimates(p);
+            }
         }
         r_.lines = line_;
+        if (consume_) {
+            hand_over_chunk();
+            return std::move(r_);
+        }
         if (options_.reject_duplicate_series)
             remove_duplicate_series();
+        r_.sample_count = r_.samples.size();
+        r_.exemplar_count = r_.exemplars.size();
         return std::move(r_);
     }
 
@@ -295,21 +312,50 @@ private:
         const std::size_t n = r_.samples.size();
         SeriesSet set(n);
         constexpr std::size_t kAhead = 16;
-        std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats; // (sample, first)
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats; // (sample, line of the first)
         for (std::size_t i = 0; i < n; ++i) {
             if (i + kAhead < n)
                 set.prefetch(hashes_[i + kAhead]);
             const std::uint32_t first = set.insert(r_, static_cast<std::uint32_t>(i), hashes_[i]);
             if (first != SeriesSet::kNone)
-                repeats.emplace_back(static_cast<std::uint32_t>(i), first);
+                repeats.emplace_back(static_cast<std::uint32_t>(i), r_.samples[first].line);
         }
+        drop_repeats(repeats);
+    }
+
+    // Chunked mode: the chunk's repeats of any earlier series go (an earlier
+    // chunk's labels are gone, so a series is known by its hash), then the
+    // consumer gets the chunk, which is then cleared.
+    void hand_over_chunk()
+    {
+        if (options_.reject_duplicate_series) {
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats; // (sample, line of the first)
+            for (std::size_t i = 0; i < r_.samples.size(); ++i) {
+                const auto [it, inserted] = seen_.try_emplace(hashes_[i], r_.samples[i].line);
+                if (!inserted)
+                    repeats.emplace_back(static_cast<std::uint32_t>(i), it->second);
+            }
+            drop_repeats(repeats);
+        }
+        r_.sample_count += r_.samples.size();
+        r_.exemplar_count += r_.exemplars.size();
+        if (!r_.samples.empty())
+            (*consume_)(r_);
+        r_.samples.clear();
+        r_.labels.clear();
+        r_.exemplars.clear();
+        hashes_.clear();
+    }
+
+    void drop_repeats(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& repeats)
+    {
         if (repeats.empty())
             return;
-
+        const std::size_t n = r_.samples.size();
         std::vector<LineError> found;
-        for (const auto& [i, first] : repeats)
-            found.push_back(LineError{r_.samples[i].line, "duplicate series (first on line " +
-                                                              std::to_string(r_.samples[first].line) + ")"});
+        for (const auto& [i, first_line] : repeats)
+            found.push_back(LineError{r_.samples[i].line,
+                                      "duplicate series (first on line " + std::to_string(first_line) + ")"});
         // Compact samples and exemplars in place, keeping payload order.
         std::size_t out = 0, next_repeat = 0, ex_out = 0;
         for (std::size_t i = 0; i < n; ++i) {
@@ -728,6 +774,9 @@ private:
     std::string_view last_name_;
     std::uint32_t last_family_ = kNoFamily;
     std::vector<std::uint64_t, util::PageAllocator<std::uint64_t>> hashes_; // series_hash of each sample, when deduplicating
+    std::size_t chunk_samples_ = 0;
+    const ChunkConsumer* consume_ = nullptr;
+    std::unordered_map<std::uint64_t, std::uint32_t> seen_; // chunked: series hash -> line of its first sample
 
     std::string_view reason_;
     std::string dynamic_reason_;
@@ -740,6 +789,14 @@ private:
 ParseResult parse(std::string_view text, const ParseOptions& options)
 {
     return Parser(text, options).run();
+}
+
+ParseResult parse_chunked(std::string_view text, const ParseOptions& options, std::size_t chunk_samples,
+                          const ChunkConsumer& consume)
+{
+    Parser parser(text, options);
+    parser.hand_over_in_chunks(chunk_samples, &consume);
+    return parser.run();
 }
 
 } // namespace fwm::parser

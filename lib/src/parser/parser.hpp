@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +110,8 @@ struct ParseResult {
     std::vector<LineError> errors; // the first ParseOptions::max_errors
     std::size_t invalid_lines = 0;
     std::size_t lines = 0;
+    std::size_t sample_count = 0;   // samples kept, over every chunk (parse_chunked)
+    std::size_t exemplar_count = 0;
     Format format = Format::prometheus; // the format actually used
     bool saw_eof = false;
     Arena arena;
@@ -119,5 +122,17 @@ struct ParseResult {
 };
 
 ParseResult parse(std::string_view text, const ParseOptions& options = {});
+
+// The same parse, handed over `chunk_samples` samples at a time, so that a
+// consumer (the mapper) never needs the whole payload's arrays: each call
+// sees a ParseResult whose samples, labels and exemplars are that chunk's
+// (repeats of earlier series already dropped: with reject_duplicate_series
+// a series counts as seen by its 64-bit hash), whose families, arena and
+// errors so far are the whole parse's, and whose strings stay valid until
+// the returned result is destroyed. The returned result holds everything
+// but the samples, labels and exemplars.
+using ChunkConsumer = std::function<void(const ParseResult& chunk)>;
+ParseResult parse_chunked(std::string_view text, const ParseOptions& options, std::size_t chunk_samples,
+                          const ChunkConsumer& consume);
 
 } // namespace fwm::parser

@@ -60,11 +60,11 @@ std::string summary_json(const ParseResult& r, std::string_view collection)
     w.Key("lines");
     w.Uint64(r.lines);
     w.Key("samples");
-    w.Uint64(r.samples.size());
+    w.Uint64(r.sample_count);
     w.Key("families");
     w.Uint64(r.families.size());
     w.Key("exemplars");
-    w.Uint64(r.exemplars.size());
+    w.Uint64(r.exemplar_count);
     w.Key("eof");
     w.Bool(r.saw_eof);
     w.Key("invalid_lines");
