@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "parser/parser.hpp"
+#include "parser/series_set.hpp"
 
 using namespace fwm::parser;
 
@@ -121,6 +122,32 @@ BOOST_AUTO_TEST_CASE(random_payloads_with_repeats_parse_the_same_in_chunks)
         for (std::size_t chunk : {1u, 4u, 17u})
             same(in_chunks(text, chunk), reference, "trial " + std::to_string(trial));
     }
+}
+
+BOOST_AUTO_TEST_CASE(series_whose_hashes_collide_are_still_two)
+{
+    // Two series crafted so that their 64-bit series hashes are equal: in
+    // chunks, the earlier one's line is read again and compared.
+    const std::string text = "request_counter_total{deployment_id=\"deploymentAAAAAA\"} 1\n"
+                             "request_counter_total{deployment_id=\"zlrfxtfbaU]v;!#A\"} 2\n"
+                             "request_counter_total{deployment_id=\"deploymentAAAAAA\"} 3\r\n"
+                             "request_counter_total{deployment_id=\"zlrfxtfbaU]v;!#A\"} 4\n";
+    const auto r = parse(text, {});
+    BOOST_TEST_REQUIRE(r.samples.size() == 2u);
+    BOOST_TEST(series_hash(r, r.samples[0]) == series_hash(r, r.samples[1])); // the collision is real
+    const Flat reference = whole(text);
+    BOOST_TEST(reference.invalid == 2u);
+    for (std::size_t chunk : {1u, 2u, 3u})
+        same(in_chunks(text, chunk), reference, "chunk " + std::to_string(chunk));
+}
+
+BOOST_AUTO_TEST_CASE(a_repeat_with_an_empty_label_is_found_across_chunks)
+{
+    const std::string text = "x{a=\"\"} 1\ny 2\nx 3\ny{b=\"\"} 4\n";
+    const Flat reference = whole(text);
+    BOOST_TEST(reference.samples.size() == 2u);
+    BOOST_TEST(reference.invalid == 2u);
+    same(in_chunks(text, 1), reference, "chunk 1");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

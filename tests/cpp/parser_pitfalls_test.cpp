@@ -144,9 +144,20 @@ BOOST_AUTO_TEST_CASE(duplicate_series_can_be_allowed)
 
 BOOST_AUTO_TEST_CASE(same_labels_under_another_name_are_another_series)
 {
-    Parsed p("a{x=\"1\"} 1\nb{x=\"1\"} 1\na{x=\"1\",y=\"\"} 1\n");
+    Parsed p("a{x=\"1\"} 1\nb{x=\"1\"} 1\na{x=\"2\",y=\"\"} 1\n");
     BOOST_TEST(p.size() == 3u);
     BOOST_TEST(p.result.invalid_lines == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_label_with_an_empty_value_is_no_label)
+{
+    // Prometheus' data model: an empty label value is the same as no label,
+    // so the third and fourth lines repeat the first and second series.
+    Parsed p("a{x=\"1\"} 1\nb 2\na{x=\"1\",y=\"\"} 3\nb{z=\"\"} 4\n");
+    BOOST_TEST(p.size() == 2u);
+    BOOST_TEST(p.result.invalid_lines == 2u);
+    BOOST_TEST(p.result.samples[0].value == 1.0);
+    BOOST_TEST(p.result.samples[1].value == 2.0);
 }
 
 BOOST_AUTO_TEST_CASE(escaped_and_plain_spellings_of_one_value_are_one_series)

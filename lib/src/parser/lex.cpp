@@ -82,6 +82,48 @@ bool parse_value(std::string_view token, double& out) noexcept
     return parse_float(token, out);
 }
 
+bool parse_go_float(std::string_view token, double& out) noexcept
+{
+    if (parse_float(token, out))
+        return true;
+    std::size_t i = 0;
+    const bool negative = !token.empty() && token[0] == '-';
+    if (!token.empty() && (token[0] == '+' || token[0] == '-'))
+        ++i;
+    if (token.size() < i + 2 || token[i] != '0' || (token[i + 1] != 'x' && token[i + 1] != 'X'))
+        return false;
+    i += 2;
+    // Copy without the separators Go allows: "_" between the prefix or a
+    // digit and another digit.
+    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+    char buf[128];
+    std::size_t n = 0;
+    bool exponent = false;
+    for (std::size_t j = i; j < token.size(); ++j) {
+        const char c = token[j];
+        if (c == '_') {
+            const bool after = j == i || hex(token[j - 1]);
+            if (exponent || !after || j + 1 == token.size() || !hex(token[j + 1]))
+                return false;
+            continue;
+        }
+        exponent = exponent || c == 'p' || c == 'P';
+        if (n == sizeof buf)
+            return false;
+        buf[n++] = c;
+    }
+    if (!exponent || n == 0 || buf[0] == '+' || buf[0] == '-') // Go requires the p exponent
+        return false;
+    double v = 0;
+    const auto r = std::from_chars(buf, buf + n, v, std::chars_format::hex);
+    if (r.ptr != buf + n || (r.ec != std::errc{} && r.ec != std::errc::result_out_of_range))
+        return false;
+    if (r.ec == std::errc::result_out_of_range) // saturates like ParseFloat; underflow is zero
+        v = std::strtod(("0x" + std::string(buf, n)).c_str(), nullptr);
+    out = negative ? -v : v;
+    return true;
+}
+
 bool parse_timestamp_ms(std::string_view token, double& seconds) noexcept
 {
     const char* p = token.data();

@@ -129,6 +129,7 @@ public:
             if (le > p && le[-1] == '\r')
                 --le;
             ++line_;
+            line_begin_ = p;
             if (!parse_line(p, le))
                 record_error();
             p = next;
@@ -299,8 +300,11 @@ private:
         r_.samples.push_back(s);
         if (has_exemplar)
             r_.exemplars.push_back(ex);
-        if (options_.reject_duplicate_series) // while the line is still in cache
+        if (options_.reject_duplicate_series) { // while the line is still in cache
             hashes_.push_back(series_hash(r_, r_.samples.back()));
+            if (consume_)
+                starts_.push_back(static_cast<std::size_t>(line_begin_ - begin_));
+        }
         return true;
     }
 
@@ -323,17 +327,26 @@ private:
         drop_repeats(repeats);
     }
 
-    // Chunked mode: the chunk's repeats of any earlier series go (an earlier
-    // chunk's labels are gone, so a series is known by its hash), then the
-    // consumer gets the chunk, which is then cleared.
+    // Chunked mode: the chunk's repeats of any earlier series go, then the
+    // consumer gets the chunk, which is then cleared. An earlier chunk's
+    // labels are gone, so a series is remembered by its hash and where its
+    // line starts: when hashes match, that line is parsed again and compared.
     void hand_over_chunk()
     {
         if (options_.reject_duplicate_series) {
             std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats; // (sample, line of the first)
+            const bool verifiable = end_ - begin_ < static_cast<std::ptrdiff_t>(UINT32_MAX);
             for (std::size_t i = 0; i < r_.samples.size(); ++i) {
-                const auto [it, inserted] = seen_.try_emplace(hashes_[i], r_.samples[i].line);
-                if (!inserted)
-                    repeats.emplace_back(static_cast<std::uint32_t>(i), it->second);
+                const Seen here{r_.samples[i].line, verifiable ? static_cast<std::uint32_t>(starts_[i]) : 0};
+                for (std::uint64_t key = hashes_[i];; key += 0x9e3779b97f4a7c15ULL) { // open addressing
+                    const auto [it, inserted] = seen_.try_emplace(key, here);
+                    if (inserted)
+                        break;
+                    if (!verifiable || same_as_line(it->second.start, r_.samples[i])) {
+                        repeats.emplace_back(static_cast<std::uint32_t>(i), it->second.line);
+                        break;
+                    }
+                }
             }
             drop_repeats(repeats);
         }
@@ -345,6 +358,20 @@ private:
         r_.labels.clear();
         r_.exemplars.clear();
         hashes_.clear();
+        starts_.clear();
+    }
+
+    // Whether the sample on the line starting at `start` is the series of `s`.
+    bool same_as_line(std::uint32_t start, const Sample& s) const
+    {
+        const char* p = begin_ + start;
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end_ - p)));
+        ParseOptions one = options_;
+        one.format = r_.format;
+        one.reject_duplicate_series = false;
+        one.max_errors = 0;
+        const ParseResult earlier = parse(std::string_view(p, static_cast<std::size_t>((nl ? nl : end_) - p)), one);
+        return earlier.samples.size() == 1 && same_series(earlier, earlier.samples[0], r_, s);
     }
 
     void drop_repeats(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& repeats)
@@ -776,7 +803,13 @@ private:
     std::vector<std::uint64_t, util::PageAllocator<std::uint64_t>> hashes_; // series_hash of each sample, when deduplicating
     std::size_t chunk_samples_ = 0;
     const ChunkConsumer* consume_ = nullptr;
-    std::unordered_map<std::uint64_t, std::uint32_t> seen_; // chunked: series hash -> line of its first sample
+    struct Seen {
+        std::uint32_t line;  // of the series' first sample
+        std::uint32_t start; // offset of that line in the payload
+    };
+    std::unordered_map<std::uint64_t, Seen> seen_; // chunked: series hash -> its first sample
+    std::vector<std::size_t> starts_;             // chunked: where each sample's line starts
+    const char* line_begin_ = nullptr;
 
     std::string_view reason_;
     std::string dynamic_reason_;

@@ -126,8 +126,8 @@ ParseResult parse(std::string_view text, const ParseOptions& options = {});
 // The same parse, handed over `chunk_samples` samples at a time, so that a
 // consumer (the mapper) never needs the whole payload's arrays: each call
 // sees a ParseResult whose samples, labels and exemplars are that chunk's
-// (repeats of earlier series already dropped: with reject_duplicate_series
-// a series counts as seen by its 64-bit hash), whose families, arena and
+// (repeats of earlier series already dropped, as parse() drops them; a
+// payload of 4 GiB or more is checked by series hash alone), whose families, arena and
 // errors so far are the whole parse's, and whose strings stay valid until
 // the returned result is destroyed. The returned result holds everything
 // but the samples, labels and exemplars.

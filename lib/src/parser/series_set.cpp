@@ -10,13 +10,27 @@ using util::StreamHash;
 
 namespace {
 
-bool same_series(const ParseResult& r, const Sample& a, const Sample& b) noexcept
+std::uint32_t non_empty(const Label* l, std::uint32_t n) noexcept
 {
-    if (a.name != b.name || a.labels_count != b.labels_count)
+    std::uint32_t count = 0;
+    for (std::uint32_t i = 0; i < n; ++i)
+        count += !l[i].value.empty();
+    return count;
+}
+
+} // namespace
+
+bool same_series(const ParseResult& ra, const Sample& a, const ParseResult& rb, const Sample& b) noexcept
+{
+    if (a.name != b.name)
         return false;
-    const Label* la = r.labels_of(a);
-    const Label* lb = r.labels_of(b);
+    const Label* la = ra.labels_of(a);
+    const Label* lb = rb.labels_of(b);
+    if (non_empty(la, a.labels_count) != non_empty(lb, b.labels_count))
+        return false;
     for (std::uint32_t i = 0; i < a.labels_count; ++i) {
+        if (la[i].value.empty())
+            continue;
         // Label names are unique within a sample, so a set comparison is a
         // lookup of each of a's labels in b.
         bool found = false;
@@ -28,8 +42,6 @@ bool same_series(const ParseResult& r, const Sample& a, const Sample& b) noexcep
     return true;
 }
 
-} // namespace
-
 std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept
 {
     StreamHash h;
@@ -37,20 +49,22 @@ std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept
     const Label* l = r.labels_of(s);
     const std::uint32_t n = s.labels_count;
     if (s.labels_sorted) { // what exporters write, so the common case
-        for (std::uint32_t i = 0; i < n; ++i) {
-            h.add(l[i].name);
-            h.add(l[i].value);
-        }
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (!l[i].value.empty()) {
+                h.add(l[i].name);
+                h.add(l[i].value);
+            }
         return h.finish();
     }
     std::vector<const Label*> order(n);
     for (std::uint32_t i = 0; i < n; ++i)
         order[i] = &l[i];
     std::sort(order.begin(), order.end(), [](const Label* x, const Label* y) { return x->name < y->name; });
-    for (const Label* x : order) {
-        h.add(x->name);
-        h.add(x->value);
-    }
+    for (const Label* x : order)
+        if (!x->value.empty()) {
+            h.add(x->name);
+            h.add(x->value);
+        }
     return h.finish();
 }
 
@@ -69,7 +83,7 @@ std::uint32_t SeriesSet::insert(const ParseResult& r, std::uint32_t index, std::
     const auto tag = static_cast<std::uint32_t>(hash >> 32);
     std::size_t i = static_cast<std::uint32_t>(hash) & mask_;
     while (slots_[i].sample != kNone) {
-        if (slots_[i].tag == tag && same_series(r, r.samples[slots_[i].sample], s))
+        if (slots_[i].tag == tag && same_series(r, r.samples[slots_[i].sample], r, s))
             return slots_[i].sample;
         i = (i + 1) & mask_;
     }

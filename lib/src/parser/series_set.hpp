@@ -9,8 +9,14 @@
 
 namespace fwm::parser {
 
-// The series hash of a sample of `r`: its name and labels in name order.
+// A series is its name and its set of labels; a label with an empty value
+// is no label (as in Prometheus), so x{a=""} and x are one series.
+
+// The series hash of a sample of `r`: its name and non-empty labels in name order.
 std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept;
+
+// Whether sample `a` of `ra` and sample `b` of `rb` are the same series.
+bool same_series(const ParseResult& ra, const Sample& a, const ParseResult& rb, const Sample& b) noexcept;
 
 // An open-addressing set sized once for a known number of series.
 class SeriesSet {
