@@ -57,7 +57,9 @@ std::string sorted_tags(const rapidjson::Value& tags)
     std::vector<std::string> t;
     for (const auto& x : tags.GetArray())
         t.emplace_back(x.GetString());
+    // The Agent finds a point's series from its sorted tags, repeats dropped.
     std::sort(t.begin(), t.end());
+    t.erase(std::unique(t.begin(), t.end()), t.end());
     std::string s;
     for (const auto& x : t)
         s += x + ",";
@@ -555,6 +557,135 @@ BOOST_AUTO_TEST_CASE(random_payloads_integrate_exactly_and_never_duplicate)
         }
     }
     BOOST_TEST_MESSAGE("identity property: " << cases << " runs over 60 random payload histories");
+}
+
+// ---- what a review found -------------------------------------------------
+
+// The Agent sees tags, not labels: label sets that differ but give the same
+// tag set are one series, so they are merged, not sent twice.
+BOOST_AUTO_TEST_CASE(label_sets_that_give_one_tag_set_are_one_identity)
+{
+    Mapper m(with({}, true));
+    const std::string base = "base_model=\"accounts/f/models/llama\"";
+    const auto p = map_points(m,
+                              std::string(kRow) + "{" + base + ",model=\"llama\"} 1\n" + kRow + "{" + base + "} 2\n" +
+                                  kRow + "{\"deployment_id:x\"=\"y\"} 3\n" + kRow + "{deployment_id=\"x:y\"} 4\n",
+                              100);
+    const auto rates = p.named("fireworks.requests.rate");
+    BOOST_TEST_REQUIRE(rates.size() == 2u);
+    BOOST_TEST(rates[0].tags == "base_model:accounts/f/models/llama,model:llama,");
+    BOOST_TEST(rates[0].value == 3.0);
+    BOOST_TEST(rates[1].tags == "deployment_id:x:y,");
+    BOOST_TEST(rates[1].value == 7.0);
+    BOOST_TEST(p.stats.merged == 2u);
+
+    // An instance tag that a label repeats: {deployment="x"} and no label are one series.
+    MappingOptions o = with();
+    o.tags = {"deployment:x", "team:a"};
+    Mapper mi(o);
+    const auto q = map_points(mi, std::string(kRow) + "{deployment=\"x\"} 1\n" + kRow + " 2\n", 100);
+    BOOST_TEST(q.only("fireworks.requests.rate") == 3.0);
+    BOOST_TEST(q.named("fireworks.requests.rate")[0].tags == "deployment:x,team:a,");
+}
+
+BOOST_AUTO_TEST_CASE(le_is_part_of_the_identity_of_anything_but_a_histogram)
+{
+    Mapper m(with());
+    const auto p = map_points(m,
+                              "zz{le=\"1\"} 1\nzz{le=\"2\"} 2\n"
+                              "generator_kv_blocks_fraction:avg_by_deployment{deployment_id=\"d\",le=\"1\"} 0.5\n"
+                              "generator_kv_blocks_fraction:avg_by_deployment{deployment_id=\"d\",le=\"2\"} 0.25\n",
+                              100);
+    const auto zz = p.named("fireworks.zz");
+    BOOST_TEST_REQUIRE(zz.size() == 2u);
+    BOOST_TEST(zz[0].tags == "le:1,");
+    BOOST_TEST(zz[0].value == 1.0);
+    BOOST_TEST(zz[1].value == 2.0);
+    BOOST_TEST(p.stats.merged == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_or_decreasing_le_in_one_series_is_malformed)
+{
+    Mapper dup(with());
+    const auto p = map_points(dup,
+                              std::string(kLatency) + "{deployment_id=\"d\",le=\"1\"} 5\n" + kLatency +
+                                  "{deployment_id=\"d\",le=\"1.0\"} 5\n" + kLatency +
+                                  "{deployment_id=\"d\",le=\"+Inf\"} 10\n",
+                              100);
+    BOOST_TEST(p.stats.malformed_histograms == 1u);
+    BOOST_TEST(p.only("fireworks.latency.overall.p50") == histogram_quantile(0.5, {{1, 10}, {INFINITY, 10}}));
+
+    Mapper order(with());
+    const auto q = map_points(order,
+                              std::string(kLatency) + "{deployment_id=\"d\",le=\"2\"} 5\n" + kLatency +
+                                  "{deployment_id=\"d\",le=\"1\"} 3\n" + kLatency +
+                                  "{deployment_id=\"d\",le=\"+Inf\"} 10\n",
+                              100);
+    BOOST_TEST(q.stats.malformed_histograms == 1u);
+    BOOST_TEST(q.named("fireworks.latency.overall").size() == 3u); // still used: sorted by bound
+
+    // Two series merged by an exclusion repeat every bound: that is not malformed.
+    Mapper merged(with({"replica"}));
+    std::string payload;
+    for (const char* r : {"a", "b"})
+        for (const char* le : {"1", "2", "+Inf"})
+            payload += std::string(kLatency) + "{deployment_id=\"d\",replica=\"" + r + "\",le=\"" + le + "\"} 1\n";
+    const auto m = map_points(merged, payload, 100);
+    BOOST_TEST(m.stats.malformed_histograms == 0u);
+    BOOST_TEST(m.named("fireworks.latency.overall").size() == 1u); // 2/s, all at or below 1
+}
+
+BOOST_AUTO_TEST_CASE(le_is_read_as_prometheus_reads_it)
+{
+    // NaN bound: Prometheus answers NaN, so no quantile; the distribution
+    // uses the other buckets and the group counts as malformed.
+    Mapper nan(with());
+    const auto p = map_points(nan,
+                              std::string(kLatency) + "{le=\"1\"} 5\n" + kLatency + "{le=\"+Inf\"} 10\n" + kLatency +
+                                  "{le=\"NaN\"} 10\n",
+                              100);
+    BOOST_TEST(!p.has("fireworks.latency.overall.p50"));
+    BOOST_TEST(p.named("fireworks.latency.overall").size() == 2u);
+    BOOST_TEST(p.stats.malformed_histograms == 1u);
+    // -Inf bound: kept for the quantiles (p50 is -Inf + Inf: NaN, unsent;
+    // p99 is the last finite bound), never a distribution range.
+    Mapper neg(with());
+    const auto q = map_points(neg,
+                              std::string(kLatency) + "{le=\"-Inf\"} 0\n" + kLatency + "{le=\"1\"} 5\n" + kLatency +
+                                  "{le=\"+Inf\"} 10\n",
+                              100);
+    BOOST_TEST(!q.has("fireworks.latency.overall.p50"));
+    BOOST_TEST(q.only("fireworks.latency.overall.p99") == 1.0);
+    const auto b = q.named("fireworks.latency.overall");
+    BOOST_TEST_REQUIRE(b.size() == 2u);
+    BOOST_TEST(b[0].lower == 0.0);
+    BOOST_TEST(b[0].upper == 1.0);
+    BOOST_TEST(q.stats.malformed_histograms == 0u);
+    // Hex bounds, as Go's ParseFloat reads them.
+    Mapper hex(with());
+    const auto h = map_points(hex, std::string(kLatency) + "{le=\"0x1p3\"} 5\n" + kLatency + "{le=\"+Inf\"} 10\n", 100);
+    BOOST_TEST(h.stats.malformed_histograms == 0u);
+    BOOST_TEST(h.only("fireworks.latency.overall.p50") == 8.0);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_label_repeats_the_series_without_it)
+{
+    Mapper m(with());
+    const auto p = map_points(m, std::string(kRow) + "{a=\"\"} 1\n" + kRow + " 2\n", 100, 1);
+    BOOST_TEST(p.only("fireworks.requests.rate") == 1.0); // the first wins, as for any repeat
+}
+
+BOOST_AUTO_TEST_CASE(a_filtered_out_series_takes_no_name)
+{
+    MappingOptions o = with();
+    o.exclude_metrics.emplace_back("exclude_metrics", "foo:sum_by_deployment");
+    Mapper m(o);
+    for (double now : {100.0, 130.0}) {
+        const auto p = map_points(m, "foo:sum_by_deployment 1\nfoo 2\n", now);
+        BOOST_TEST(p.only("fireworks.foo") == 2.0);
+        BOOST_TEST(!p.has("fireworks.series.foo"));
+        BOOST_TEST(p.stats.renamed == 0u);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -74,18 +74,24 @@ Verdict filter(const std::vector<Pattern>& allow, const std::vector<Pattern>& ex
     return costly ? Verdict::costly : Verdict::keep;
 }
 
-// A label kept in a group's identity: views into the payload (or the
-// parse's arena), which outlive the chunk the label came in.
-using IdLabel = std::pair<std::string_view, std::string_view>;
-
-bool same_identity(const std::vector<const Label*>& a, const IdLabel* b, std::size_t b_count)
+// Whether two label lists are the same, pair by pair, leaving out `le`
+// when it is not part of the identity: the cheap test that a sample
+// belongs to the previous sample's group (a histogram's bucket lines).
+bool same_labels(const std::vector<Label>& a, const Label* b, std::uint32_t b_count, bool skip_le)
 {
-    if (a.size() != b_count)
-        return false;
-    for (std::size_t i = 0; i < b_count; ++i)
-        if (a[i]->name != b[i].first || a[i]->value != b[i].second)
+    std::size_t i = 0;
+    for (std::uint32_t j = 0; j < b_count; ++j) {
+        if (skip_le && b[j].name == "le")
+            continue;
+        while (i < a.size() && skip_le && a[i].name == "le")
+            ++i;
+        if (i == a.size() || a[i].name != b[j].name || a[i].value != b[j].value)
             return false;
-    return true;
+        ++i;
+    }
+    while (i < a.size() && skip_le && a[i].name == "le")
+        ++i;
+    return i == a.size();
 }
 
 // Families whose "<family>_created" samples (OpenMetrics, or the gauges a
@@ -127,12 +133,17 @@ struct Mapper::Entry {
     double value = 0;               // sum, max or min
     std::uint32_t series = 0;       // samples merged (gauges and rates)
     bool malformed = false;         // histograms: a bucket without a usable le or count
-    std::vector<Bucket> buckets;    // histograms, as they came
+    bool nan_bound = false;         // histograms: a bucket with le="NaN"
+    // Histograms: the series (all its labels but le) of the last bucket
+    // and its bound, to find an le repeated or out of order in a series.
+    std::uint64_t source = 0;
+    double last_upper = 0;
+    std::vector<Bucket> buckets; // histograms, as they came
 };
 
-// One identity (label set, order-free, after exclusions) and its entries.
+// One identity (the set of tags, see group_of) and its entries.
 struct Mapper::Group {
-    std::uint32_t ids_begin = 0; // the identity, sorted by label name, in Run::ids
+    std::uint32_t ids_begin = 0; // the identity's tags, sorted, in Run::id_spans
     std::uint32_t ids_count = 0;
     std::uint64_t key = 0;
     std::uint32_t last_entry = 0; // consecutive samples usually share an entry
@@ -146,8 +157,13 @@ struct Mapper::Run {
     MapStats stats;
     std::vector<Group> groups;
     std::unordered_map<std::uint64_t, std::uint32_t> by_key;
-    std::vector<IdLabel> ids;           // every group's identity, back to back
-    std::vector<const Label*> identity; // the current sample's
+    std::string id_text;                                      // every group's tags, back to back
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> id_spans; // (offset, size) in id_text
+    std::string sample_text;                 // the current sample's tags
+    std::vector<std::string_view> identity; // ... sorted and unique
+    std::vector<Label> last_labels;          // the labels of the last sample grouped
+    bool last_histogram = false;
+    std::uint64_t last_source = 0;
     std::uint32_t last_group = UINT32_MAX;
     const NameInfo* info = nullptr; // the last sample's name, usually the next one's
     std::string_view last_name;
@@ -162,7 +178,6 @@ struct Mapper::Run {
     std::vector<BucketOut> buckets;
     std::vector<double> quantile_values;
     std::vector<Bucket> scratch;
-    std::string tag_text;
     std::vector<std::string_view> tags;
     std::vector<std::pair<std::size_t, std::size_t>> tag_spans;
 
@@ -174,7 +189,9 @@ struct Mapper::Run {
 
 Mapper::Mapper(MappingOptions options)
     : options_(std::move(options))
+    , instance_tags_(options_.tags)
 {
+    std::sort(instance_tags_.begin(), instance_tags_.end());
 }
 
 Mapper::~Mapper() = default;
@@ -283,9 +300,12 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
     if (it != names_.end()) {
         NameInfo& cached = *it->second;
         cached.last_run = run_;
-        if (cached.verdict == Verdict::costly) // judged again each run, never for good
+        if (cached.verdict == Verdict::costly) { // judged again each run, never for good
             cached.verdict = judge(options_.metrics, options_.exclude_metrics, filter_subjects(s.name),
                                    cached.culprit);
+            if (cached.verdict == Verdict::keep && !cached.datadog)
+                name_series(cached, s.name, find_known(without_aggregation(s.name)));
+        }
         return cached;
     }
 
@@ -335,8 +355,9 @@ const Mapper::NameInfo& Mapper::name_info(const ParseResult& r, const Sample& s)
         }
     }
     info->merge = merge_rule(name, info->kind);
-    name_series(*info, name, known);
     info->verdict = judge(options_.metrics, options_.exclude_metrics, filter_subjects(name), info->culprit);
+    if (info->verdict == Verdict::keep) // a series filtered out takes no name from one sent
+        name_series(*info, name, known);
     return *names_.emplace(std::move(key), std::move(info)).first->second;
 }
 
@@ -404,58 +425,100 @@ bool Mapper::select(Run& run, const Sample& s, const NameInfo*& info, const std:
     return true;
 }
 
-// Step 2, group: the sample's identity is its labels without le, the
-// excluded ones and the empty values, sorted by name; equal identities
-// share one group whatever the order the labels were written in.
-Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index)
+// Step 2, group: a sample's identity is the set of tags Datadog sees for
+// it (the Agent sorts a point's tags and drops repeats to find its series):
+// its labels as name:value, without the excluded ones, the empty values
+// and, for histogram buckets, le; the model tag derived from base_model;
+// and none that an instance tag already gives. Samples with equal sets
+// share a group, whatever the order or form their labels came in.
+Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index, bool histogram)
 {
     const Sample& s = run.r->samples[index];
     const Label* labels = run.r->labels_of(s);
-    auto& identity = run.identity;
-    identity.clear();
+    if (run.last_group != UINT32_MAX && run.last_histogram == histogram &&
+        same_labels(run.last_labels, labels, s.labels_count, histogram))
+        return run.groups[run.last_group];
+    run.last_labels.assign(labels, labels + s.labels_count);
+    run.last_histogram = histogram;
+
+    std::string& text = run.sample_text;
+    text.clear();
+    std::vector<std::pair<std::size_t, std::size_t>>& spans = run.tag_spans;
+    spans.clear();
+    auto add = [&](std::string_view a, std::string_view b) {
+        const std::size_t at = text.size();
+        text.append(a).append(":").append(b);
+        spans.emplace_back(at, text.size() - at);
+    };
+    std::uint64_t source = 0; // order-free: a sum of one hash per label
     for (std::uint32_t i = 0; i < s.labels_count; ++i) {
         const Label& l = labels[i];
-        if (l.value.empty() || l.name == "le" ||
-            std::find(options_.exclude_labels.begin(), options_.exclude_labels.end(), l.name) !=
-                options_.exclude_labels.end())
+        if (l.value.empty() || (histogram && l.name == "le"))
             continue;
-        identity.push_back(&l);
+        if (histogram) {
+            util::StreamHash h;
+            h.add(l.name);
+            h.add(l.value);
+            source += h.finish();
+        }
+        if (std::find(options_.exclude_labels.begin(), options_.exclude_labels.end(), l.name) !=
+            options_.exclude_labels.end())
+            continue;
+        add(l.name, l.value);
+        if (l.name == "base_model") {
+            const auto slash = l.value.rfind('/');
+            const std::string_view model = slash == std::string_view::npos ? l.value : l.value.substr(slash + 1);
+            if (!model.empty())
+                add("model", model);
+        }
     }
-    if (!s.labels_sorted)
-        std::sort(identity.begin(), identity.end(), [](const Label* a, const Label* b) {
-            return a->name != b->name ? a->name < b->name : a->value < b->value;
-        });
+    run.last_source = source;
+    auto& identity = run.identity;
+    identity.clear();
+    for (const auto& [at, size] : spans) {
+        const std::string_view tag(text.data() + at, size);
+        if (!std::binary_search(instance_tags_.begin(), instance_tags_.end(), tag,
+                                [](std::string_view a, std::string_view b) { return a < b; }))
+            identity.push_back(tag);
+    }
+    std::sort(identity.begin(), identity.end());
+    identity.erase(std::unique(identity.begin(), identity.end()), identity.end());
 
-    auto ids_of = [&run](const Group& g) { return run.ids.data() + g.ids_begin; };
-    if (run.last_group != UINT32_MAX) {
-        Group& last = run.groups[run.last_group];
-        if (same_identity(identity, ids_of(last), last.ids_count))
-            return last;
-    }
+    auto same_identity = [&run, &identity](const Group& g) {
+        if (g.ids_count != identity.size())
+            return false;
+        for (std::uint32_t i = 0; i < g.ids_count; ++i) {
+            const auto& [at, size] = run.id_spans[g.ids_begin + i];
+            if (std::string_view(run.id_text.data() + at, size) != identity[i])
+                return false;
+        }
+        return true;
+    };
+    if (run.last_group != UINT32_MAX && same_identity(run.groups[run.last_group]))
+        return run.groups[run.last_group];
     util::StreamHash h;
-    for (const Label* l : identity) {
-        h.add(l->name);
-        h.add(l->value);
-    }
+    for (const std::string_view tag : identity)
+        h.add(tag);
     std::uint64_t key = h.finish();
     for (;;) { // open addressing over the 64-bit keys: a collision takes the next key
         auto [it, inserted] = run.by_key.try_emplace(key, static_cast<std::uint32_t>(run.groups.size()));
         if (inserted)
             break;
-        Group& g = run.groups[it->second];
-        if (same_identity(identity, ids_of(g), g.ids_count)) {
+        if (same_identity(run.groups[it->second])) {
             run.last_group = it->second;
-            return g;
+            return run.groups[it->second];
         }
         key += 0x9e3779b97f4a7c15ULL;
     }
     run.last_group = static_cast<std::uint32_t>(run.groups.size());
     Group& g = run.groups.emplace_back();
     g.key = key;
-    g.ids_begin = static_cast<std::uint32_t>(run.ids.size());
+    g.ids_begin = static_cast<std::uint32_t>(run.id_spans.size());
     g.ids_count = static_cast<std::uint32_t>(identity.size());
-    for (const Label* l : identity)
-        run.ids.emplace_back(l->name, l->value);
+    for (const std::string_view tag : identity) {
+        run.id_spans.emplace_back(static_cast<std::uint32_t>(run.id_text.size()), static_cast<std::uint32_t>(tag.size()));
+        run.id_text.append(tag);
+    }
     return g;
 }
 
@@ -497,12 +560,19 @@ void Mapper::merge(Run& run, Group& g, const NameInfo& info, const Sample& s)
     case Kind::histogram: {
         const std::string_view* le = run.r->find_label(s, "le");
         double upper = 0;
-        if (info.kind != Kind::histogram || !le || !parser::lex::parse_value(*le, upper) || std::isnan(upper) ||
-            upper == -std::numeric_limits<double>::infinity()) {
-            e->malformed = true; // nothing usable: no bound, or one below every observation
+        if (info.kind != Kind::histogram || !le || !parser::lex::parse_go_float(*le, upper)) {
+            e->malformed = true; // no bound: nothing usable
             break;
         }
-        if (!std::isfinite(s.value))
+        // Within one series the bounds must increase; a repeated or
+        // decreasing le is used (Prometheus sums equal bounds) but counted.
+        if (!e->buckets.empty() && e->source == run.last_source && !(upper > e->last_upper))
+            e->malformed = true;
+        e->source = run.last_source;
+        e->last_upper = upper;
+        if (std::isnan(upper)) // Prometheus sorts it somewhere and answers NaN; no distribution bucket
+            e->malformed = e->nan_bound = true;
+        if (!std::isfinite(s.value) || (upper == -std::numeric_limits<double>::infinity() && s.value != 0))
             e->malformed = true; // kept: Prometheus computes with it, the distribution does not
         e->buckets.push_back(Bucket{upper, s.value});
         break;
@@ -515,8 +585,17 @@ void Mapper::merge(Run& run, Group& g, const NameInfo& info, const Sample& s)
 void Mapper::decumulate_and_carry(Run& run, const Group& g, Entry& e)
 {
     const NameInfo& info = *e.info;
-    auto& b = e.buckets; // coalesced: sorted by bound, equal bounds summed
-    if (b.empty() || !std::isinf(b.back().upper))
+    const std::vector<Bucket>* sorted = &e.buckets; // coalesced: sorted by bound, equal bounds summed
+    if (e.nan_bound) { // where Prometheus sorted a NaN bound is no place for a distribution
+        run.scratch.clear();
+        for (const Bucket& x : e.buckets)
+            if (!std::isnan(x.upper))
+                run.scratch.push_back(x);
+        coalesce(run.scratch);
+        sorted = &run.scratch;
+    }
+    const auto& b = *sorted;
+    if (b.empty() || b.back().upper != std::numeric_limits<double>::infinity())
         e.malformed = true;
     if (e.malformed)
         ++run.stats.malformed_histograms;
@@ -533,7 +612,8 @@ void Mapper::decumulate_and_carry(Run& run, const Group& g, Entry& e)
     next.reserve(b.size());
     // The first bucket starts at 0, or at its own bound when that is not
     // positive (never an inverted range).
-    double previous = 0, lower = b.empty() ? 0 : std::min(0.0, b.front().upper);
+    double previous = 0, lower = 0;
+    bool first = true;
     double running = 0;
     std::size_t carry_at = 0; // both lists are sorted by bound: one pass finds each carry
     for (const Bucket& x : b) {
@@ -542,6 +622,11 @@ void Mapper::decumulate_and_carry(Run& run, const Group& g, Entry& e)
         running = std::max(running, cumulative);
         const double rate = std::max(0.0, cumulative - previous); // de-cumulate; a drop counts as 0
         previous = std::max(previous, cumulative);
+        if (x.upper == -std::numeric_limits<double>::infinity())
+            continue; // le="-Inf": no observation is below every number, and no range to put it in
+        if (first)
+            lower = std::min(0.0, x.upper);
+        first = false;
         while (carry_at < c.remainders.size() && c.remainders[carry_at].first < x.upper)
             ++carry_at;
         const double carried = carry_at < c.remainders.size() && c.remainders[carry_at].first == x.upper
@@ -581,29 +666,13 @@ void Mapper::emit(Run& run, const Group& g, Sink& sink)
 {
     if (run.gauges.empty() && run.counts.empty() && run.buckets.empty())
         return;
-    std::string& text = run.tag_text;
-    text.clear();
-    run.tag_spans.clear();
-    auto add = [&](std::string_view a, std::string_view b, std::string_view c) {
-        const std::size_t at = text.size();
-        text.append(a).append(b).append(c);
-        run.tag_spans.emplace_back(at, text.size() - at);
-    };
+    run.tags.clear();
     for (std::uint32_t i = 0; i < g.ids_count; ++i) {
-        const auto& [name, value] = run.ids[g.ids_begin + i];
-        add(name, ":", value);
-        if (name == "base_model") {
-            const auto slash = value.rfind('/');
-            const std::string_view model = slash == std::string_view::npos ? value : value.substr(slash + 1);
-            if (!model.empty())
-                add("model:", model, {});
-        }
+        const auto& [at, size] = run.id_spans[g.ids_begin + i];
+        run.tags.emplace_back(run.id_text.data() + at, size);
     }
     for (const auto& t : options_.tags)
-        add(t, {}, {});
-    run.tags.clear();
-    for (const auto& [at, size] : run.tag_spans)
-        run.tags.emplace_back(text.data() + at, size);
+        run.tags.emplace_back(t);
 
     sink.group(run.tags);
     for (const auto& [name, value] : run.gauges)
@@ -686,7 +755,7 @@ void Mapper::add(const ParseResult& r)
         const std::string_view* deployment = nullptr;
         if (!select(run, s, run.info, deployment))
             continue;
-        merge(run, group_of(run, index), *run.info, s);
+        merge(run, group_of(run, index, run.info->kind == Kind::histogram), *run.info, s);
     }
     run.r = nullptr;
 }

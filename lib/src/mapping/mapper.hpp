@@ -4,10 +4,11 @@
 // last submitted, the fractional remainders of their counts, and which
 // series owns each Datadog name.
 //
-// A series' identity is its name and its label set once `le`, the excluded
-// labels and the empty values are left out, in any label order: series that
-// become one are merged (see naming.hpp's Merge), so no run submits a name
-// and tag set twice.
+// A series' identity is its name and the set of tags it is submitted with
+// (its labels once `le`, the excluded labels and the empty values are left
+// out, in any order, with the derived model tag, and none an instance tag
+// repeats): series that become one are merged (see naming.hpp's Merge), so
+// no run submits a name and tag set twice.
 #pragma once
 
 #include <array>
@@ -104,7 +105,7 @@ private:
 
     // The steps of a run, in order.
     bool select(Run& run, const parser::Sample& s, const NameInfo*& info, const std::string_view*& deployment);
-    Group& group_of(Run& run, std::uint32_t index);
+    Group& group_of(Run& run, std::uint32_t index, bool histogram);
     void merge(Run& run, Group& g, const NameInfo& info, const parser::Sample& s);
     void decumulate_and_carry(Run& run, const Group& g, Entry& e);
     void quantiles(Run& run, Entry& e);
@@ -122,6 +123,7 @@ private:
     void prune(double now);
 
     MappingOptions options_;
+    std::vector<std::string> instance_tags_; // options_.tags, sorted
     std::unordered_map<std::string, std::unique_ptr<NameInfo>> names_;
     std::unique_ptr<NameInfo> over_cap_; // stands for every name past kMaxNames
     std::unordered_map<std::string, Claim> claims_; // Datadog name -> its owner; keys are the names submitted
