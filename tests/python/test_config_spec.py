@@ -463,3 +463,35 @@ def test_the_first_run_interval_is_the_instances_else_15():
     check = make(base_instance(), {'min_collection_interval': 45})
     assert check._client_config['mapping']['min_collection_interval'] == 15
     check.cancel()
+
+
+# -- the interval the Agent uses, and the proxy's keys ------------------------------
+
+@pytest.mark.parametrize('value, used', [(None, 15), (30, 30), (45.9, 45), (0.5, 15), (0, 15), (-5, 15)])
+def test_the_interval_is_read_as_the_agent_reads_it(value, used):
+    instance = base_instance() if value is None else base_instance(min_collection_interval=value)
+    check = make(instance)
+    try:
+        assert check._client_config['mapping']['min_collection_interval'] == used
+        said = [w for w in check.option_warnings if 'min_collection_interval' in w]
+        if value is None or value == used:
+            assert said == []
+        else:
+            assert said == ["option 'min_collection_interval' is {!r}, which the Agent reads as {}: it runs this "
+                            'instance every {} s'.format(value, int(value), used)]
+    finally:
+        check.cancel()
+
+
+@pytest.mark.parametrize('value', ['30', True, [30], float('nan')])
+def test_an_interval_that_is_not_a_number_is_refused(value):
+    with pytest.raises(ConfigurationError, match="option 'min_collection_interval'"):
+        make(base_instance(min_collection_interval=value))
+
+
+def test_a_misspelt_proxy_key_is_refused_not_dropped():
+    with pytest.raises(ConfigurationError, match=r"proxy\.htps.*unknown \(expected http, https or no_proxy\)"):
+        make(base_instance(proxy={'htps': 'http://proxy.example:3128'}))
+    check = make(base_instance(proxy={'https': 'http://proxy.example:3128', 'http': None}))
+    assert check._client_config['proxy'] == {'https': 'http://proxy.example:3128'}
+    check.cancel()

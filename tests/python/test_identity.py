@@ -175,3 +175,49 @@ def test_bad_quantiles_are_a_configuration_error(tmp_path, quantiles):
     r = _run_one(tmp_path, 'x 1\n', quantiles=quantiles)
     assert r.returncode == 1
     assert "option 'quantiles'" in r.stderr.decode()
+
+
+def _items(r):
+    assert r.returncode == 0, r.stderr
+    return [json.loads(x) for x in r.stdout.decode().splitlines()]
+
+
+def _no_repeats(items):
+    # The Agent finds a point's series by its sorted tags with repeats dropped.
+    keys = [(i['kind'], i['name'], tuple(sorted(set(i['tags']))), i.get('lower'), i.get('upper')) for i in items]
+    assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1][:3]
+
+
+# Found in review: label sets that differ but give one tag set (a derived
+# model tag, a ':' in a label name, an instance tag) are one series.
+def test_label_sets_that_give_one_tag_set_are_merged(tmp_path):
+    row = 'request_counter_total:sum_by_deployment'
+    payload = ('{0}{{base_model="accounts/f/models/llama",model="llama"}} 1\n'
+               '{0}{{base_model="accounts/f/models/llama"}} 2\n'
+               '{0}{{"deployment_id:x"="y"}} 3\n{0}{{deployment_id="x:y"}} 4\n'
+               '{0}{{team="a"}} 5\n{0} 6\n').format(row)
+    items = _items(_run_one(tmp_path, payload, tags=['team:a']))
+    _no_repeats(items)
+    rates = {tuple(sorted(set(i['tags']))): i['value'] for i in items if i['name'] == 'fireworks.requests.rate'}
+    assert rates == {('base_model:accounts/f/models/llama', 'model:llama', 'team:a'): 3.0,
+                     ('deployment_id:x:y', 'team:a'): 7.0, ('team:a',): 11.0}
+
+
+def test_le_keeps_non_histogram_series_apart_and_filtered_series_take_no_name(tmp_path):
+    payload = 'zz{le="1"} 1\nzz{le="2"} 2\nfoo:sum_by_deployment 1\nfoo 2\n'
+    items = _items(_run_one(tmp_path, payload, exclude_metrics=['foo:sum_by_deployment']))
+    _no_repeats(items)
+    assert sorted((i['tags'], i['value']) for i in items if i['name'] == 'fireworks.zz') == [
+        (['le:1'], 1.0), (['le:2'], 2.0)]
+    assert [i['value'] for i in items if i['name'] == 'fireworks.foo'] == [2.0]
+    assert not [i for i in items if i['name'].startswith('fireworks.series.')]
+
+
+def test_duplicate_le_is_counted_as_malformed(tmp_path):
+    lat = 'latency_overall_ms_bucket:sum_by_deployment'
+    payload = '{0}{{le="1"}} 5\n{0}{{le="1.0"}} 5\n{0}{{le="+Inf"}} 10\n'.format(lat)
+    items = _items(_run_one(tmp_path, payload))
+    _no_repeats(items)
+    # Prometheus sums equal bounds: all 10/s at or below 1.
+    assert [i['value'] for i in items if i['name'] == 'fireworks.latency.overall.p50'] == [0.5]
+    assert [i['value'] for i in items if i['name'] == 'fireworks.scrape.malformed_histograms'] == [1]

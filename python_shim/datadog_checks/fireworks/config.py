@@ -203,12 +203,13 @@ def client_config(instance, init_config=None, agent_proxy=None):
     if proxy is not None:
         if not isinstance(proxy, dict):
             raise InvalidConfig("option 'proxy' must be a mapping with http, https and no_proxy")
-        config['proxy'] = {k: proxy[k] for k in ('http', 'https', 'no_proxy') if proxy.get(k)}
+        # Every key goes to the library, which refuses one it does not know:
+        # a misspelt key must not turn the proxy off unnoticed.
+        config['proxy'] = {k: v for k, v in proxy.items() if v is not None}
     for name in ('tls_ignore_warning', 'empty_default_hostname'):
         _boolean(instance, name, False)
     mapping = {k: instance[k] for k in MAPPING_OPTIONS if instance.get(k) is not None}
-    # Like the Agent: the instance's interval, else 15 s; init_config's is ignored.
-    mapping.setdefault('min_collection_interval', DEFAULT_MIN_COLLECTION_INTERVAL)
+    mapping['min_collection_interval'] = agent_interval(instance)
     tags = instance.get('tags') or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidConfig("option 'tags' must be a list of strings")
@@ -251,6 +252,35 @@ def _shown(name, secret=None):
         pieces.append(piece)
         size += len(piece)
     return ''.join(pieces)
+
+
+def agent_interval(instance):
+    """The interval the Agent runs an instance at: it reads the instance's
+    min_collection_interval (never init_config's) into an integer, dropping
+    any fraction, and uses its default, 15 s, for a value of 0 or less
+    (datadog-agent pkg/collector/python/check.go, CommonInstanceConfig)."""
+    value = instance.get('min_collection_interval')
+    if value is None:
+        return DEFAULT_MIN_COLLECTION_INTERVAL
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidConfig("option 'min_collection_interval' must be a number of seconds, not {}".format(
+            _kind(value)))
+    if value != value or value in (float('inf'), float('-inf')):
+        raise InvalidConfig("option 'min_collection_interval' must be a finite number of seconds")
+    seconds = int(value)
+    return seconds if seconds > 0 else DEFAULT_MIN_COLLECTION_INTERVAL
+
+
+def _interval_warning(instance):
+    value = instance.get('min_collection_interval')
+    try:
+        used = agent_interval(instance)
+    except InvalidConfig:
+        return None  # refused with its reason when the check starts
+    if value is None or value == used:
+        return None
+    return ("option 'min_collection_interval' is {!r}, which the Agent reads as {}: it runs this instance "
+            'every {} s').format(value, int(value), used)
 
 
 def _did_you_mean(name, known):
@@ -308,6 +338,10 @@ def option_warnings(instance, init_config=None):
     if isinstance(init_config, dict):
         keys.extend((_init_config_option_warning, k) for k in init_config)
     out, more = [], 0
+    if isinstance(instance, dict):
+        interval = _interval_warning(instance)
+        if interval:
+            out.append(interval)
     for judge, key in keys:
         if len(out) < MAX_OPTION_WARNINGS:
             text = judge(key, secret)

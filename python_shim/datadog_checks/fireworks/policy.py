@@ -76,8 +76,8 @@ def payload_logs(summary):
         return logs
     malformed = mapping.get('malformed_histograms')
     if malformed:
-        logs.append(('info', '{} {} malformed (no +Inf bucket, a bucket without a usable le, or a NaN or infinite '
-                             'count) and used where possible'.format(
+        logs.append(('info', '{} {} malformed (no +Inf bucket, an le missing, repeated or out of order, or a NaN or '
+                             'infinite count) and used where possible'.format(
                                  _plural(malformed, 'histogram group'), 'was' if malformed == 1 else 'were')))
     gave_up = mapping.get('filter_gave_up')
     if gave_up:
