@@ -1,11 +1,13 @@
 // A fast 64-bit hash over a stream of strings, for hash tables keyed by
-// series and label sets. Not for security: collisions only cost a full
-// comparison in the tables that use it.
+// series and label sets, seeded with the process's secret seed so that a
+// payload cannot be written to make its series collide (hash_seed.hpp).
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+
+#include "util/hash_seed.hpp"
 
 namespace fwm::util {
 
@@ -35,10 +37,20 @@ inline std::uint64_t mix(std::uint64_t x) noexcept
 
 // Two independent multiply lanes over a stream of strings: every step is a
 // bijection of the lane state, so no input bit is lost before the final mix,
-// and the two lanes keep the dependency chain short. Collisions only cost a
-// full comparison, never a wrong answer.
+// and the two lanes keep the dependency chain short. The lanes start from
+// the seed, which no one outside the process knows.
 class StreamHash {
 public:
+    StreamHash() noexcept
+        : StreamHash(hash_seed())
+    {
+    }
+    explicit StreamHash(const HashSeed& seed) noexcept
+        : a_(0x243F6A8885A308D3ULL ^ seed.a)
+        , b_(0x13198A2E03707344ULL ^ seed.b)
+    {
+    }
+
     void add(std::string_view s) noexcept
     {
         const char* p = s.data();
@@ -71,8 +83,8 @@ public:
 private:
     static constexpr std::uint64_t kA = 0x9E3779B97F4A7C15ULL;
     static constexpr std::uint64_t kB = 0xC2B2AE3D27D4EB4FULL;
-    std::uint64_t a_ = 0x243F6A8885A308D3ULL;
-    std::uint64_t b_ = 0x13198A2E03707344ULL;
+    std::uint64_t a_;
+    std::uint64_t b_;
 };
 
 } // namespace fwm::util
