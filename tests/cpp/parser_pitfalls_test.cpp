@@ -3,6 +3,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include "parse_fixture.hpp"
+#include "parser/lex.hpp"
+
+#include <cmath>
+#include <limits>
 
 using fwm::parser::MetricType;
 using fwm::parser::ParseOptions;
@@ -231,3 +235,40 @@ BOOST_AUTO_TEST_CASE(space_between_name_and_labels)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// How Prometheus reads an le label: Go's strconv.ParseFloat, whose answers
+// (value, or error) are written beside each case.
+BOOST_AUTO_TEST_CASE(le_is_read_as_gos_parse_float_reads_it)
+{
+    struct Case {
+        const char* text;
+        bool ok;
+        double value;
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    const Case cases[] = {
+        {"1_000", true, 1000},   {"0x1p1_0", true, 1024}, {"1e1_0", true, 1e10},      {"0x_1p0", true, 1},
+        {"0x1_0p0", true, 16},   {"0x1p-2000", true, 0},  {"0x.8p1", true, 1},        {"0x1.p1", true, 2},
+        {"0x1.8p1", true, 3},    {"0X1P+1", true, 2},     {"+0x1p0", true, 1},        {"infinity", true, inf},
+        {"-Infinity", true, -inf}, {"inF", true, inf},    {".5", true, 0.5},          {"5.", true, 5},
+        {"1_0.5", true, 10.5},   {"0_1", true, 1},        {"1e-400", true, 0},        {"+Inf", true, inf},
+        {"0x1p2000", false, 0},  {"1e400", false, 0},     {"-0x1p2000", false, 0},    {"-nan", false, 0},
+        {"+NaN", false, 0},      {"0xp1", false, 0},      {"0x1p", false, 0},         {"0x1", false, 0},
+        {"0x1_p0", false, 0},    {"0x1p_1", false, 0},    {"0x-1p0", false, 0},       {"1__0", false, 0},
+        {"_1", false, 0},        {"1_", false, 0},        {"1e", false, 0},           {"", false, 0},
+        {"infin", false, 0},     {"nan(1)", false, 0},    {"1.2.3", false, 0},        {"0x", false, 0},
+    };
+    for (const auto& c : cases) {
+        double v = -1;
+        const bool ok = fwm::parser::lex::parse_go_float(c.text, v);
+        BOOST_TEST(ok == c.ok, c.text);
+        if (ok && c.ok)
+            BOOST_TEST(v == c.value, c.text);
+    }
+    double nan = 0;
+    BOOST_TEST(fwm::parser::lex::parse_go_float("NaN", nan));
+    BOOST_TEST(std::isnan(nan));
+    const std::string long_hex = "0x" + std::string(200, '0') + "1p0";
+    double one = 0;
+    BOOST_TEST((fwm::parser::lex::parse_go_float(long_hex, one) && one == 1.0));
+}

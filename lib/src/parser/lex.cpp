@@ -82,44 +82,86 @@ bool parse_value(std::string_view token, double& out) noexcept
     return parse_float(token, out);
 }
 
-bool parse_go_float(std::string_view token, double& out) noexcept
+bool parse_go_float(std::string_view s, double& out) noexcept
 {
-    if (parse_float(token, out))
-        return true;
-    std::size_t i = 0;
-    const bool negative = !token.empty() && token[0] == '-';
-    if (!token.empty() && (token[0] == '+' || token[0] == '-'))
-        ++i;
-    if (token.size() < i + 2 || token[i] != '0' || (token[i + 1] != 'x' && token[i + 1] != 'X'))
+    if (s.empty())
         return false;
-    i += 2;
-    // Copy without the separators Go allows: "_" between the prefix or a
-    // digit and another digit.
-    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
-    char buf[128];
-    std::size_t n = 0;
-    bool exponent = false;
-    for (std::size_t j = i; j < token.size(); ++j) {
-        const char c = token[j];
-        if (c == '_') {
-            const bool after = j == i || hex(token[j - 1]);
-            if (exponent || !after || j + 1 == token.size() || !hex(token[j + 1]))
-                return false;
+    std::size_t i = 0;
+    bool negative = false;
+    if (s[0] == '+' || s[0] == '-') {
+        negative = s[0] == '-';
+        i = 1;
+    }
+    // special(): "inf" or "infinity" with an optional sign, "nan" without one.
+    const std::string_view word = s.substr(i);
+    if (iequals(word, "inf") || iequals(word, "infinity")) {
+        out = negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+        return true;
+    }
+    if (i == 0 && iequals(word, "nan")) {
+        out = std::numeric_limits<double>::quiet_NaN();
+        return true;
+    }
+    // readFloat() with underscoreOK(): an optional 0x prefix, digits that
+    // "_" may separate (after a digit or the prefix, before a digit), an
+    // optional point, an exponent (e for decimal; p, required, for hex).
+    const bool hex = s.size() >= i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X');
+    if (hex)
+        i += 2;
+    auto is_digit = [hex](char c, bool in_exponent) {
+        return (c >= '0' && c <= '9') ||
+               (hex && !in_exponent && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+    };
+    std::string digits;
+    digits.reserve(s.size());
+    char saw = hex ? '0' : '^'; // the last class: '0' digit or prefix, '_' separator, '!' other
+    bool mantissa = false, point = false, exponent = false, exponent_digits = false;
+    for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (is_digit(c, exponent)) {
+            saw = '0';
+            (exponent ? exponent_digits : mantissa) = true;
+            digits += c;
             continue;
         }
-        exponent = exponent || c == 'p' || c == 'P';
-        if (n == sizeof buf)
+        if (c == '_') {
+            if (saw != '0')
+                return false;
+            saw = '_';
+            continue;
+        }
+        if (saw == '_')
             return false;
-        buf[n++] = c;
+        saw = '!';
+        if (c == '.' && !point && !exponent) {
+            point = true;
+            digits += c;
+        } else if (!exponent && (hex ? (c == 'p' || c == 'P') : (c == 'e' || c == 'E'))) {
+            exponent = true;
+            digits += c;
+            if (i + 1 < s.size() && (s[i + 1] == '+' || s[i + 1] == '-'))
+                digits += s[++i];
+        } else {
+            return false;
+        }
     }
-    if (!exponent || n == 0 || buf[0] == '+' || buf[0] == '-') // Go requires the p exponent
+    if (saw == '_' || !mantissa || (exponent && !exponent_digits) || (hex && !exponent))
         return false;
     double v = 0;
-    const auto r = std::from_chars(buf, buf + n, v, std::chars_format::hex);
-    if (r.ptr != buf + n || (r.ec != std::errc{} && r.ec != std::errc::result_out_of_range))
+    const char* first = digits.data();
+    const char* last = first + digits.size();
+    const auto r = std::from_chars(first, last, v, hex ? std::chars_format::hex : std::chars_format::general);
+    if (r.ptr != last)
         return false;
-    if (r.ec == std::errc::result_out_of_range) // saturates like ParseFloat; underflow is zero
-        v = std::strtod(("0x" + std::string(buf, n)).c_str(), nullptr);
+    if (r.ec == std::errc::result_out_of_range) {
+        // Go: an overflow is an error (Prometheus then skips the bucket);
+        // an underflow is zero, or the nearest subnormal.
+        v = std::strtod(((hex ? "0x" : "") + digits).c_str(), nullptr);
+        if (std::isinf(v))
+            return false;
+    } else if (r.ec != std::errc{}) {
+        return false;
+    }
     out = negative ? -v : v;
     return true;
 }

@@ -81,9 +81,10 @@ inline bool name_less(std::string_view a, std::string_view b) noexcept
 // "inf" or "infinity"). No hex floats, no digit separators. True on success.
 bool parse_value(std::string_view token, double& out) noexcept;
 
-// A number as Go's strconv.ParseFloat reads it, which is how Prometheus
-// reads an `le` label: parse_value's forms, plus hex floats with a binary
-// exponent ("0x1p3", "-0x1.8p-2", digit separators after the prefix).
+// A number exactly when Go's strconv.ParseFloat(s, 64) returns one without
+// error, which is how Prometheus reads an `le` label: decimal and hex floats
+// ("0x1p3", "-0x1.8p-2"; hex needs its p exponent), "_" between digits,
+// "inf"/"infinity" with a sign, "nan" without; an overflow is an error.
 bool parse_go_float(std::string_view token, double& out) noexcept;
 
 // A Prometheus-text timestamp: integer milliseconds (may be negative); a float
