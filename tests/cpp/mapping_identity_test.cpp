@@ -586,6 +586,18 @@ BOOST_AUTO_TEST_CASE(label_sets_that_give_one_tag_set_are_one_identity)
     const auto q = map_points(mi, std::string(kRow) + "{deployment=\"x\"} 1\n" + kRow + " 2\n", 100);
     BOOST_TEST(q.only("fireworks.requests.rate") == 3.0);
     BOOST_TEST(q.named("fireworks.requests.rate")[0].tags == "deployment:x,team:a,");
+
+    // The service tag the Agent adds itself: never sent from here, and a
+    // service label equal to it makes no second series.
+    MappingOptions a = with();
+    a.agent_tags = {"service:fw"};
+    Mapper ma(a);
+    const auto r = map_points(ma,
+                              "generator_kv_slots_fraction:avg_by_deployment{deployment_id=\"d1\",service=\"fw\"} 0.2\n"
+                              "generator_kv_slots_fraction:avg_by_deployment{deployment_id=\"d1\"} 0.6\n",
+                              100);
+    BOOST_TEST(r.only("fireworks.kv_cache.slots_used") == 0.4, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(r.named("fireworks.kv_cache.slots_used")[0].tags == "deployment_id:d1,");
 }
 
 BOOST_AUTO_TEST_CASE(le_is_part_of_the_identity_of_anything_but_a_histogram)
@@ -632,6 +644,13 @@ BOOST_AUTO_TEST_CASE(repeated_or_decreasing_le_in_one_series_is_malformed)
             payload += std::string(kLatency) + "{deployment_id=\"d\",replica=\"" + r + "\",le=\"" + le + "\"} 1\n";
     const auto m = map_points(merged, payload, 100);
     BOOST_TEST(m.stats.malformed_histograms == 0u);
+    // Nor are two series of different names that share a Datadog name.
+    Mapper names(with());
+    std::string two;
+    for (const char* series : {kLatency, "latency_overall_ms_bucket"})
+        for (const char* le : {"1", "+Inf"})
+            two += std::string(series) + "{deployment_id=\"d\",le=\"" + le + "\"} 1\n";
+    BOOST_TEST(map_points(names, two, 100).stats.malformed_histograms == 0u);
     BOOST_TEST(m.named("fireworks.latency.overall").size() == 1u); // 2/s, all at or below 1
 }
 
@@ -673,6 +692,22 @@ BOOST_AUTO_TEST_CASE(an_empty_label_repeats_the_series_without_it)
     Mapper m(with());
     const auto p = map_points(m, std::string(kRow) + "{a=\"\"} 1\n" + kRow + " 2\n", 100, 1);
     BOOST_TEST(p.only("fireworks.requests.rate") == 1.0); // the first wins, as for any repeat
+}
+
+BOOST_AUTO_TEST_CASE(a_crafted_label_value_cannot_share_another_series_carry)
+{
+    // This deployment_id was crafted so that, with a known hash seed, its
+    // errors' carry key equalled the requests' one: the second series then
+    // found its carry just submitted (0 s elapsed) and counted 0 every run.
+    // The seed is the process's secret, so the two carries stay apart.
+    Mapper m(with({}, true));
+    const std::string payload = std::string(kRow) + "{deployment_id=\"d1\"} 1\n" + kErrors +
+                                "{deployment_id=\"dep-00000000000000``F5X-4JQ9MgPnw1\"} 1\n";
+    for (double now : {100.0, 160.0, 220.0}) {
+        const auto p = map_points(m, payload, now);
+        BOOST_TEST(p.only("fireworks.requests.count") == 60.0);
+        BOOST_TEST(p.only("fireworks.requests.errors.count") == 60.0);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_filtered_out_series_takes_no_name)

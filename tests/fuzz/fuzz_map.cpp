@@ -57,7 +57,9 @@ void check(const std::string& json)
         std::vector<std::string> tag_list;
         for (const auto& t : group["tags"].GetArray())
             tag_list.emplace_back(t.GetString(), t.GetStringLength());
+        // The Agent tells series apart by their sorted tags, repeats dropped.
         std::sort(tag_list.begin(), tag_list.end());
+        tag_list.erase(std::unique(tag_list.begin(), tag_list.end()), tag_list.end());
         std::string tags;
         for (const auto& t : tag_list)
             tags += t + '\x1e';

@@ -203,6 +203,14 @@ def test_label_sets_that_give_one_tag_set_are_merged(tmp_path):
                      ('deployment_id:x:y', 'team:a'): 7.0, ('team:a',): 11.0}
 
 
+def test_a_service_label_equal_to_the_agents_service_tag_is_no_second_series(tmp_path):
+    kv = 'generator_kv_slots_fraction:avg_by_deployment'
+    payload = '{0}{{deployment_id="d1",service="fw"}} 0.2\n{0}{{deployment_id="d1"}} 0.6\n'.format(kv)
+    items = _items(_run_one(tmp_path, payload, service='fw'))
+    kv_items = [i for i in items if i['name'] == 'fireworks.kv_cache.slots_used']
+    assert [(i['tags'], i['value']) for i in kv_items] == [(['deployment_id:d1'], pytest.approx(0.4))]
+
+
 def test_le_keeps_non_histogram_series_apart_and_filtered_series_take_no_name(tmp_path):
     payload = 'zz{le="1"} 1\nzz{le="2"} 2\nfoo:sum_by_deployment 1\nfoo 2\n'
     items = _items(_run_one(tmp_path, payload, exclude_metrics=['foo:sum_by_deployment']))

@@ -120,8 +120,9 @@ typedef struct fwm_client_s fwm_client;
  *   "histogram_buckets_as_distributions" (true), "rates_as_counts" (false),
  *   "metrics" and "exclude_metrics" (regexes on Fireworks names),
  *   "exclude_labels", "deployments" ({"include":[...],"exclude":[...]}
- *   regexes on deployment_id), "tags", "min_collection_interval" (15),
- *   "account_id".
+ *   regexes on deployment_id), "tags", "agent_tags" (tags the Agent adds
+ *   itself, such as service:<name>: never sent, never part of an identity),
+ *   "min_collection_interval" (15), "account_id".
  * Any other member is rejected with FWM_ERR_INVALID_OPTIONS.
  *
  * On return *result is a new result handle (also on failure, so that its

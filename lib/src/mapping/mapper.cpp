@@ -163,6 +163,8 @@ struct Mapper::Run {
     std::vector<std::string_view> identity; // ... sorted and unique
     std::vector<Label> last_labels;          // the labels of the last sample grouped
     bool last_histogram = false;
+    std::uint64_t last_label_source = 0;
+    std::string_view last_source_name;
     std::uint64_t last_source = 0;
     std::uint32_t last_group = UINT32_MAX;
     const NameInfo* info = nullptr; // the last sample's name, usually the next one's
@@ -191,6 +193,7 @@ Mapper::Mapper(MappingOptions options)
     : options_(std::move(options))
     , instance_tags_(options_.tags)
 {
+    instance_tags_.insert(instance_tags_.end(), options_.agent_tags.begin(), options_.agent_tags.end());
     std::sort(instance_tags_.begin(), instance_tags_.end());
 }
 
@@ -435,9 +438,22 @@ Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index, bool histogram)
 {
     const Sample& s = run.r->samples[index];
     const Label* labels = run.r->labels_of(s);
+    // A histogram bucket's series, for the checks of its le: its name, and
+    // its labels order-free (a sum of one hash per label).
+    auto source_of = [&run](std::string_view name) {
+        if (name != run.last_source_name) {
+            util::StreamHash h;
+            h.add(name);
+            run.last_source = h.finish() + run.last_label_source;
+            run.last_source_name = name;
+        }
+    };
     if (run.last_group != UINT32_MAX && run.last_histogram == histogram &&
-        same_labels(run.last_labels, labels, s.labels_count, histogram))
+        same_labels(run.last_labels, labels, s.labels_count, histogram)) {
+        if (histogram)
+            source_of(s.name);
         return run.groups[run.last_group];
+    }
     run.last_labels.assign(labels, labels + s.labels_count);
     run.last_histogram = histogram;
 
@@ -450,7 +466,7 @@ Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index, bool histogram)
         text.append(a).append(":").append(b);
         spans.emplace_back(at, text.size() - at);
     };
-    std::uint64_t source = 0; // order-free: a sum of one hash per label
+    std::uint64_t label_source = 0;
     for (std::uint32_t i = 0; i < s.labels_count; ++i) {
         const Label& l = labels[i];
         if (l.value.empty() || (histogram && l.name == "le"))
@@ -459,7 +475,7 @@ Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index, bool histogram)
             util::StreamHash h;
             h.add(l.name);
             h.add(l.value);
-            source += h.finish();
+            label_source += h.finish();
         }
         if (std::find(options_.exclude_labels.begin(), options_.exclude_labels.end(), l.name) !=
             options_.exclude_labels.end())
@@ -472,7 +488,11 @@ Mapper::Group& Mapper::group_of(Run& run, std::uint32_t index, bool histogram)
                 add("model", model);
         }
     }
-    run.last_source = source;
+    if (histogram) {
+        run.last_label_source = label_source;
+        run.last_source_name = {};
+        source_of(s.name);
+    }
     auto& identity = run.identity;
     identity.clear();
     for (const auto& [at, size] : spans) {

@@ -123,7 +123,7 @@ private:
     void prune(double now);
 
     MappingOptions options_;
-    std::vector<std::string> instance_tags_; // options_.tags, sorted
+    std::vector<std::string> instance_tags_; // options_.tags and agent_tags, sorted
     std::unordered_map<std::string, std::unique_ptr<NameInfo>> names_;
     std::unique_ptr<NameInfo> over_cap_; // stands for every name past kMaxNames
     std::unordered_map<std::string, Claim> claims_; // Datadog name -> its owner; keys are the names submitted

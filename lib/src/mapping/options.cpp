@@ -119,6 +119,8 @@ MappingOptions read_mapping_options(const Value* v)
             }
         } else if (name == "tags") {
             o.tags = strings(name, x);
+        } else if (name == "agent_tags") {
+            o.agent_tags = strings(name, x);
         } else if (name == "min_collection_interval") {
             if (!x.IsNumber() || !(x.GetDouble() > 0 && x.GetDouble() <= 86400))
                 option_wrong(name, "must be a number of seconds above 0");

@@ -21,6 +21,9 @@ struct MappingOptions {
     std::vector<Pattern> deployments_include; // on deployment_id; empty = all
     std::vector<Pattern> deployments_exclude;
     std::vector<std::string> tags;    // the instance's tags, added to every submission
+    // Tags the Agent adds to every submission itself (service:<name>): not
+    // sent from here, but no series is told apart by one of them.
+    std::vector<std::string> agent_tags;
     double min_collection_interval = 15; // the Agent's default interval
     std::string account_id;           // for the check-level tags
 };

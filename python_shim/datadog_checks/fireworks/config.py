@@ -215,6 +215,12 @@ def client_config(instance, init_config=None, agent_proxy=None):
         raise InvalidConfig("option 'tags' must be a list of strings")
     tags = list(tags)
     mapping['tags'] = tags
+    # The Agent adds service:<name> to everything the check sends (the
+    # instance's service, else init_config's): no series may differ by it alone.
+    service = instance.get('service') or init_config.get('service')
+    if service is not None and not isinstance(service, str):
+        raise InvalidConfig("option 'service' must be a string, not {}".format(_kind(service)))
+    mapping['agent_tags'] = ['service:' + service] if service else []
     if not isinstance(instance['account_id'], str):
         raise InvalidConfig("option 'account_id' must be a string, not {}".format(_kind(instance['account_id'])))
     mapping['account_id'] = instance['account_id']
