@@ -122,6 +122,21 @@ BOOST_AUTO_TEST_CASE(gunzip_takes_the_trailer_size_as_a_hint_only)
     }
 }
 
+BOOST_AUTO_TEST_CASE(gunzip_with_a_true_trailer_fills_one_block_and_never_copies_it)
+{
+    // The body is as large as the payload: a copy of it, even for the last
+    // chunk, would double the collection's peak memory.
+    for (const int deployments : {1, 60, 130}) { // under, across and well past 1 MiB chunks
+        const std::string text = fwm::test::fireworks_payload(deployments);
+        const std::string gz = fwm::test::gzip_compress(text);
+        fwm::util::BigString out;
+        std::string error;
+        BOOST_TEST_REQUIRE((gunzip(gz, 64 << 20, out, error) == InflateStatus::ok));
+        BOOST_TEST(std::string_view(out) == text);
+        BOOST_TEST(out.capacity() <= std::max<std::size_t>(text.size(), 64 * 1024) + 1, deployments);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(rate_window_counts_a_request_from_its_end)
 {
     Account account;

@@ -40,8 +40,14 @@ InflateStatus gunzip(std::string_view compressed, std::size_t max_bytes, util::B
         const std::size_t have = out.size() - start;
         if (have > max_bytes)
             return InflateStatus::too_large;
-        const std::size_t room = std::min(kChunk, max_bytes + 1 - have); // +1 byte to notice overflow
-        out.resize(start + have + room);
+        std::size_t room = std::min(kChunk, max_bytes + 1 - have); // +1 byte to notice overflow
+        // Up to the reserved size, never past it while room is left: a
+        // resize past the capacity would copy the whole body to a block
+        // twice its size, for the last chunk.
+        const std::size_t used = start + have;
+        if (used < out.capacity())
+            room = std::min(room, out.capacity() - used);
+        out.resize(used + room);
         z.next_out = reinterpret_cast<Bytef*>(&out[start + have]);
         z.avail_out = static_cast<uInt>(room);
         const int rc = inflate(&z, Z_NO_FLUSH);
