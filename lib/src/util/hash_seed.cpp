@@ -1,21 +1,13 @@
 #include "util/hash_seed.hpp"
 
+#include "util/stream_hash.hpp"
+
 #include <chrono>
 #include <fcntl.h>
 #include <unistd.h>
 
 namespace fwm::util {
 namespace {
-
-std::uint64_t mix(std::uint64_t x) noexcept
-{
-    x ^= x >> 31;
-    x *= 0x7fb5d329728ea185ULL;
-    x ^= x >> 27;
-    x *= 0x81dadef4bc2dd44dULL;
-    x ^= x >> 33;
-    return x;
-}
 
 HashSeed draw() noexcept
 {
