@@ -6,7 +6,11 @@
 #include "parser/lex.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
 
 using fwm::parser::MetricType;
 using fwm::parser::ParseOptions;
@@ -271,4 +275,36 @@ BOOST_AUTO_TEST_CASE(le_is_read_as_gos_parse_float_reads_it)
     const std::string long_hex = "0x" + std::string(200, '0') + "1p0";
     double one = 0;
     BOOST_TEST((fwm::parser::lex::parse_go_float(long_hex, one) && one == 1.0));
+}
+
+// Values are read by an exact fast path for short decimals and glibc's
+// strtod_l for the rest (Zig's libc++ has no floating-point from_chars): both
+// must give the correctly rounded double, bit for bit, that strtod gives.
+BOOST_AUTO_TEST_CASE(decimal_values_are_correctly_rounded_on_every_path)
+{
+    std::mt19937_64 rng(2017);
+    auto check = [](const std::string& text) {
+        double ours = -1;
+        BOOST_TEST_REQUIRE(fwm::parser::lex::parse_value(text, ours), text);
+        const double want = std::strtod(text.c_str(), nullptr);
+        BOOST_TEST(std::memcmp(&ours, &want, sizeof want) == 0, text << ": " << ours << " != " << want);
+    };
+    for (const char* edge : {"9007199254740992", "9007199254740993", "9007199254740993.0", "1e22", "1e23",
+                             "0.1", "0.30000000000000004", "1e-22", "1e-23", "123456789012345678901234567890",
+                             "0.0000000000000000000000000001", "2.2250738585072011e-308", "4.9e-324", "1e-400",
+                             "1.7976931348623157e308", "1e309", "00000000000000000000001.5", ".5", "5.", "0e0"})
+        check(edge);
+    for (int i = 0; i < 200000; ++i) {
+        std::string text;
+        const int digits = 1 + static_cast<int>(rng() % 20);
+        const int point = static_cast<int>(rng() % (digits + 2)) - 1; // -1: no point
+        for (int d = 0; d < digits; ++d) {
+            if (d == point)
+                text += '.';
+            text += static_cast<char>('0' + rng() % 10);
+        }
+        if (rng() % 3 == 0)
+            text += "e" + std::to_string(static_cast<int>(rng() % 70) - 35);
+        check(text);
+    }
 }

@@ -1,5 +1,7 @@
 #include "parser/lex.hpp"
 
+#include "parser/decimal.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -62,14 +64,8 @@ bool parse_float(std::string_view token, double& out) noexcept
         }
     }
     double v = 0;
-    const auto r = std::from_chars(p, end, v, std::chars_format::general);
-    if (r.ec == std::errc::result_out_of_range) {
-        // Overflow saturates like Go's ParseFloat; underflow is zero.
-        v = std::strtod(std::string(p, end).c_str(), nullptr);
-    } else if (r.ec != std::errc{}) {
-        return false;
-    }
-    if (r.ptr != end)
+    // An overflow saturates like Go's ParseFloat; an underflow is zero.
+    if (to_double(std::string_view(p, static_cast<std::size_t>(end - p)), false, v) == Conversion::syntax)
         return false;
     out = negative ? -v : v;
     return true;
@@ -147,21 +143,11 @@ bool parse_go_float(std::string_view s, double& out) noexcept
     }
     if (saw == '_' || !mantissa || (exponent && !exponent_digits) || (hex && !exponent))
         return false;
+    // Go: an overflow is an error (Prometheus then skips the bucket); an
+    // underflow is zero, or the nearest subnormal.
     double v = 0;
-    const char* first = digits.data();
-    const char* last = first + digits.size();
-    const auto r = std::from_chars(first, last, v, hex ? std::chars_format::hex : std::chars_format::general);
-    if (r.ptr != last)
+    if (to_double(digits, hex, v) != Conversion::ok)
         return false;
-    if (r.ec == std::errc::result_out_of_range) {
-        // Go: an overflow is an error (Prometheus then skips the bucket);
-        // an underflow is zero, or the nearest subnormal.
-        v = std::strtod(((hex ? "0x" : "") + digits).c_str(), nullptr);
-        if (std::isinf(v))
-            return false;
-    } else if (r.ec != std::errc{}) {
-        return false;
-    }
     out = negative ? -v : v;
     return true;
 }
