@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ suites (release build), the Python suites, the C++
+# Runs every test: the C++ suites (release build), the portable release
+# wheels (built, audited, installed as the Agent does), the Python suites,
+# the aarch64 library's suites under qemu, the C++
 # suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # collector's concurrency, hostile-network and torture suites under
 # ThreadSanitizer, and the saved fuzz corpus through both libFuzzer targets
@@ -23,9 +25,19 @@ grep -h -E '^(.*)(fault|rate limit|concurrency|flood|torture|free during|slow re
   build/Testing/Temporary/LastTest.log | sed 's/\x1b\[[0-9;]*m//g' || true
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build/ctest.log)))
 
-step "Python tests (pytest, Debian's python3)"
+step "Portable release build: manylinux2014 wheels and tarballs for x86_64 and aarch64 (Zig, glibc 2.17)"
+release_started=$(date +%s)
+FWM_RELEASE_TESTS=aarch64 bash packaging/build_wheels.sh
+echo "release build (both architectures, with the aarch64 test programs): $(( $(date +%s) - release_started )) s"
+
+step "Python tests (pytest, Debian's python3; the wheels audited and installed as the Agent does)"
 $PY -m pytest -q -p no:cacheprovider tests/python | tee build/pytest.log
 passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' build/pytest.log | tail -1)))
+
+step "The aarch64 library's C++ suites under qemu-user (parser, mapping, ABI, client against the local TLS server)"
+ctest --test-dir build-release-aarch64 --output-on-failure --timeout 900 -R '^(parser|mapping|abi|client)\.' \
+  | tee build-release-aarch64/ctest.log
+passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build-release-aarch64/ctest.log)))
 
 step "C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -133,7 +133,10 @@ BOOST_AUTO_TEST_CASE(gunzip_with_a_true_trailer_fills_one_block_and_never_copies
         std::string error;
         BOOST_TEST_REQUIRE((gunzip(gz, 64 << 20, out, error) == InflateStatus::ok));
         BOOST_TEST(std::string_view(out) == text);
-        BOOST_TEST(out.capacity() <= std::max<std::size_t>(text.size(), 64 * 1024) + 1, deployments);
+        // The reservation (the trailer's size + 1, which libc++ rounds up to
+        // its allocation granule), not a block grown to twice the body.
+        BOOST_TEST(out.capacity() <= std::max<std::size_t>(text.size(), 64 * 1024) + 64,
+                   deployments << " deployments: capacity " << out.capacity() << " for " << text.size());
     }
 }
 

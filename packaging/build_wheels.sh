@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the release artefacts into dist/, for x86_64 and aarch64:
+#   datadog_fireworks-<version>-py3-none-manylinux2014_<arch>.whl
+#   fireworks-check-<version>-manual-<arch>.tar.gz
+# The library is cross-built with Zig against glibc 2.17 (packaging/zig/),
+# the wheel with hatchling (python_shim/pyproject.toml). Installs what it
+# needs first. FWM_RELEASE_TESTS="aarch64" (a list of architectures) also
+# builds their C++ test programs (tests/run_all.sh runs them under qemu).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+JOBS=$(nproc)
+PY=/usr/bin/python3
+TESTS=" ${FWM_RELEASE_TESTS:-} "
+
+bash packaging/install-deps.sh
+bash packaging/install-release-deps.sh
+mkdir -p dist
+version=$($PY -c 'import runpy; print(runpy.run_path("python_shim/datadog_checks/fireworks/__about__.py")["__version__"])')
+
+for arch in x86_64 aarch64; do
+  started=$(date +%s)
+  dir=build-release-$arch
+  tests=OFF
+  case "$TESTS" in *" $arch "*) tests=ON ;; esac
+  cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=packaging/zig/toolchain.cmake -DFWM_TARGET_ARCH=$arch \
+    -DCMAKE_BUILD_TYPE=Release -DFWM_BUILD_TESTS=$tests >/dev/null
+  if [ $tests = ON ]; then
+    cmake --build "$dir" -j"$JOBS" >/dev/null
+  else
+    cmake --build "$dir" -j"$JOBS" --target fwm >/dev/null
+  fi
+  lib=$dir/lib/libfwm.so
+  rm -f dist/datadog_fireworks-"$version"-py3-none-manylinux2014_$arch.whl
+  (cd python_shim && FWM_WHEEL_ARCH=$arch FWM_WHEEL_LIBRARY="$ROOT/$lib" \
+    $PY -m build --wheel --no-isolation --skip-dependency-check --outdir "$ROOT/dist" . >/dev/null)
+  $PY packaging/manual_tarball.py --lib "$lib" --arch $arch --out dist >/dev/null
+  echo "build_wheels: $arch in $(( $(date +%s) - started )) s"
+done
+chmod 644 dist/*-"$version"-*
+ls -l dist/*-"$version"-*
