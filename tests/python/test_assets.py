@@ -41,15 +41,50 @@ def queries(node):
             yield from queries(item)
 
 
-def test_metadata_rows_are_well_formed():
-    rows = metadata()
+# ddev's metadata validator (ddev/cli/validate/metadata_utils.py and
+# metadata.py), as ../shared/reference/datadog-integration-assets.md gives it.
+HEADER = ('metric_name,metric_type,interval,unit_name,per_unit_name,description,orientation,integration,'
+          'short_name,curated_metric,sample_tags')
+VALID_TYPES = {'count', 'gauge', 'rate'}
+# The units used here, each in Datadog's units catalogue.
+CATALOGUE_UNITS = {'millisecond', 'second', 'token', 'request', 'error', 'fraction', 'percent', 'byte', 'item',
+                   'response', 'operation', 'hour', 'day'}
+TIME_UNITS = {'nanosecond', 'microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week'}
+
+
+def test_metadata_follows_ddevs_rules():
+    with open(os.path.join(SHIM, 'metadata.csv'), newline='') as f:
+        text = f.read()
+    assert text.splitlines()[0] == HEADER
+    with open(os.path.join(SHIM, 'metadata.csv'), newline='') as f:
+        rows = list(csv.DictReader(f))
+    names = [row['metric_name'] for row in rows]
     assert len(rows) == 61
-    for name, row in rows.items():
-        assert name.startswith('fireworks.')
-        assert row['metric_type'] in ('gauge', 'count', 'rate', 'distribution'), name
+    assert names == sorted(names), 'metadata.csv must be sorted by metric_name'
+    assert len(set(names)) == len(names)
+    for row in rows:
+        name = row['metric_name']
+        assert name.startswith('fireworks.') and re.fullmatch(r'[a-z0-9_.]+', name) and '..' not in name, name
+        assert row['metric_type'] in VALID_TYPES, name
+        assert row['unit_name'] in CATALOGUE_UNITS | {''}, name
+        assert row['per_unit_name'] in CATALOGUE_UNITS | {''}, name
+        assert not (row['unit_name'] in TIME_UNITS and row['per_unit_name'] in TIME_UNITS), name  # use fraction
+        assert row['interval'] == '' or row['interval'].isdigit(), name
         assert row['orientation'] in ('0', '1', '-1'), name
         assert row['integration'] == 'fireworks'
-        assert row['description'] and row['short_name'], name
+        assert row['curated_metric'] in ('', 'cpu', 'memory'), name
+        d = row['description']
+        assert d and d.isascii() and '|' not in d and len(d) <= 400, name
+        assert row['short_name'], name
+
+
+def test_distributions_are_listed_as_gauges_marked_distribution():
+    rows = metadata()
+    distributions = {n for n, r in rows.items() if '(distribution)' in r['description']}
+    assert distributions == {'fireworks.latency.' + n for n in (
+        'overall', 'time_to_first_token', 'generation_per_token', 'generation_queue', 'prefill', 'prefill_queue')} | {
+        'fireworks.tokens.generated_per_request', 'fireworks.tokens.prompt_per_request'}
+    assert {rows[n]['metric_type'] for n in distributions} == {'gauge'}
 
 
 def test_dashboard_queries_name_listed_metrics():
@@ -126,3 +161,17 @@ def test_cluster_check_config_loads_one_instance_per_account():
         check = FireworksCheck('fireworks', conf['init_config'], [instance])
         assert check._client_config['mapping']['account_id'] == instance['account_id']
         check.cancel()
+
+
+def test_changelog_headings_are_versions_with_dates_newest_first():
+    with open(os.path.join(SHIM, 'CHANGELOG.md')) as f:
+        headings = [line.rstrip('\n') for line in f if line.startswith('## ')]
+    assert headings
+    versions = []
+    for h in headings:
+        m = re.fullmatch(r'## (\d+)\.(\d+)\.(\d+) / (\d{4})-(\d{2})-(\d{2})', h)
+        assert m, 'heading without a version and a date: ' + h
+        versions.append(tuple(int(x) for x in m.groups()[:3]))
+    assert versions == sorted(versions, reverse=True)
+    from datadog_checks.fireworks.__about__ import __version__
+    assert versions[0] == tuple(int(x) for x in __version__.split('.'))
