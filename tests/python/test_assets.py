@@ -87,55 +87,252 @@ def test_distributions_are_listed_as_gauges_marked_distribution():
     assert {rows[n]['metric_type'] for n in distributions} == {'gauge'}
 
 
-def test_dashboard_queries_name_listed_metrics():
+def dashboard():
     with open(os.path.join(SHIM, 'assets', 'dashboards', 'fireworks_overview.json')) as f:
-        dash = json.load(f)
-    assert dash['layout_type'] == 'ordered' and dash['title']
-    assert [v['name'] for v in dash['template_variables']] == ['deployment_id', 'model', 'deployment_account']
-    meta = metadata()
-    found = set()
-    for q in queries(dash):
-        names = METRIC_IN_QUERY.findall(q)
-        assert names, 'no metric in query {!r}'.format(q)
-        for name in names:
-            assert name in meta, '{} (in {!r}) is not in metadata.csv'.format(name, q)
-            found.add(name)
-    # The overview covers what the issue asks for.
-    for name in ('fireworks.requests.rate', 'fireworks.requests.errors.rate', 'fireworks.latency.overall',
-                 'fireworks.latency.time_to_first_token.p99', 'fireworks.latency.generation_per_token',
-                 'fireworks.latency.generation_queue.p95', 'fireworks.latency.prefill_queue.p95',
-                 'fireworks.tokens.generated_per_request', 'fireworks.kv_cache.blocks_used',
-                 'fireworks.requests.concurrent'):
+        return json.load(f)
+
+
+def widgets(items, depth=0):
+    """(widget, depth) for every widget, groups included, in order."""
+    for w in items:
+        yield w, depth
+        if w['definition']['type'] == 'group':
+            yield from widgets(w['definition']['widgets'], depth + 1)
+
+
+# The check's own metrics carry fireworks_account; deployment metrics carry
+# the label deployment_account (the same account) and deployment_id, model.
+ACCOUNT_LEVEL = re.compile(r'fireworks\.(scrape\.|deployments$)')
+FILTER = re.compile(r'^(?:avg|sum|max|min|p\d+):([a-z0-9_.]+)\{([^}]*)\}')
+
+
+def test_dashboard_layout_follows_the_style_guide():
+    dash = dashboard()
+    assert {'description', 'template_variables', 'widgets'} <= set(dash)  # ddev's REQUIRED_ATTRIBUTES
+    assert dash['layout_type'] == 'ordered' and '-' not in dash['title']
+    top = dash['widgets']
+    assert all(w['definition']['type'] == 'group' for w in top), 'every widget sits in a group'
+    assert [w['definition']['title'] for w in top[:2]] == ['About', 'Overview']
+    ids = [w['id'] for w, _ in widgets(top)]
+    assert all(isinstance(i, int) and 0 < i < 2 ** 63 for i in ids) and len(set(ids)) == len(ids)
+    for g in top:
+        gl = g['layout']
+        assert gl['x'] >= 0 and gl['x'] + gl['width'] <= 12
+        title = g['definition']['title']
+        assert title == title.title() or title.replace(' and ', ' And ') == title.title(), title  # title case
+        cells = set()
+        for w in g['definition']['widgets']:
+            d, lay = w['definition'], w['layout']
+            assert lay['x'] >= 0 and lay['x'] + lay['width'] <= gl['width'], (title, d.get('title'))
+            assert lay['y'] + lay['height'] < gl['height'], (title, d.get('title'))
+            own = {(x, y) for x in range(lay['x'], lay['x'] + lay['width'])
+                   for y in range(lay['y'], lay['y'] + lay['height'])}
+            assert not cells & own, 'widgets overlap in ' + title
+            cells |= own
+            if d['type'] == 'timeseries':
+                assert lay['width'] >= 4 and d['legend_layout'] == 'auto'
+            if d['type'] == 'query_value':
+                assert d['timeseries_background']['type'] in ('bars', 'area')
+            if 'title' in d and d['type'] != 'note':
+                t = d['title']
+                assert t[0].isupper() or t[0].isdigit() or t[:3] in ('p99', 'p95', 'p50'), t  # sentence case
+    # Overview: the service check, key numbers and the monitor summary.
+    kinds = [w['definition']['type'] for w in top[1]['definition']['widgets']]
+    assert 'check_status' in kinds and 'manage_status' in kinds and kinds.count('query_value') >= 4
+    summary = next(w['definition'] for w in top[1]['definition']['widgets']
+                   if w['definition']['type'] == 'manage_status')
+    assert summary['summary_type'] == 'monitors' and summary['query'] == 'tag:(integration:fireworks)'
+    about = json.dumps(top[0]).lower()
+    assert 'percentiles' in about and 'enabled' in about  # the note on distribution percentiles
+
+
+def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_variable():
+    dash = dashboard()
+    assert [(v['name'], v['prefix'], v['default']) for v in dash['template_variables']] == [
+        ('fireworks_account', 'fireworks_account', '*'), ('deployment_id', 'deployment_id', '*'),
+        ('model', 'model', '*')]
+    assert '"q":' not in json.dumps(dash), 'legacy q requests'
+    meta, found, percentiles = metadata(), set(), set()
+    for w, _ in widgets(dash['widgets']):
+        d = w['definition']
+        if d['type'] == 'check_status':
+            assert d['check'] in service_checks() and d['tags'] == ['$fireworks_account']
+        for r in d.get('requests', []):
+            assert r['response_format'] in ('timeseries', 'scalar') and r['formulas']
+            names = {q['name'] for q in r['queries']}
+            for f in r['formulas']:
+                assert set(re.findall(r'query\d+', f['formula'])) <= names, f
+            for q in r['queries']:
+                assert q['data_source'] == 'metrics'
+                m = FILTER.match(q['query'])
+                assert m, q['query']
+                name, scope = m.group(1), m.group(2).split(',')
+                assert name in meta, '{} is not in metadata.csv'.format(name)
+                found.add(name)
+                if q['query'].startswith('p'):
+                    percentiles.add(name)
+                    assert '(distribution)' in meta[name]['description'], name
+                if ACCOUNT_LEVEL.match(name):
+                    assert '$fireworks_account' in scope, q['query']
+                else:
+                    assert {'deployment_account:$fireworks_account.value', '$deployment_id', '$model'} <= set(scope), \
+                        q['query']
+    assert percentiles == {'fireworks.latency.' + n for n in (
+        'overall', 'time_to_first_token', 'generation_per_token', 'prefill', 'generation_queue', 'prefill_queue')} | {
+        'fireworks.tokens.generated_per_request', 'fireworks.tokens.prompt_per_request'}
+    for name in ('fireworks.requests.rate', 'fireworks.requests.errors.rate', 'fireworks.requests.concurrent',
+                 'fireworks.kv_cache.blocks_used', 'fireworks.tokens.prompt.rate', 'fireworks.deployments',
+                 'fireworks.scrape.duration', 'fireworks.scrape.rate_limited'):
         assert name in found, name
-    checks = [w for w in json.dumps(dash).split('"check": ')[1:]]
-    assert all(c.split('"')[1] in service_checks() for c in checks)
 
 
-@pytest.mark.parametrize('path', sorted(glob.glob(os.path.join(SHIM, 'assets', 'monitors', '*.json'))))
-def test_monitor_is_valid(path):
-    with open(path) as f:
-        monitor = json.load(f)
-    assert set(monitor) >= {'name', 'type', 'query', 'message', 'options', 'tags'}
-    assert monitor['type'] in ('query alert', 'service check')
-    assert 'critical' in monitor['options']['thresholds']
-    if monitor['type'] == 'service check':
-        assert re.match(r'^"([a-z_.]+)"\.over\(', monitor['query']).group(1) in service_checks()
+def monitors():
+    for path in sorted(glob.glob(os.path.join(SHIM, 'assets', 'monitors', '*.json'))):
+        with open(path) as f:
+            yield os.path.basename(path), json.load(f)
+
+
+@pytest.mark.parametrize('name,monitor', list(monitors()))
+def test_monitor_is_a_version_2_recommended_monitor(name, monitor):
+    assert set(monitor) == {'version', 'created_at', 'last_updated_at', 'title', 'description', 'tags', 'definition'}
+    assert monitor['version'] == 2 and monitor['tags'] == ['integration:fireworks']
+    assert re.fullmatch(r'\d{4}-\d{2}-\d{2}', monitor['created_at']) and monitor['last_updated_at'] >= monitor['created_at']
+    title, description = monitor['title'], monitor['description']
+    assert title.startswith('Fireworks ') and '{{' not in title and '$' not in title  # no template variables
+    assert re.search(r' (is|are) ', title), 'active voice: an object followed by a verb: ' + title
+    assert description and description.lower() != title.lower() and len(description) <= 400 and description.isascii()
+    definition = monitor['definition']
+    assert 'id' not in definition and 'on_missing_data' not in definition['options']  # ddev drops both
+    assert set(definition) >= {'name', 'type', 'query', 'message', 'tags', 'options'}
+    assert definition['tags'] == ['integration:fireworks'] and 'fireworks' in definition['name'].lower()
+    assert definition['type'] in ('query alert', 'service check')
+    assert 'critical' in definition['options']['thresholds']
+    if definition['type'] == 'service check':
+        assert re.match(r'^"([a-z_.]+)"\.over\(', definition['query']).group(1) in service_checks()
     else:
-        names = METRIC_IN_QUERY.findall(monitor['query'])
-        assert names and all(n in metadata() for n in names), monitor['query']
+        names = METRIC_IN_QUERY.findall(definition['query'])
+        assert names and all(n in metadata() for n in names), definition['query']
+        assert float(definition['query'].rsplit(' ', 1)[1]) == definition['options']['thresholds']['critical']
 
 
-def test_manifest_points_at_existing_assets():
+# Enough of Datadog's metric monitor evaluation to read our queries: select
+# the series matching a scope (tag globs), sum them by the group tag at each
+# timestamp, combine the two sides point by point, then reduce the window.
+MONITOR = re.compile(r'^(avg|sum|max|min)\(last_(\d+)m\):(.+) ([<>]=?) ([-\d.]+)$')
+SIDE = re.compile(r'^sum:([a-z0-9_.]+)\{([^}]*)\} by \{([a-z_]+)\}$')
+
+
+def evaluate(query, series, now):
+    """series: {(metric, frozenset(tags)): {timestamp: value}} -> {group: (value, fires)}."""
+    reducer, minutes, expr, op, threshold = MONITOR.match(query).groups()
+    lhs, rhs = expr.split(' / ')
+
+    def side(text):
+        metric, scope, by = SIDE.match(text.strip()).groups()
+        wanted = [s for s in scope.split(',') if s != '*']
+        out = {}
+        for (m, tags), points in series.items():
+            if m != metric or not all(any(re.fullmatch(w.replace('*', '.*'), t) for t in tags) for w in wanted):
+                continue
+            group = next(t for t in tags if t.startswith(by + ':'))
+            for ts, v in points.items():
+                if now - int(minutes) * 60 < ts <= now:
+                    out.setdefault(group, {}).setdefault(ts, 0.0)
+                    out[group][ts] += v
+        return out
+
+    num, den = side(lhs), side(rhs)
+    result = {}
+    for group, points in num.items():
+        ratios = [v / den[group][ts] for ts, v in points.items() if den.get(group, {}).get(ts)]
+        value = {'avg': sum(ratios) / len(ratios), 'sum': sum(ratios), 'max': max(ratios), 'min': min(ratios)}[reducer]
+        result[group] = (value, value > float(threshold) if op == '>' else value >= float(threshold))
+    return result
+
+
+def error_series(minutes, interval, requests, errors_5xx, errors_4xx=0.0):
+    """Per-second gauges, one point per check run, for deployment d1 with two models."""
+    points = {}
+    for i in range(minutes * 60 // interval):
+        ts = (i + 1) * interval
+        for model, share in (('a', 0.75), ('b', 0.25)):
+            tags = frozenset({'deployment_id:d1', 'model:' + model})
+            req = requests(ts) * share
+            points.setdefault(('fireworks.requests.rate', tags), {})[ts] = req
+            points.setdefault(('fireworks.requests.errors.rate', tags | {'http_code:500'}), {})[ts] = \
+                req * errors_5xx(ts)
+            points.setdefault(('fireworks.requests.errors.rate', tags | {'http_code:429'}), {})[ts] = req * errors_4xx
+    return points
+
+
+def test_error_ratio_monitor_threshold_means_a_share_of_requests():
+    query = dict(monitors())['error_ratio.json']['definition']['query']
+    steady = lambda ts: 200.0  # noqa: E731
+    # A steady 1% of 5xx (and 10% of 429s, which are not server errors): 0.01, below 0.05.
+    value, fires = evaluate(query, error_series(10, 30, steady, lambda ts: 0.01, 0.10), 600)['deployment_id:d1']
+    assert value == pytest.approx(0.01) and not fires
+    # 6% fires, 4% does not, at any check interval.
+    for interval in (15, 30, 60):
+        assert evaluate(query, error_series(10, interval, steady, lambda ts: 0.06), 600)['deployment_id:d1'][1]
+        assert not evaluate(query, error_series(10, interval, steady, lambda ts: 0.04), 600)['deployment_id:d1'][1]
+    # Five minutes at 10% and five at 0%: the window's average is 5%, not above it.
+    half = error_series(10, 30, steady, lambda ts: 0.10 if ts <= 300 else 0.0)
+    assert evaluate(query, half, 600)['deployment_id:d1'] == (pytest.approx(0.05), False)
+    # The old form summed one ratio per point: 1% over 20 points read as 20%.
+    old = query.replace('avg(last_10m)', 'sum(last_10m)')
+    value, fires = evaluate(old, error_series(10, 30, steady, lambda ts: 0.01), 600)['deployment_id:d1']
+    assert value == pytest.approx(0.20) and fires
+
+
+def test_manifest_v2_has_every_mandatory_field_and_points_at_existing_assets():
     with open(os.path.join(SHIM, 'manifest.json')) as f:
         manifest = json.load(f)
-    assets = manifest['assets']
-    paths = [assets['integration']['metrics']['metadata_path'], assets['integration']['service_checks']['metadata_path']]
-    paths += list(assets['dashboards'].values()) + list(assets['monitors'].values())
+    assert manifest['manifest_version'] == '2.0.0' and manifest['app_id'] == 'fireworks'
+    assert re.fullmatch(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', manifest['app_uuid'])
+    assert isinstance(manifest['display_on_public_website'], bool)
+    tile = manifest['tile']
+    assert isinstance(tile['media'], list) and len(tile['media']) <= 8 and isinstance(tile['classifier_tags'], list)
+    assert 0 < len(tile['description']) <= 80 and 0 < len(tile['title']) <= 50
+    assert 'Category::Log Collection' not in tile['classifier_tags']  # the check sends no logs
+    author = manifest['author']
+    for key in ('homepage', 'name', 'sales_email', 'support_email'):
+        assert author[key] and 'example' not in author[key] and 'invalid' not in author[key], key
+    assert re.fullmatch(r'[^@\s]+@[^@\s]+\.[a-z]+', author['support_email'])
+    assert re.fullmatch(r'[^@\s]+@[^@\s]+\.[a-z]+', author['sales_email'])
+    assert author['homepage'].startswith('https://')
+    integration = manifest['assets']['integration']
+    assert integration['source_type_name'] and isinstance(integration['events']['creates_events'], bool)
+    metrics = integration['metrics']
+    assert metrics['prefix'] == 'fireworks.' and metrics['check'] in metadata()
+    assert integration['configuration']['spec'] == 'assets/configuration/spec.yaml'
+    paths = [metrics['metadata_path'], integration['service_checks']['metadata_path'],
+             integration['configuration']['spec']]
+    paths += list(manifest['assets']['dashboards'].values()) + list(manifest['assets']['monitors'].values())
     for p in paths:
         assert os.path.exists(os.path.join(SHIM, p)), p
-    assert len(assets['monitors']) == 6
-    assert assets['integration']['metrics']['check'] in metadata()
-    assert os.path.exists(os.path.join(SHIM, 'CHANGELOG.md'))
+    listed = sorted(os.path.basename(p) for p in manifest['assets']['monitors'].values())
+    assert listed == sorted(name for name, _ in monitors())
+    assert all(re.fullmatch(r'[a-z0-9_]+', k) for k in manifest['assets']['monitors'])
+    assert os.path.exists(os.path.join(SHIM, tile['changelog']))
+
+
+def anchors(markdown):
+    """GitHub's heading anchors: lowercased, punctuation dropped, spaces to hyphens."""
+    return {re.sub(r'[^\w\- ]', '', line.lstrip('#').strip().lower()).replace(' ', '-')
+            for line in markdown.splitlines() if line.startswith('#')}
+
+
+def test_tile_links_and_readme_links_reach_existing_sections():
+    with open(os.path.join(SHIM, 'manifest.json')) as f:
+        tile = json.load(f)['tile']
+    with open(os.path.join(ROOT, 'README.md')) as f:
+        readme = f.read()
+    heads = anchors(readme)
+    for key in ('overview', 'configuration', 'support'):
+        page, _, section = tile[key].partition('#')
+        assert page == 'README.md' and section.lower() in heads, tile[key]
+    for link in re.findall(r'\]\(#([^)]+)\)', readme):
+        assert link in heads, link
 
 
 def test_conf_example_documents_every_option():
