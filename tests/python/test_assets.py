@@ -52,6 +52,26 @@ CATALOGUE_UNITS = {'millisecond', 'second', 'token', 'request', 'error', 'fracti
 TIME_UNITS = {'nanosecond', 'microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week'}
 
 
+def manifest():
+    with open(os.path.join(SHIM, 'manifest.json')) as f:
+        return json.load(f)
+
+
+def normalized_display_name():
+    """ddev's Integration.normalized_display_name: metadata.csv's integration column."""
+    name = re.sub('[^0-9A-Za-z-]', '_', manifest()['assets']['integration']['source_type_name'])
+    return re.sub('_+', '_', name).strip('_').lower()
+
+
+def test_service_checks_name_the_manifests_display_name():
+    with open(os.path.join(SHIM, 'assets', 'service_checks.json')) as f:
+        checks = json.load(f)
+    required = {'agent_version', 'check', 'description', 'groups', 'integration', 'name', 'statuses'}
+    for sc in checks:
+        assert required <= set(sc)
+        assert sc['integration'] == manifest()['assets']['integration']['source_type_name']
+
+
 def test_metadata_follows_ddevs_rules():
     with open(os.path.join(SHIM, 'metadata.csv'), newline='') as f:
         text = f.read()
@@ -71,7 +91,7 @@ def test_metadata_follows_ddevs_rules():
         assert not (row['unit_name'] in TIME_UNITS and row['per_unit_name'] in TIME_UNITS), name  # use fraction
         assert row['interval'] == '' or row['interval'].isdigit(), name
         assert row['orientation'] in ('0', '1', '-1'), name
-        assert row['integration'] == 'fireworks'
+        assert row['integration'] == normalized_display_name()
         assert row['curated_metric'] in ('', 'cpu', 'memory'), name
         d = row['description']
         assert d and d.isascii() and '|' not in d and len(d) <= 400, name
@@ -228,7 +248,11 @@ def evaluate(query, series, now):
     lhs, rhs = expr.split(' / ')
 
     def side(text):
-        metric, scope, by = SIDE.match(text.strip()).groups()
+        text = text.strip()
+        zero = text.startswith('default_zero(') and text.endswith(')')
+        if zero:  # gaps of a series in the window read as 0 instead of no point
+            text = text[len('default_zero('):-1]
+        metric, scope, by = SIDE.match(text).groups()
         wanted = [s for s in scope.split(',') if s != '*']
         out = {}
         for (m, tags), points in series.items():
@@ -239,11 +263,13 @@ def evaluate(query, series, now):
                 if now - int(minutes) * 60 < ts <= now:
                     out.setdefault(group, {}).setdefault(ts, 0.0)
                     out[group][ts] += v
-        return out
+        return out, zero
 
-    num, den = side(lhs), side(rhs)
+    (num, num_zero), (den, _) = side(lhs), side(rhs)
     result = {}
     for group, points in num.items():
+        if num_zero:
+            points = {ts: points.get(ts, 0.0) for ts in den.get(group, {})}
         ratios = [v / den[group][ts] for ts, v in points.items() if den.get(group, {}).get(ts)]
         value = {'avg': sum(ratios) / len(ratios), 'sum': sum(ratios), 'max': max(ratios), 'min': min(ratios)}[reducer]
         result[group] = (value, value > float(threshold) if op == '>' else value >= float(threshold))
@@ -251,7 +277,8 @@ def evaluate(query, series, now):
 
 
 def error_series(minutes, interval, requests, errors_5xx, errors_4xx=0.0):
-    """Per-second gauges, one point per check run, for deployment d1 with two models."""
+    """Per-second gauges, one point per check run, for deployment d1 with two models;
+    errors_5xx returning None means no 5xx series at that time."""
     points = {}
     for i in range(minutes * 60 // interval):
         ts = (i + 1) * interval
@@ -259,8 +286,9 @@ def error_series(minutes, interval, requests, errors_5xx, errors_4xx=0.0):
             tags = frozenset({'deployment_id:d1', 'model:' + model})
             req = requests(ts) * share
             points.setdefault(('fireworks.requests.rate', tags), {})[ts] = req
-            points.setdefault(('fireworks.requests.errors.rate', tags | {'http_code:500'}), {})[ts] = \
-                req * errors_5xx(ts)
+            if errors_5xx(ts) is not None:
+                points.setdefault(('fireworks.requests.errors.rate', tags | {'http_code:500'}), {})[ts] = \
+                    req * errors_5xx(ts)
             points.setdefault(('fireworks.requests.errors.rate', tags | {'http_code:429'}), {})[ts] = req * errors_4xx
     return points
 
@@ -278,6 +306,14 @@ def test_error_ratio_monitor_threshold_means_a_share_of_requests():
     # Five minutes at 10% and five at 0%: the window's average is 5%, not above it.
     half = error_series(10, 30, steady, lambda ts: 0.10 if ts <= 300 else 0.0)
     assert evaluate(query, half, 600)['deployment_id:d1'] == (pytest.approx(0.05), False)
+    # The 5xx series stops (the errors ended) while requests go on: the
+    # missing points count as 0, so the monitor recovers instead of staying
+    # at its last ratio.
+    stopped = error_series(15, 30, steady, lambda ts: 0.10 if ts <= 300 else None)
+    assert evaluate(query, stopped, 600)['deployment_id:d1'] == (pytest.approx(0.05), False)
+    assert 'deployment_id:d1' not in evaluate(query, stopped, 900)  # no 5xx series left in the window
+    without = query.replace('default_zero(', '', 1).replace('}) /', '} /', 1)
+    assert evaluate(without, stopped, 600)['deployment_id:d1'] == (pytest.approx(0.10), True)
     # The old form summed one ratio per point: 1% over 20 points read as 20%.
     old = query.replace('avg(last_10m)', 'sum(last_10m)')
     value, fires = evaluate(old, error_series(10, 30, steady, lambda ts: 0.01), 600)['deployment_id:d1']
@@ -325,14 +361,19 @@ def anchors(markdown):
 def test_tile_links_and_readme_links_reach_existing_sections():
     with open(os.path.join(SHIM, 'manifest.json')) as f:
         tile = json.load(f)['tile']
-    with open(os.path.join(ROOT, 'README.md')) as f:
-        readme = f.read()
-    heads = anchors(readme)
+    # The tile's links are relative to the manifest's folder.
     for key in ('overview', 'configuration', 'support'):
         page, _, section = tile[key].partition('#')
-        assert page == 'README.md' and section.lower() in heads, tile[key]
-    for link in re.findall(r'\]\(#([^)]+)\)', readme):
-        assert link in heads, link
+        with open(os.path.join(SHIM, page)) as f:
+            assert section.lower() in anchors(f.read()), tile[key]
+    for readme in (os.path.join(SHIM, 'README.md'), os.path.join(ROOT, 'README.md')):
+        with open(readme) as f:
+            text = f.read()
+        for link in re.findall(r'\]\(#([^)]+)\)', text):
+            assert link in anchors(text), (readme, link)
+        for target in re.findall(r'^\[\d+\]: (?!https://)(\S+)$', text, re.M) + \
+                re.findall(r'\]\((?!https?://|#)([^)#]+)', text):
+            assert os.path.exists(os.path.join(os.path.dirname(readme), target)), (readme, target)
 
 
 def test_conf_example_documents_every_option():
