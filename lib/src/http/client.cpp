@@ -142,7 +142,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     // and within this handle's own max_response_bytes.
     bool fresh(const std::shared_ptr<const CachedResponse>& cache, Clock::time_point now) const
     {
-        return cache && now - cache->fetched < config.refresh_period &&
+        return cache && config.purpose == Purpose::metrics && now - cache->fetched < config.refresh_period &&
                cache->size() <= config.max_response_bytes;
     }
 
@@ -208,13 +208,13 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
                 return Judgement::halt(FWM_ERR_REDIRECT,
                                        code + (res.location.empty() ? " without a Location"
                                                                     : " with a Location that " + error) +
-                                           ": check openmetrics_endpoint");
+                                           ": check " + config.endpoint_option());
             if (!next->same_origin(url)) // the API key must not travel to another host
                 return Judgement::halt(FWM_ERR_REDIRECT,
                                        code + " redirects to another host (" + next->scheme + "://" +
                                            next->authority() +
-                                           "); not following it with the API key: set openmetrics_endpoint to "
-                                           "the final URL if you trust it");
+                                           "); not following it with the API key: set " + config.endpoint_option() +
+                                           " to the final URL if you trust it");
             return Judgement::to(*next);
         }
         if (s == 401)
@@ -224,7 +224,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
                                    code + ": the API key may not read this account: check api_key and account_id");
         if (s == 404)
             return Judgement::halt(FWM_ERR_HTTP_NOT_FOUND,
-                                   code + " for " + url.target + ": check account_id and openmetrics_endpoint");
+                                   code + " for " + url.target + ": check account_id and " + config.endpoint_option());
         if (s == 429)
             return rate_limited(url, res, out);
         if (s == 407) // only a proxy asks this (an http:// endpoint's proxy answers in its place)
@@ -240,7 +240,7 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
             return j;
         }
         return Judgement::halt(FWM_ERR_HTTP_STATUS,
-                               "unexpected " + code + ": expected 200 with metrics; check openmetrics_endpoint");
+                               "unexpected " + code + ": expected 200; check " + config.endpoint_option());
     }
 
     // Waits `pause` on the I/O thread unless cancel() comes first.
@@ -261,7 +261,7 @@ using State = Client::State;
 
 // The whole collection on the I/O thread: admission, attempts, backoff,
 // redirects. Holds the state, so it may outlive the collect() that started it.
-asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadline)
+asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadline, std::string target)
 {
     Interrupt interrupt;
     interrupt.requested = s->cancelled.load();
@@ -284,6 +284,8 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
     Outcome out;
     CollectInfo& info = out.info;
     Url url = s->config.endpoint;
+    if (!target.empty())
+        url.target = std::move(target);
     unsigned redirects = 0;
     Failure last{FWM_ERR_INTERNAL, "no request was made", false};
     bool failed = false; // `last` holds a failure that a retry would answer
@@ -339,7 +341,7 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
             if (++redirects > kMaxRedirects) {
                 last = {FWM_ERR_REDIRECT,
                         "more than " + std::to_string(kMaxRedirects) + " redirects from " + who(url) +
-                            ": check openmetrics_endpoint",
+                            ": check " + s->config.endpoint_option(),
                         false};
                 break;
             }
@@ -453,6 +455,11 @@ void Client::cancel() noexcept
 
 Collected Client::collect()
 {
+    return collect(std::string());
+}
+
+Collected Client::collect(const std::string& target)
+{
     const std::shared_ptr<State> s = state_;
     const auto started = Clock::now();
     const auto deadline = started + s->config.timeout;
@@ -477,7 +484,7 @@ Collected Client::collect()
         }
     } unregister{*s, waiter};
 
-    asio::co_spawn(s->runtime->context(), run(s, deadline), [waiter](std::exception_ptr e, Outcome o) {
+    asio::co_spawn(s->runtime->context(), run(s, deadline, target), [waiter](std::exception_ptr e, Outcome o) {
         if (e) {
             o = failed(FWM_ERR_INTERNAL, "collection failed unexpectedly");
             try {
@@ -535,7 +542,8 @@ Collected Client::collect()
                 kept->fetched = payload->fetched;
                 payload = std::move(kept);
             }
-            s->account->store(s->cache_key, std::move(payload));
+            if (s->config.purpose == Purpose::metrics)
+                s->account->store(s->cache_key, std::move(payload));
         }
     } else if (outcome.cached && outcome.cached->gzipped) {
         auto payload = std::make_shared<CachedResponse>();

@@ -56,6 +56,8 @@ public:
     // kReportMargin, and FWM_ERR_CANCELLED at once after cancel().
     // Calls on one handle may overlap (each gets its own connection).
     Collected collect();
+    // The same for another target (path and query) on the endpoint's origin.
+    Collected collect(const std::string& target);
 
     // Interrupts the running collection, if any, and makes every later
     // collect() return FWM_ERR_CANCELLED. Thread safe; never blocks.

@@ -121,7 +121,7 @@ const Url* ProxyConfig::for_target(const Url& target) const
 std::string ClientConfig::account_key() const
 {
     return endpoint.host + ":" + std::to_string(endpoint.port) + "|" +
-           (account_id.empty() ? endpoint.target : account_id);
+           (account_id.empty() ? endpoint.target : account_id) + (purpose == Purpose::api ? "|api" : "");
 }
 
 ClientConfig read_client_config(const char* json)

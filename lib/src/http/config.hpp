@@ -32,8 +32,14 @@ struct ProxyConfig {
     const Url* for_target(const Url& target) const;
 };
 
+// What a client handle fetches: the metrics, or pages of Fireworks' REST
+// API (deployments, billing usage), which are never cached or served
+// stale and count against their own request budget.
+enum class Purpose { metrics, api };
+
 struct ClientConfig {
-    Url endpoint;              // openmetrics_endpoint (default from account_id)
+    Purpose purpose = Purpose::metrics;
+    Url endpoint;              // openmetrics_endpoint (default from account_id); for api, api_endpoint's origin
     std::string api_key;       // api_key: sent as a Bearer token, never logged
     std::string account_id;    // account_id: names the rate-limit account
     std::chrono::milliseconds timeout{10000};          // the whole collection
@@ -47,8 +53,11 @@ struct ClientConfig {
     unsigned max_attempts = 3;                          // for 5xx and network errors
     std::chrono::milliseconds max_retry_after{600000};  // the longest a 429's Retry-After may silence the account
 
-    // The process-wide rate-limit key: endpoint host and port plus account.
+    // The process-wide rate-limit key: endpoint host and port plus account
+    // (and the purpose: the REST API's budget is not the metrics').
     std::string account_key() const;
+    // The option that sets the endpoint, for messages.
+    const char* endpoint_option() const { return purpose == Purpose::api ? "api_endpoint" : "openmetrics_endpoint"; }
 };
 
 // Throws util::OptionError naming the option when something is wrong.

@@ -1,0 +1,186 @@
+#include "fleet/deployments.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <rapidjson/error/en.h>
+
+#include "fleet/rfc3339.hpp"
+#include "util/json_kind.hpp"
+#include "util/text.hpp"
+
+namespace fwm::fleet {
+
+namespace {
+
+// Annotation keys become tag names: keep the characters Datadog keeps.
+bool usable_key(std::string_view k) noexcept
+{
+    if (k.empty() || k.size() > 63)
+        return false;
+    return std::all_of(k.begin(), k.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.' || c == '/';
+    });
+}
+
+const rapidjson::Value* object_member(const rapidjson::Value& o, const char* name, const std::string& where,
+                                      Problems& problems)
+{
+    const auto it = o.FindMember(name);
+    if (it == o.MemberEnd() || it->value.IsNull())
+        return nullptr;
+    if (!it->value.IsObject()) {
+        problems.add(where + "." + name + ": expected a mapping, got " + util::json_kind(it->value));
+        return nullptr;
+    }
+    return &it->value;
+}
+
+std::string placement_text(const rapidjson::Value& p, const std::string& where, const PageLimits& limits,
+                           Problems& problems)
+{
+    if (auto r = text_field(p, "region", where, limits.max_text_bytes, problems))
+        return *r;
+    if (auto r = text_field(p, "multiRegion", where, limits.max_text_bytes, problems))
+        return *r;
+    const auto it = p.FindMember("regions");
+    if (it == p.MemberEnd() || !it->value.IsArray())
+        return {};
+    std::string joined;
+    for (const auto& r : it->value.GetArray()) {
+        if (!r.IsString())
+            continue;
+        if (!joined.empty())
+            joined += '+';
+        joined += std::string_view(r.GetString(), r.GetStringLength());
+        if (joined.size() > limits.max_text_bytes)
+            break;
+    }
+    return util::clean_text(joined, limits.max_text_bytes);
+}
+
+bool read_deployment(const rapidjson::Value& v, std::size_t index, const PageLimits& limits, Deployment& d,
+                     Problems& problems)
+{
+    const std::string where = "deployments[" + std::to_string(index) + "]";
+    if (!v.IsObject()) {
+        problems.add(where + ": expected a mapping, got " + util::json_kind(v));
+        return false;
+    }
+    // The id is matched against the metrics' deployment_id label: taken raw,
+    // and refused unless it is printable as it is.
+    const auto name = v.FindMember("name");
+    std::string_view id;
+    if (name != v.MemberEnd() && name->value.IsString())
+        id = last_segment(std::string_view(name->value.GetString(), name->value.GetStringLength()));
+    if (id.empty() || id.size() > limits.max_text_bytes || !util::is_clean_text(id)) {
+        problems.add(where + ": no usable name");
+        return false;
+    }
+    d.id = std::string(id);
+    d.display_name = text_field(v, "displayName", where, limits.max_text_bytes, problems).value_or("");
+    d.state = text_field(v, "state", where, 64, problems).value_or("");
+    d.accelerator_type = text_field(v, "acceleratorType", where, limits.max_text_bytes, problems).value_or("");
+    d.base_model = text_field(v, "baseModel", where, limits.max_text_bytes, problems).value_or("");
+    d.region = text_field(v, "region", where, limits.max_text_bytes, problems).value_or("");
+    if (d.region.empty() || d.region == "REGION_UNSPECIFIED") {
+        if (const auto* p = object_member(v, "placement", where, problems))
+            d.region = placement_text(*p, where + ".placement", limits, problems);
+    }
+    if (const auto* s = object_member(v, "status", where, problems)) {
+        d.status_code = text_field(*s, "code", where + ".status", 64, problems).value_or("");
+        d.status_message = text_field(*s, "message", where + ".status", limits.max_message_bytes, problems).value_or("");
+    }
+    d.replicas = count_field(v, "replicaCount", where, problems);
+    d.desired_replicas = count_field(v, "desiredReplicaCount", where, problems);
+    d.min_replicas = count_field(v, "minReplicaCount", where, problems);
+    d.max_replicas = count_field(v, "maxReplicaCount", where, problems);
+    d.accelerator_count = count_field(v, "acceleratorCount", where, problems);
+    if (const auto* rs = object_member(v, "replicaStats", where, problems)) {
+        const std::string w = where + ".replicaStats";
+        d.ready_replicas = count_field(*rs, "readyReplicaCount", w, problems);
+        d.pending_scheduling_replicas = count_field(*rs, "pendingSchedulingReplicaCount", w, problems);
+        d.downloading_model_replicas = count_field(*rs, "downloadingModelReplicaCount", w, problems);
+        d.initializing_replicas = count_field(*rs, "initializingReplicaCount", w, problems);
+    }
+    if (auto t = text_field(v, "createTime", where, 64, problems)) {
+        d.create_time = parse_rfc3339(*t);
+        if (!d.create_time)
+            problems.add(where + ".createTime: \"" + *t + "\" is not an RFC 3339 time");
+    }
+    if (const auto* a = object_member(v, "annotations", where, problems)) {
+        for (const auto& m : a->GetObject()) {
+            const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+            if (!usable_key(key) || !m.value.IsString()) {
+                problems.add(where + ".annotations: skipped \"" + util::clean_text(key, 40) +
+                             "\" (keys are 1 to 63 of [A-Za-z0-9_.-/], values strings)");
+                continue;
+            }
+            if (d.annotations.size() == limits.max_annotations) {
+                problems.add(where + ".annotations: more than " + std::to_string(limits.max_annotations) +
+                             "; the rest are skipped");
+                break;
+            }
+            d.annotations.emplace_back(
+                std::string(key),
+                util::clean_text(std::string_view(m.value.GetString(), m.value.GetStringLength()), limits.max_text_bytes));
+        }
+        std::sort(d.annotations.begin(), d.annotations.end());
+        d.annotations.erase(std::unique(d.annotations.begin(), d.annotations.end(),
+                                        [](const auto& x, const auto& y) { return x.first == y.first; }),
+                            d.annotations.end());
+    }
+    return true;
+}
+
+} // namespace
+
+DeploymentsPage parse_deployments_page(std::string_view json, const PageLimits& limits)
+{
+    rapidjson::Document doc;
+    // Iterative: no nesting depth can exhaust the stack; insitu is not used, the body stays intact.
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(json.data(), json.size());
+    if (doc.HasParseError())
+        throw std::runtime_error(std::string("the deployments answer is not valid JSON: ") +
+                                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+                                 std::to_string(doc.GetErrorOffset()));
+    if (!doc.IsObject())
+        throw std::runtime_error(std::string("the deployments answer is ") + util::json_kind(doc) +
+                                 ", not a mapping");
+    DeploymentsPage page;
+    const rapidjson::Value& root = doc; // const iterators: clang finds the reversed != ambiguous otherwise
+    const auto list = root.FindMember("deployments");
+    if (list != root.MemberEnd() && !list->value.IsNull()) {
+        if (!list->value.IsArray())
+            throw std::runtime_error(std::string("the deployments answer's \"deployments\" is ") +
+                                     util::json_kind(list->value) + ", not a list");
+        std::size_t index = 0;
+        for (const auto& v : list->value.GetArray()) {
+            if (page.deployments.size() == limits.max_deployments) {
+                page.skipped += list->value.Size() - index;
+                page.problems.add("more than " + std::to_string(limits.max_deployments) +
+                                  " deployments on one page; the rest are skipped");
+                break;
+            }
+            Deployment d;
+            if (read_deployment(v, index, limits, d, page.problems))
+                page.deployments.push_back(std::move(d));
+            else
+                ++page.skipped;
+            ++index;
+        }
+    }
+    // Percent-encoded when sent back: any printable token is usable.
+    if (text_field(root, "nextPageToken", "", 1, page.problems)) {
+        const auto& raw = root["nextPageToken"];
+        const std::string_view t(raw.GetString(), raw.GetStringLength());
+        if (t.size() > limits.max_page_token_bytes || !util::is_clean_text(t))
+            throw std::runtime_error("the deployments answer's nextPageToken is not a usable page token (" +
+                                     std::to_string(t.size()) + " bytes)");
+        page.next_page_token = std::string(t);
+    }
+    return page;
+}
+
+} // namespace fwm::fleet

@@ -1,0 +1,22 @@
+// RFC 3339 timestamps as Fireworks' API writes them (protobuf JSON:
+// "2026-05-28T00:00:00Z", with up to nine fraction digits and an offset),
+// to seconds since the epoch, and back for the UTC day's bounds.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fwm::fleet {
+
+// Seconds since 1970-01-01T00:00:00Z, or nothing when `text` is not an
+// RFC 3339 date-time (or lies outside years 1970 to 9999).
+std::optional<double> parse_rfc3339(std::string_view text) noexcept;
+
+// "YYYY-MM-DDT00:00:00Z" for the UTC day holding `unix_seconds`, and the
+// day after it.
+std::string utc_day_start(std::int64_t unix_seconds);
+std::string utc_next_day_start(std::int64_t unix_seconds);
+
+} // namespace fwm::fleet

@@ -1,0 +1,39 @@
+// GET /v1/accounts/{account}/billingUsage for one UTC day, read from the
+// documented shape (../shared/reference/fireworks-management-api.md A1):
+// dedicated rows by deployment and accelerator type, serverless rows by
+// model. Quantities come as strings (int64 over JSON) and are read exactly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "fleet/json_fields.hpp"
+
+namespace fwm::fleet {
+
+struct Usage {
+    // (deployment_id, accelerator_type) -> accelerator-seconds
+    std::map<std::pair<std::string, std::string>, double> accelerator_seconds;
+    // model -> tokens
+    std::map<std::string, std::uint64_t> prompt_tokens, completion_tokens;
+    std::size_t rows = 0;            // rows read
+    std::size_t skipped = 0;         // rows outside the day, not objects, or without their key
+    Problems problems;
+};
+
+struct UsageLimits {
+    std::size_t max_rows = 100000;
+    std::size_t max_text_bytes = 200;
+};
+
+// Sums the rows whose startTime lies in [day_start, day_end) (rows without
+// a readable startTime are counted: the request asked for that day only).
+// Throws std::runtime_error naming what is wrong when the answer is not a
+// JSON object or a costs member is not a list.
+Usage parse_usage(std::string_view json, double day_start, double day_end, const UsageLimits& limits = {});
+
+} // namespace fwm::fleet

@@ -1,0 +1,281 @@
+// Fireworks' deployments and billingUsage answers: the documented shapes,
+// then everything a server or a proxy could send instead.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "fleet/deployments.hpp"
+#include "fleet/rfc3339.hpp"
+#include "fleet/usage.hpp"
+#include "util/text.hpp"
+
+using namespace fwm::fleet;
+
+namespace {
+
+// The list-deployments example's shape, with every field the check reads.
+const char* kPage = R"({
+  "deployments": [
+    {
+      "name": "accounts/acme/deployments/d-llama",
+      "displayName": "Llama prod",
+      "createTime": "2026-11-01T12:00:00.5Z",
+      "state": "READY",
+      "status": {"code": "OK", "message": ""},
+      "minReplicaCount": 1,
+      "maxReplicaCount": 4,
+      "desiredReplicaCount": 3,
+      "replicaCount": 2,
+      "replicaStats": {"readyReplicaCount": 2, "pendingSchedulingReplicaCount": 1,
+                       "downloadingModelReplicaCount": 0, "initializingReplicaCount": "0",
+                       "partialReplicaCount": 0.5},
+      "acceleratorType": "NVIDIA_H100_80GB",
+      "acceleratorCount": 8,
+      "baseModel": "accounts/fireworks/models/llama-v3p1-70b-instruct",
+      "region": "US_VIRGINIA_1",
+      "annotations": {"team": "search", "env": "prod"},
+      "somethingNew": {"nested": [1, 2, 3]}
+    },
+    {
+      "name": "accounts/acme/deployments/d-qwen",
+      "state": "FAILED",
+      "status": {"code": "RESOURCE_EXHAUSTED", "message": "no H200 capacity in EU"},
+      "placement": {"multiRegion": "EUROPE"},
+      "replicaCount": "0"
+    }
+  ],
+  "nextPageToken": "b2Zmc2V0PTI+/=",
+  "totalSize": 3
+})";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(fleet_json)
+
+BOOST_AUTO_TEST_CASE(a_documented_page_reads_every_field)
+{
+    const DeploymentsPage page = parse_deployments_page(kPage);
+    BOOST_TEST(page.problems.count == 0u);
+    BOOST_TEST(page.skipped == 0u);
+    BOOST_TEST(page.next_page_token == "b2Zmc2V0PTI+/=");
+    BOOST_REQUIRE_EQUAL(page.deployments.size(), 2u);
+    const Deployment& d = page.deployments[0];
+    BOOST_TEST(d.id == "d-llama");
+    BOOST_TEST(d.display_name == "Llama prod");
+    BOOST_TEST(d.state == "READY");
+    BOOST_TEST(d.accelerator_type == "NVIDIA_H100_80GB");
+    BOOST_TEST(d.region == "US_VIRGINIA_1");
+    BOOST_TEST(*d.replicas == 2u);
+    BOOST_TEST(*d.desired_replicas == 3u);
+    BOOST_TEST(*d.min_replicas == 1u);
+    BOOST_TEST(*d.max_replicas == 4u);
+    BOOST_TEST(*d.accelerator_count == 8u);
+    BOOST_TEST(*d.ready_replicas == 2u);
+    BOOST_TEST(*d.pending_scheduling_replicas == 1u);
+    BOOST_TEST(*d.downloading_model_replicas == 0u);
+    BOOST_TEST(*d.initializing_replicas == 0u); // an int64 written as a string
+    BOOST_TEST(*d.create_time == 1793534400.5);
+    BOOST_REQUIRE_EQUAL(d.annotations.size(), 2u);
+    BOOST_TEST(d.annotations[0].first == "env"); // sorted by key
+    BOOST_TEST(d.annotations[1].second == "search");
+    const Deployment& q = page.deployments[1];
+    BOOST_TEST(q.state == "FAILED");
+    BOOST_TEST(q.status_message == "no H200 capacity in EU");
+    BOOST_TEST(q.region == "EUROPE"); // from placement
+    BOOST_TEST(*q.replicas == 0u);
+    BOOST_TEST(!q.desired_replicas.has_value());
+    BOOST_TEST(!q.create_time.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_last_page_has_no_token_and_an_empty_answer_is_an_empty_page)
+{
+    BOOST_TEST(parse_deployments_page(R"({"deployments": []})").next_page_token.empty());
+    const auto empty = parse_deployments_page("{}");
+    BOOST_TEST(empty.deployments.empty());
+    BOOST_TEST(empty.problems.count == 0u);
+    BOOST_TEST(parse_deployments_page(R"({"nextPageToken": ""})").next_page_token.empty());
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_are_noted_and_read_as_absent)
+{
+    const auto page = parse_deployments_page(R"({"deployments": [
+        {"name": "accounts/a/deployments/x", "replicaCount": true, "desiredReplicaCount": -1,
+         "maxReplicaCount": 2.5, "minReplicaCount": "12abc", "acceleratorCount": "99999999999999999999999",
+         "state": 7, "status": "broken", "replicaStats": [], "annotations": {"ok": "1", "bad key": "2", "n": 3},
+         "createTime": "yesterday", "placement": 5}]})");
+    BOOST_REQUIRE_EQUAL(page.deployments.size(), 1u);
+    const Deployment& d = page.deployments[0];
+    BOOST_TEST((!d.replicas && !d.desired_replicas && !d.max_replicas && !d.min_replicas && !d.accelerator_count));
+    BOOST_TEST(d.state.empty());
+    BOOST_TEST(!d.create_time);
+    BOOST_REQUIRE_EQUAL(d.annotations.size(), 1u);
+    BOOST_TEST(d.annotations[0].first == "ok");
+    BOOST_TEST(page.problems.count == 12u);
+    BOOST_REQUIRE_EQUAL(page.problems.first.size(), Problems::kKept);
+    BOOST_TEST(page.problems.first[0] == "deployments[0].state: expected a string, got a number");
+}
+
+BOOST_AUTO_TEST_CASE(entries_without_a_usable_name_are_skipped_and_counted)
+{
+    const auto page = parse_deployments_page(R"({"deployments": [
+        1, "x", null, {}, {"name": ""}, {"name": "accounts/a/deployments/"}, {"name": 5},
+        {"name": "accounts/a/deployments/bad\nid"}, {"name": "accounts/a/deployments/ok"}]})");
+    BOOST_REQUIRE_EQUAL(page.deployments.size(), 1u);
+    BOOST_TEST(page.deployments[0].id == "ok");
+    BOOST_TEST(page.skipped == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(answers_that_are_not_a_page_are_errors_that_say_why)
+{
+    const auto message = [](const char* body) {
+        try {
+            parse_deployments_page(body);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    BOOST_TEST(message("<html>502 Bad Gateway</html>").find("not valid JSON") != std::string::npos);
+    BOOST_TEST(message("[1, 2]") == "the deployments answer is a list, not a mapping");
+    BOOST_TEST(message(R"({"deployments": {"a": 1}})") ==
+               "the deployments answer's \"deployments\" is a mapping, not a list");
+    BOOST_TEST(message(R"({"deployments": [)").find("not valid JSON") != std::string::npos);
+    BOOST_TEST(message(R"({"nextPageToken": "a\u0000b"})").find("not a usable page token") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(hostile_sizes_and_depths_stay_bounded)
+{
+    // 100,000 nested lists: no stack is exhausted (the reader is iterative).
+    std::string deep = R"({"deployments": [{"name": "accounts/a/deployments/d", "x": )" + std::string(100000, '[') +
+                       std::string(100000, ']') + "}]}";
+    BOOST_TEST(parse_deployments_page(deep).deployments.size() == 1u);
+    // A 1 MB display name and annotation are cut to 200 bytes, still valid UTF-8.
+    const std::string huge(1 << 20, 'x');
+    const std::string invalid = "\xff\xfe\xc3";
+    const auto page = parse_deployments_page(R"({"deployments": [{"name": "accounts/a/deployments/d", "displayName": ")" +
+                                             huge + invalid + R"(", "annotations": {"team": ")" + invalid + huge +
+                                             R"("}}]})");
+    BOOST_REQUIRE_EQUAL(page.deployments.size(), 1u);
+    BOOST_TEST(page.deployments[0].display_name.size() <= 203u);
+    BOOST_TEST(fwm::util::valid_utf8(page.deployments[0].annotations[0].second));
+    BOOST_TEST(page.deployments[0].annotations[0].second.rfind("\\xff\\xfe\\xc3x", 0) == 0u);
+    // More deployments on one page than allowed: the rest are skipped and counted.
+    std::string many = R"({"deployments": [)";
+    for (int i = 0; i < 50; ++i)
+        many += std::string(i ? "," : "") + R"({"name": "accounts/a/deployments/d)" + std::to_string(i) + R"("})";
+    many += "]}";
+    PageLimits limits;
+    limits.max_deployments = 20;
+    const auto capped = parse_deployments_page(many, limits);
+    BOOST_TEST(capped.deployments.size() == 20u);
+    BOOST_TEST(capped.skipped == 30u);
+    // Annotations per deployment are capped too.
+    std::string annotated = R"({"deployments": [{"name": "accounts/a/deployments/d", "annotations": {)";
+    for (int i = 0; i < 100; ++i)
+        annotated += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\": \"v\"";
+    annotated += "}}]}";
+    BOOST_TEST(parse_deployments_page(annotated).deployments[0].annotations.size() == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(rfc3339_times_read_as_protobuf_writes_them)
+{
+    BOOST_TEST(*parse_rfc3339("1970-01-01T00:00:00Z") == 0.0);
+    BOOST_TEST(*parse_rfc3339("2026-11-28T00:00:00Z") == 1795824000.0);
+    BOOST_TEST(*parse_rfc3339("2026-11-28T01:30:00+01:30") == 1795824000.0);
+    BOOST_TEST(*parse_rfc3339("2026-11-27T22:00:00-02:00") == 1795824000.0);
+    BOOST_TEST(*parse_rfc3339("2024-02-29T12:00:00.123456789Z") == 1709208000.123456789);
+    for (const char* bad : {"", "2026-11-28", "2026-11-28T00:00:00", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+                            "2026-11-28T24:00:00Z", "1969-12-31T23:59:59Z", "2026-11-28T00:00:00.Z",
+                            "2026-11-28T00:00:00Zjunk", "2026-11-28T00:00:00+0100", "２０２６-11-28T00:00:00Z"})
+        BOOST_TEST(!parse_rfc3339(bad).has_value(), bad);
+    BOOST_TEST(utc_day_start(1795824000 + 86399) == "2026-11-28T00:00:00Z");
+    BOOST_TEST(utc_next_day_start(1795824000 + 86399) == "2026-11-29T00:00:00Z");
+    BOOST_TEST(utc_next_day_start(1795824000 + 86400) == "2026-11-30T00:00:00Z");
+    // Every day for 200 years round-trips through text.
+    for (std::int64_t day = 0; day < 365 * 200; day += 7)
+        BOOST_TEST(*parse_rfc3339(utc_day_start(day * 86400 + 4321)) == static_cast<double>(day * 86400));
+}
+
+BOOST_AUTO_TEST_CASE(usage_sums_the_day_by_deployment_accelerator_and_model)
+{
+    const double day = 1795824000; // 2026-11-28
+    const auto u = parse_usage(R"({
+      "dedicatedCosts": [
+        {"deploymentId": "d-llama", "acceleratorType": "NVIDIA_H100_80GB", "acceleratorSeconds": "28800",
+         "startTime": "2026-11-28T00:00:00Z", "endTime": "2026-11-29T00:00:00Z", "placement": "US"},
+        {"deploymentId": "accounts/acme/deployments/d-llama", "acceleratorType": "NVIDIA_H100_80GB",
+         "acceleratorSeconds": "0.5", "startTime": "2026-11-28T00:00:00Z"},
+        {"acceleratorType": "NVIDIA_A100_80GB", "acceleratorSeconds": "10",
+         "group": {"deployment_name": "d-old", "accelerator_type": "ignored"}},
+        {"deploymentId": "d-llama", "acceleratorType": "NVIDIA_H100_80GB", "acceleratorSeconds": "99",
+         "startTime": "2026-11-27T00:00:00Z"}
+      ],
+      "serverlessCosts": [
+        {"modelName": "accounts/fireworks/models/kimi-k2", "promptTokens": "18446744073709551000",
+         "completionTokens": "412980", "startTime": "2026-11-28T00:00:00Z"},
+        {"group": {"model_name": "accounts/fireworks/models/kimi-k2"}, "promptTokens": "615",
+         "completionTokens": 20},
+        {"modelName": "m", "promptTokens": "1.5", "completionTokens": "-3"}
+      ],
+      "trainingCosts": "ignored"
+    })", day, day + 86400);
+    BOOST_TEST(u.rows == 6u);
+    BOOST_TEST(u.skipped == 2u); // the other day's row, and the row with no whole number
+    BOOST_TEST((u.accelerator_seconds.at({"d-llama", "NVIDIA_H100_80GB"}) == 28800.5));
+    BOOST_TEST((u.accelerator_seconds.at({"d-old", "NVIDIA_A100_80GB"}) == 10.0));
+    // Exact: 18446744073709551000 + 615 does not round through a double.
+    BOOST_TEST(u.prompt_tokens.at("accounts/fireworks/models/kimi-k2") == 18446744073709551615ull);
+    BOOST_TEST(u.completion_tokens.at("accounts/fireworks/models/kimi-k2") == 413000u);
+    BOOST_TEST(u.prompt_tokens.count("m") == 0u);
+    BOOST_TEST(u.problems.count == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(token_totals_that_pass_two_to_the_64_are_capped_and_noted)
+{
+    const auto u = parse_usage(R"({"serverlessCosts": [
+        {"modelName": "m", "promptTokens": "18446744073709551615"},
+        {"modelName": "m", "promptTokens": "1"},
+        {"modelName": "m", "promptTokens": "18446744073709551616"}]})", 0, 1e12);
+    BOOST_TEST(u.prompt_tokens.at("m") == UINT64_MAX);
+    BOOST_TEST(u.problems.count == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(usage_answers_that_are_not_usage_are_errors)
+{
+    for (const char* body : {"", "null", "[]", R"({"dedicatedCosts": {}})", R"({"serverlessCosts": "x"})"})
+        BOOST_CHECK_THROW(parse_usage(body, 0, 1e12), std::runtime_error);
+    BOOST_TEST(parse_usage("{}", 0, 1e12).rows == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(random_bytes_never_escape_as_anything_but_a_runtime_error)
+{
+    std::mt19937_64 rng(20261128);
+    const std::string seed = kPage;
+    for (int i = 0; i < 20000; ++i) {
+        std::string s = seed;
+        const int edits = 1 + static_cast<int>(rng() % 8);
+        for (int e = 0; e < edits; ++e)
+            s[rng() % s.size()] = static_cast<char>(rng() % 256);
+        try {
+            const auto page = parse_deployments_page(s);
+            for (const auto& d : page.deployments) {
+                BOOST_REQUIRE(!d.id.empty());
+                BOOST_REQUIRE(fwm::util::is_clean_text(d.id));
+                BOOST_REQUIRE(fwm::util::valid_utf8(d.display_name));
+                for (const auto& [k, v] : d.annotations)
+                    BOOST_REQUIRE(fwm::util::valid_utf8(v));
+            }
+        } catch (const std::runtime_error&) {
+        }
+        try {
+            parse_usage(s, 0, 1e12);
+        } catch (const std::runtime_error&) {
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
