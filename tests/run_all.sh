@@ -4,8 +4,8 @@
 # the aarch64 library's suites under qemu, the C++
 # suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # collector's concurrency, hostile-network and torture suites under
-# ThreadSanitizer, and the saved fuzz corpus through both libFuzzer targets
-# (parser, mapping). Ends with one summary line. The torture suites run for
+# ThreadSanitizer, and the saved fuzz corpora through the libFuzzer targets
+# (parser, mapping, the REST answers' readers). Ends with one summary line. The torture suites run for
 # FWM_TORTURE_SECONDS each (20 s unless set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,8 +34,8 @@ step "Python tests (pytest, Debian's python3; the wheels audited and installed a
 $PY -m pytest -q -p no:cacheprovider tests/python | tee build/pytest.log
 passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' build/pytest.log | tail -1)))
 
-step "The aarch64 library's C++ suites under qemu-user (parser, mapping, ABI, client against the local TLS server)"
-ctest --test-dir build-release-aarch64 --output-on-failure --timeout 900 -R '^(parser|mapping|abi|client)\.' \
+step "The aarch64 library's C++ suites under qemu-user (parser, mapping, fleet, ABI and unload, client against the local TLS server, torture through the shared library)"
+ctest --test-dir build-release-aarch64 --output-on-failure --timeout 900 -R '^(parser|mapping|fleet|abi|client|torture)\.' \
   | tee build-release-aarch64/ctest.log
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build-release-aarch64/ctest.log)))
 
@@ -57,12 +57,13 @@ passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).
 step "Fuzz corpus through the libFuzzer target (clang, ASan + UBSan)"
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DFWM_BUILD_TESTS=OFF \
   -DFWM_BUILD_FUZZ=ON -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON >/dev/null
-cmake --build build-fuzz -j"$JOBS" --target fuzz_parse fuzz_map
-corpus=$(find tests/fuzz/corpus -type f | wc -l)
-for target in parse map; do
-  build-fuzz/tests/fuzz_$target -runs=0 tests/fuzz/corpus 2>&1 | tail -1
+cmake --build build-fuzz -j"$JOBS" --target fuzz_parse fuzz_map fuzz_fleet
+for target in parse map fleet; do
+  dir=tests/fuzz/corpus
+  [ $target = fleet ] && dir=tests/fuzz/corpus_fleet
+  build-fuzz/tests/fuzz_$target -runs=0 $dir 2>&1 | tail -1
   passed=$((passed + 1))
-  echo "fuzz_$target: $corpus inputs replayed without a finding"
+  echo "fuzz_$target: $(find $dir -type f | wc -l) inputs replayed without a finding"
 done
 
 step "The API key used by the tests appears in no test output"

@@ -116,6 +116,18 @@ def test_wheel_library_loads_on_glibc_2_17_with_the_agents_openssl(dist, arch, t
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_the_x86_64_wheels_library_unloads_and_the_process_exits_cleanly(dist, tmp_path):
+    """dlclose() then exit(): the library's exit handlers must run at the
+    unload, not after it (the aarch64 library runs the same program under
+    qemu in its ctest stage)."""
+    with zipfile.ZipFile(wheel_path('x86_64')) as z:
+        lib = z.extract('datadog_checks/fireworks/libfwm.so', str(tmp_path))
+    exe = str(tmp_path / 'unload_then_exit')
+    subprocess.run(['cc', '-o', exe, os.path.join(ROOT, 'tests', 'tools', 'unload_then_exit.c'), '-ldl'], check=True)
+    r = subprocess.run([exe, lib], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.split('\n')[1] == 'unloaded', (r.returncode, r.stdout, r.stderr)
+
+
 # -- the Agent's local-wheel install, emulated ---------------------------------------
 
 class Refused(Exception):
