@@ -13,6 +13,8 @@
 #include <rapidjson/error/en.h>
 
 #include "collector/report.hpp"
+#include "fleet/refresher.hpp"
+#include "fleet/report.hpp"
 #include "fwm/fwm.h"
 #include "http/client.hpp"
 #include "mapping/mapper.hpp"
@@ -28,10 +30,13 @@ struct Collector::Generation {
     http::Client client;
     std::mutex mapper_mutex; // one map() at a time: it carries state between runs (CPU only, never waits on I/O)
     mapping::Mapper mapper;
+    std::unique_ptr<fleet::Refresher> fleet; // when the REST API is asked for anything
 
-    Generation(const http::ClientConfig& c, const mapping::MappingOptions& m)
+    Generation(const http::ClientConfig& c, const mapping::MappingOptions& m, const fleet::FleetOptions& f)
         : pid(::getpid()), client(c), mapper(m)
     {
+        if (f.any())
+            fleet = std::make_unique<fleet::Refresher>(c, f);
     }
 };
 
@@ -111,11 +116,12 @@ Collector::Collector(const char* config_json)
         throw util::OptionError(std::string("the client configuration is not valid JSON: ") +
                                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
                                 std::to_string(doc.GetErrorOffset()));
-    client_config_ = http::read_client_config(doc, {"mapping"});
+    client_config_ = http::read_client_config(doc, {"mapping", "fleet"});
+    fleet_options_ = fleet::read_fleet_options(doc.HasMember("fleet") ? &doc["fleet"] : nullptr);
     mapping_options_ = mapping::read_mapping_options(doc.HasMember("mapping") ? &doc["mapping"] : nullptr);
     if (mapping_options_.account_id.empty())
         mapping_options_.account_id = client_config_.account_id;
-    generation_.store(new Generation(client_config_, mapping_options_));
+    generation_.store(new Generation(client_config_, mapping_options_, fleet_options_));
 }
 
 Collector::~Collector()
@@ -134,9 +140,12 @@ Collector::Generation& Collector::current()
     // A child of fork(): the parent's I/O thread does not exist here and its
     // sockets are shared with the parent. Leave that generation (never
     // freed) and start over with a client and mapper of this process.
-    auto fresh = std::make_unique<Generation>(client_config_, mapping_options_);
-    if (cancelled_.load())
+    auto fresh = std::make_unique<Generation>(client_config_, mapping_options_, fleet_options_);
+    if (cancelled_.load()) {
         fresh->client.cancel();
+        if (fresh->fleet)
+            fresh->fleet->cancel();
+    }
     if (generation_.compare_exchange_strong(g, fresh.get()))
         return *fresh.release();
     return *g; // another thread of the child got there first
@@ -146,8 +155,11 @@ void Collector::cancel() noexcept
 {
     cancelled_.store(true);
     Generation* g = generation_.load();
-    if (g->pid == ::getpid())
+    if (g->pid == ::getpid()) {
         g->client.cancel();
+        if (g->fleet)
+            g->fleet->cancel();
+    }
 }
 
 Result Collector::collect(const char* options_json) noexcept
@@ -157,7 +169,20 @@ Result Collector::collect(const char* options_json) noexcept
     guarded(r, "fwm_client_collect", [&] {
         const ParseRequest request = read_parse_options(options_json);
         Generation& g = current();
+        if (g.fleet) {
+            try {
+                g.fleet->poke(); // the refresh runs beside the scrape, never before it
+            } catch (...) {
+                // No thread to be had: the metrics go on; the next run tries again.
+            }
+        }
         http::Collected got = g.client.collect();
+        fleet::Snapshot fleet_state;
+        if (g.fleet) {
+            fleet_state = g.fleet->snapshot();
+            std::lock_guard lock(g.mapper_mutex);
+            g.mapper.join_tags(fleet_options_.inventory_tags ? fleet_state.tags : nullptr);
+        }
         if (cancelled_.load() && got.payload) {
             // Freed while the answer came: no parsing or mapping for nobody.
             got.payload.reset();
@@ -204,6 +229,7 @@ Result Collector::collect(const char* options_json) noexcept
         }
         r.summary = parser::summary_json(parsed, collection_json(got.info));
         add_member(r.summary, "mapping", mapping);
+        add_member(r.summary, "fleet", g.fleet ? fleet::fleet_json(fleet_state, fleet_options_) : "null");
         // The body and its parse go now: only the compact submissions stay.
     });
     release_freed_memory(payload_bytes);

@@ -18,6 +18,7 @@
 
 #include "collector/parse_options.hpp"
 #include "collector/submissions.hpp"
+#include "fleet/options.hpp"
 #include "http/config.hpp"
 #include "mapping/options.hpp"
 
@@ -58,6 +59,7 @@ private:
 
     http::ClientConfig client_config_;
     mapping::MappingOptions mapping_options_;
+    fleet::FleetOptions fleet_options_;
     std::atomic<bool> cancelled_{false};
     std::atomic<Generation*> generation_{nullptr};
 };

@@ -682,6 +682,30 @@ void Mapper::quantiles(Run& run, Entry& e)
 }
 
 // Step 6, emit: the group's tags, then its gauges, counts and buckets.
+namespace {
+
+// Adds the joined tags of the group's deployment, except those whose name a
+// tag of the group already has (its labels and the instance tags win).
+void join(std::vector<std::string_view>& tags, const JoinedTags& joined)
+{
+    constexpr std::string_view kKey = "deployment_id:";
+    const auto id = std::find_if(tags.begin(), tags.end(), [&](std::string_view t) { return t.substr(0, kKey.size()) == kKey; });
+    if (id == tags.end())
+        return;
+    const auto found = joined.find(std::string(id->substr(kKey.size())));
+    if (found == joined.end())
+        return;
+    const std::size_t own = tags.size();
+    for (const std::string& t : found->second) {
+        const std::string_view name = std::string_view(t).substr(0, t.find(':') + 1); // "name:"
+        if (std::none_of(tags.begin(), tags.begin() + static_cast<std::ptrdiff_t>(own),
+                         [&](std::string_view x) { return x.substr(0, name.size()) == name; }))
+            tags.emplace_back(t);
+    }
+}
+
+} // namespace
+
 void Mapper::emit(Run& run, const Group& g, Sink& sink)
 {
     if (run.gauges.empty() && run.counts.empty() && run.buckets.empty())
@@ -693,6 +717,8 @@ void Mapper::emit(Run& run, const Group& g, Sink& sink)
     }
     for (const auto& t : options_.tags)
         run.tags.emplace_back(t);
+    if (joined_)
+        join(run.tags, *joined_);
 
     sink.group(run.tags);
     for (const auto& [name, value] : run.gauges)

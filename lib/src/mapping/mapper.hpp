@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mapping/joined_tags.hpp"
 #include "mapping/options.hpp"
 #include "mapping/sink.hpp"
 #include "mapping/table.hpp"
@@ -81,6 +82,9 @@ public:
     MapStats map(const parser::ParseResult& r, double now, std::string& out);
 
     const MappingOptions& options() const { return options_; }
+
+    // Tags to add to every group of a deployment from now on (null: none).
+    void join_tags(std::shared_ptr<const JoinedTags> tags) { joined_ = std::move(tags); }
     std::size_t state_entries() const; // carries
     std::size_t name_entries() const { return names_.size(); }
     std::size_t deployment_entries() const { return deployments_.size(); }
@@ -134,6 +138,7 @@ private:
     std::chrono::steady_clock::duration filter_spent_{};
     bool filter_over_budget_ = false;
     std::unique_ptr<Run> current_; // between begin() and finish()
+    std::shared_ptr<const JoinedTags> joined_;
 };
 
 } // namespace fwm::mapping

@@ -1,0 +1,40 @@
+// What the check asks of Fireworks' REST API, read from the "fleet" member
+// of the client configuration (fwm.h). Every call it makes is opt-in.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "http/url.hpp"
+
+namespace fwm::fleet {
+
+struct FleetOptions {
+    bool inventory = false;      // collect_inventory: list the deployments
+    bool usage = false;          // collect_usage: today's billing usage
+    bool inventory_tags = true;  // join the inventory's tags onto every metric of a deployment
+    std::chrono::seconds inventory_interval{300};
+    std::chrono::seconds usage_interval{900};
+    http::Url api_endpoint;      // api_endpoint: the REST API's origin (https://api.fireworks.ai)
+    unsigned max_requests_per_minute = 20; // api_max_requests_per_minute: this instance's budget
+    std::size_t max_deployments = 5000;
+    // annotation_tags: annotation key -> tag name; other annotations become
+    // fireworks_annotation_<key>.
+    std::vector<std::pair<std::string, std::string>> annotation_tags;
+
+    bool any() const { return inventory || usage; }
+};
+
+// Tag names the check never writes from the inventory: Datadog's reserved
+// ones, and those the metrics already carry.
+bool reserved_tag(const std::string& name);
+
+// Throws util::OptionError naming the option.
+FleetOptions read_fleet_options(const rapidjson::Value* fleet);
+
+} // namespace fwm::fleet

@@ -1,0 +1,284 @@
+// The deployments inventory and the billing usage through the collector,
+// against the local TLS server: tags joined onto the metrics, pagination,
+// and every fault leaving the metrics scrape untouched.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include "client_support.hpp"
+#include "collector/collector.hpp"
+#include "fleet/rfc3339.hpp"
+#include "util/option_error.hpp"
+
+using namespace fwm::test;
+using fwm::collector::Collector;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+rapidjson::Document json(const std::string& text)
+{
+    rapidjson::Document doc;
+    doc.Parse(text.c_str());
+    BOOST_TEST_REQUIRE(!doc.HasParseError(), text.substr(0, 200));
+    return doc;
+}
+
+std::string all_batches(const fwm::collector::Result& r)
+{
+    std::string all, batch;
+    std::vector<double> values;
+    while (r.submissions && r.submissions->next_batch(batch, values))
+        all += batch;
+    return all;
+}
+
+const char* kPage1 = R"({"deployments": [
+  {"name": "accounts/x/deployments/dep0", "displayName": "Llama prod", "state": "READY",
+   "acceleratorType": "NVIDIA_H100_80GB", "acceleratorCount": 8, "replicaCount": 2, "desiredReplicaCount": 2,
+   "region": "US_VIRGINIA_1", "annotations": {"team": "search", "env": "prod"}}],
+  "nextPageToken": "p2+/="})";
+const char* kPage2 = R"({"deployments": [
+  {"name": "accounts/x/deployments/dep1", "displayName": "Qwen", "state": "FAILED",
+   "status": {"code": "RESOURCE_EXHAUSTED", "message": "no capacity"},
+   "acceleratorType": "NVIDIA_A100_80GB", "placement": {"multiRegion": "EUROPE"}}]})";
+
+// A server that answers metrics, two pages of deployments and the usage.
+struct FleetServer {
+    std::mutex mutex;
+    std::function<Reply(const RequestRecord&)> deployments = [](const RequestRecord& r) {
+        Reply reply;
+        reply.body = r.target.find("pageToken=p2%2B%2F%3D") != std::string::npos ? kPage2 : kPage1;
+        return reply;
+    };
+    std::function<Reply(const RequestRecord&)> usage = [](const RequestRecord&) {
+        Reply reply;
+        reply.body = R"({"serverlessCosts": [{"modelName": "accounts/fireworks/models/kimi", "promptTokens": "900719925474099300", "completionTokens": "7"}],
+                         "dedicatedCosts": [{"deploymentId": "dep0", "acceleratorType": "NVIDIA_H100_80GB", "acceleratorSeconds": "3600"}]})";
+        return reply;
+    };
+    TestServer server{{true, pki().server}, [this](const RequestRecord& r, std::size_t) {
+                          std::function<Reply(const RequestRecord&)> h;
+                          {
+                              std::lock_guard lock(mutex);
+                              if (r.target.find("/deployments") != std::string::npos)
+                                  h = deployments;
+                              else if (r.target.find("/billingUsage") != std::string::npos)
+                                  h = usage;
+                          }
+                          return h ? h(r) : metrics_reply(2);
+                      }};
+
+    std::string config(const std::string& fleet) const
+    {
+        return client_json(server.url(), "\"fleet\":{\"api_endpoint\":\"" + server.url("") + "\"," + fleet + "}");
+    }
+    void set_deployments(std::function<Reply(const RequestRecord&)> h)
+    {
+        std::lock_guard lock(mutex);
+        deployments = std::move(h);
+    }
+    std::size_t count(const std::string& part) const
+    {
+        std::size_t n = 0;
+        for (const auto& r : server.requests())
+            n += r.target.find(part) != std::string::npos;
+        return n;
+    }
+};
+
+// Collects until the fleet member's `kind` has an attempt with a sequence
+// past `after` (the refresh runs beside the scrapes), at most 10 s.
+rapidjson::Document collect_until_attempt(Collector& c, const char* kind, std::uint64_t after,
+                                          fwm::collector::Result* last = nullptr)
+{
+    const auto until = Clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        auto r = c.collect(nullptr);
+        BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message); // the metrics never suffer
+        auto doc = json(r.summary);
+        const auto& attempt = doc["fleet"][kind]["attempt"];
+        if (attempt.IsObject() && attempt["sequence"].GetUint64() > after) {
+            if (last)
+                *last = std::move(r);
+            return doc;
+        }
+        BOOST_TEST_REQUIRE((Clock::now() < until), "no " << kind << " refresh within 10 s");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(fleet_refresh)
+
+BOOST_AUTO_TEST_CASE(the_inventory_is_paged_and_its_tags_join_every_metric_of_a_deployment)
+{
+    FleetServer fs;
+    Collector c(fs.config("\"collect_inventory\":true,\"annotation_tags\":{\"team\":\"team\"}").c_str());
+    fwm::collector::Result r;
+    auto doc = collect_until_attempt(c, "inventory", 0);
+    const auto& inv = doc["fleet"]["inventory"];
+    BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == "FWM_OK");
+    BOOST_TEST(inv["attempt"]["requests"].GetUint() == 2u);
+    const auto& deployments = inv["last_good"]["deployments"];
+    BOOST_REQUIRE_EQUAL(deployments.Size(), 2u);
+    BOOST_TEST(std::string(deployments[1]["status_message"].GetString()) == "no capacity");
+    BOOST_TEST(std::string(deployments[1]["region"].GetString()) == "EUROPE");
+    BOOST_TEST(deployments[0]["replicas"].GetUint() == 2u);
+    BOOST_TEST(deployments[1]["replicas"].IsNull());
+    // The page token went back percent-encoded.
+    BOOST_TEST(fs.count("pageToken=p2%2B%2F%3D") == 1u);
+    BOOST_TEST(fs.count("/deployments?pageSize=200") == 2u);
+    // The next run's metrics carry the joined tags.
+    r = c.collect(nullptr);
+    const std::string all = all_batches(r);
+    for (const char* tag : {"accelerator_type:NVIDIA_H100_80GB", "region:US_VIRGINIA_1", "deployment_name:Llama prod",
+                            "team:search", "fireworks_annotation_env:prod", "accelerator_type:NVIDIA_A100_80GB",
+                            "region:EUROPE", "deployment_name:Qwen"})
+        BOOST_TEST(all.find(tag) != std::string::npos, tag);
+    BOOST_TEST(all.find("env:prod") == all.find("fireworks_annotation_env:prod") + std::string("fireworks_annotation_").size());
+    BOOST_TEST(all.find(kSecretKey) == std::string::npos);
+    // Not again before inventory_interval.
+    c.collect(nullptr);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    BOOST_TEST(fs.count("/deployments") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(inventory_tags_false_keeps_the_metrics_as_they_were)
+{
+    FleetServer fs;
+    Collector c(fs.config("\"collect_inventory\":true,\"inventory_tags\":false").c_str());
+    collect_until_attempt(c, "inventory", 0);
+    const std::string all = all_batches(c.collect(nullptr));
+    BOOST_TEST(all.find("accelerator_type:") == std::string::npos);
+    BOOST_TEST(all.find("deployment_id:dep0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_inventory_never_delays_the_metrics)
+{
+    FleetServer fs;
+    fs.set_deployments([](const RequestRecord&) {
+        Reply reply;
+        reply.body = kPage2;
+        reply.delay = std::chrono::milliseconds(3000);
+        return reply;
+    });
+    Collector c(fs.config("\"collect_inventory\":true").c_str());
+    for (int i = 0; i < 3; ++i) {
+        const auto t0 = Clock::now();
+        const auto r = c.collect(nullptr);
+        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        BOOST_TEST(r.status == FWM_OK, r.message);
+        BOOST_TEST(s < 1.0, "collect took " << s << " s while the inventory waited");
+        BOOST_TEST(json(r.summary)["fleet"]["inventory"]["attempt"].IsNull());
+    }
+    // And freeing the handle does not wait for the answer either.
+    const auto t0 = Clock::now();
+    { Collector gone(fs.config("\"collect_inventory\":true").c_str()); gone.collect(nullptr); }
+    BOOST_TEST(std::chrono::duration<double>(Clock::now() - t0).count() < 1.5);
+}
+
+BOOST_AUTO_TEST_CASE(every_fault_keeps_the_last_good_inventory_and_says_why)
+{
+    FleetServer fs;
+    Collector c(fs.config("\"collect_inventory\":true,\"inventory_interval\":60").c_str());
+    auto doc = collect_until_attempt(c, "inventory", 0);
+    BOOST_TEST(doc["fleet"]["inventory"]["last_good"]["deployments"].Size() == 2u);
+    // The faults, each as a fresh instance would meet it.
+    struct Fault {
+        const char* what;
+        std::function<Reply(const RequestRecord&)> reply;
+        const char* status;
+        const char* message;
+    };
+    const Fault faults[] = {
+        {"401", [](const RequestRecord&) { Reply r; r.status = 401; return r; }, "FWM_ERR_HTTP_UNAUTHORIZED", "check api_key"},
+        {"403", [](const RequestRecord&) { Reply r; r.status = 403; return r; }, "FWM_ERR_HTTP_FORBIDDEN", "may not read"},
+        {"404", [](const RequestRecord&) { Reply r; r.status = 404; return r; }, "FWM_ERR_HTTP_NOT_FOUND", "api_endpoint"},
+        {"503", [](const RequestRecord&) { Reply r; r.status = 503; return r; }, "FWM_ERR_HTTP_SERVER", "HTTP 503"},
+        {"429", [](const RequestRecord&) { Reply r; r.status = 429; r.headers.emplace_back("Retry-After", "120"); return r; },
+         "FWM_ERR_RATE_LIMITED", "not asking again for 120 s"},
+        {"html", [](const RequestRecord&) { Reply r; r.body = "<html>maintenance</html>"; return r; }, "FWM_ERR_PROTOCOL",
+         "not valid JSON"},
+        {"list", [](const RequestRecord&) { Reply r; r.body = "[]"; return r; }, "FWM_ERR_PROTOCOL", "a list, not a mapping"},
+        {"cut", [](const RequestRecord&) { Reply r; r.mode = Reply::Mode::close_mid_body; r.body = std::string(4000, ' ') + kPage1; return r; },
+         "FWM_ERR_NETWORK", "listing deployments"},
+    };
+    for (const auto& f : faults) {
+        BOOST_TEST_CONTEXT(f.what)
+        {
+            FleetServer bad;
+            bad.set_deployments(f.reply);
+            Collector fresh(bad.config("\"collect_inventory\":true").c_str());
+            auto d = collect_until_attempt(fresh, "inventory", 0);
+            const auto& inv = d["fleet"]["inventory"];
+            BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == f.status);
+            const std::string message = inv["attempt"]["message"].GetString();
+            BOOST_TEST(message.find(f.message) != std::string::npos, message);
+            BOOST_TEST(message.find("listing deployments") == 0u, message);
+            BOOST_TEST(message.find(kSecretKey) == std::string::npos);
+            BOOST_TEST(inv["last_good"].IsNull());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_server_that_pages_for_ever_is_stopped)
+{
+    FleetServer fs;
+    fs.set_deployments([](const RequestRecord&) {
+        Reply r;
+        r.body = R"({"deployments": [{"name": "accounts/x/deployments/dep0"}], "nextPageToken": "same"})";
+        return r;
+    });
+    Collector c(fs.config("\"collect_inventory\":true").c_str());
+    auto doc = collect_until_attempt(c, "inventory", 0);
+    const auto& good = doc["fleet"]["inventory"]["last_good"];
+    BOOST_TEST(good["pages"].GetUint() == 2u);
+    BOOST_TEST(good["deployments"].Size() == 1u); // listed twice, kept once
+    const std::string first = good["problems"]["first"][0].GetString();
+    BOOST_TEST(first.find("same page token twice") != std::string::npos, first);
+}
+
+BOOST_AUTO_TEST_CASE(usage_asks_for_the_utc_day_and_keeps_token_counts_exact)
+{
+    FleetServer fs;
+    Collector c(fs.config("\"collect_usage\":true").c_str());
+    auto doc = collect_until_attempt(c, "usage", 0);
+    const auto& usage = doc["fleet"]["usage"]["last_good"];
+    const std::string day = usage["day"].GetString();
+    const std::time_t now = std::time(nullptr);
+    BOOST_TEST(day == fwm::fleet::utc_day_start(now).substr(0, 10));
+    BOOST_TEST(fs.count("/billingUsage?startTime=" + day + "T00%3A00%3A00Z&endTime=") == 1u);
+    BOOST_TEST(usage["tokens"][0]["prompt"].GetUint64() == 900719925474099300ull); // past 2^53
+    BOOST_TEST(usage["accelerator_seconds"][0]["value"].GetDouble() == 3600.0);
+    BOOST_TEST(doc["fleet"]["inventory"].IsNull());
+}
+
+BOOST_AUTO_TEST_CASE(fleet_options_are_checked_by_name)
+{
+    const auto message = [](const std::string& fleet, const std::string& account = "") {
+        try {
+            Collector c(client_json("https://localhost:1/m", "\"fleet\":{" + fleet + "}", account).c_str());
+        } catch (const fwm::util::OptionError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    BOOST_TEST(message("\"collect_inventory\":\"yes\"") == "option 'collect_inventory' must be true or false, not a string");
+    BOOST_TEST(message("\"inventory_interval\":5").find("option 'inventory_interval' must be a whole number from 60") == 0u);
+    BOOST_TEST(message("\"annotation_tags\":{\"owner\":\"env\"}").find("option 'annotation_tags.owner' names 'env'") == 0u);
+    BOOST_TEST(message("\"annotation_tags\":{\"owner\":\"Team Name\"}").find("must be a tag name") != std::string::npos);
+    BOOST_TEST(message("\"api_endpoint\":\"https://api.fireworks.ai/v1\"").find("must be an origin") != std::string::npos);
+    BOOST_TEST(message("\"colect_inventory\":true") == "unknown option 'colect_inventory'");
+    BOOST_TEST(message("\"collect_inventory\":false") == "accepted");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
