@@ -273,7 +273,7 @@ BOOST_AUTO_TEST_CASE(fleet_options_are_checked_by_name)
         return std::string("accepted");
     };
     BOOST_TEST(message("\"collect_inventory\":\"yes\"") == "option 'collect_inventory' must be true or false, not a string");
-    BOOST_TEST(message("\"inventory_interval\":5").find("option 'inventory_interval' must be a whole number from 60") == 0u);
+    BOOST_TEST(message("\"inventory_interval\":5").find("option 'inventory_interval' must be a whole number from 10") == 0u);
     BOOST_TEST(message("\"annotation_tags\":{\"owner\":\"env\"}").find("option 'annotation_tags.owner' names 'env'") == 0u);
     BOOST_TEST(message("\"annotation_tags\":{\"owner\":\"Team Name\"}").find("must be a tag name") != std::string::npos);
     BOOST_TEST(message("\"api_endpoint\":\"https://api.fireworks.ai/v1\"").find("must be an origin") != std::string::npos);

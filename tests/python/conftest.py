@@ -88,17 +88,18 @@ def require_binary(path):
 class Endpoint:
     """fwm_test_endpoint (the C++ test server) serving a payload file over HTTPS."""
 
-    def __init__(self, payload_path, key, gzip=False):
+    def __init__(self, payload_path, key, gzip=False, extra=()):
         import json
 
         if not os.access(ENDPOINT, os.X_OK):
             pytest.fail('{} is missing: build the tests first (tests/run_all.sh)'.format(ENDPOINT))
-        argv = [ENDPOINT, '--payload', payload_path, '--key', key] + (['--gzip'] if gzip else [])
+        argv = [ENDPOINT, '--payload', payload_path, '--key', key] + (['--gzip'] if gzip else []) + list(extra)
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         info = json.loads(self.proc.stdout.readline())
         self.port = info['port']
         self.url = info['url']
         self.ca_cert = info['ca_cert']
+        self.origin = self.url.split('/v1/', 1)[0]
 
     def stop(self):
         self.proc.stdin.close()

@@ -191,7 +191,8 @@ def test_the_shims_instance_options_are_the_specs():
     assert set(cfg.INSTANCE_OPTIONS) <= spec, set(cfg.INSTANCE_OPTIONS) - spec
     assert spec - set(cfg.INSTANCE_OPTIONS) <= generic, spec - set(cfg.INSTANCE_OPTIONS) - generic
     assert spec - generic == set(cfg.INSTANCE_OPTIONS) - generic
-    forwarded_or_read = set(cfg.HTTP_OPTIONS) | set(cfg.MAPPING_OPTIONS) | set(cfg.SHIM_INSTANCE_OPTIONS)
+    forwarded_or_read = (set(cfg.HTTP_OPTIONS) | set(cfg.MAPPING_OPTIONS) | set(cfg.FLEET_OPTIONS)
+                         | set(cfg.SHIM_INSTANCE_OPTIONS))
     assert forwarded_or_read == set(cfg.INSTANCE_OPTIONS)
     # The options every Agent instance may carry that the example documents.
     assert {'min_collection_interval', 'empty_default_hostname', 'tags', 'service', 'name'} <= spec & generic

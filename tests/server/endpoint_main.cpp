@@ -1,6 +1,7 @@
 // fwm_test_endpoint: the test server as a process, for the Python tests.
 //
 //   fwm_test_endpoint [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N]
+//                     [--fleet ACCOUNT] [--page-size N]
 //
 // Makes a test PKI, serves HTTPS on a free 127.0.0.1 port, prints one JSON
 // line {"port":P,"ca_cert":"...","url":"..."} and serves until standard
@@ -8,6 +9,9 @@
 // every request) or a generated payload; a wrong Bearer key gets 401;
 // /status/<code> answers with that status; with --rate-limit, more than N
 // metrics requests in 60 s get a 429 with Retry-After, as Fireworks does.
+// With --fleet, /v1/accounts/ACCOUNT/deployments and .../billingUsage answer
+// as fleet_api.hpp describes, for the deployments of the metrics served
+// (pages of at most --page-size, 2 unless set).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +23,7 @@
 #include <sstream>
 #include <string>
 
+#include "fleet_api.hpp"
 #include "test_pki.hpp"
 #include "test_server.hpp"
 
@@ -30,6 +35,8 @@ int main(int argc, char** argv)
     unsigned deployments = 3;
     bool gzip = false;
     unsigned rate_limit = 0;
+    std::string fleet_account;
+    unsigned page_size = 2;
     std::deque<std::chrono::steady_clock::time_point> recent;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -43,11 +50,27 @@ int main(int argc, char** argv)
             gzip = true;
         else if (a == "--rate-limit" && i + 1 < argc)
             rate_limit = static_cast<unsigned>(std::stoul(argv[++i]));
+        else if (a == "--fleet" && i + 1 < argc)
+            fleet_account = argv[++i];
+        else if (a == "--page-size" && i + 1 < argc)
+            page_size = static_cast<unsigned>(std::stoul(argv[++i]));
         else {
-            std::fprintf(stderr, "usage: %s [--payload FILE] [--deployments N] [--key KEY] [--gzip]\n", argv[0]);
+            std::fprintf(stderr,
+                         "usage: %s [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N] "
+                         "[--fleet ACCOUNT] [--page-size N]\n",
+                         argv[0]);
             return 2;
         }
     }
+    const auto read_payload = [&] {
+        if (payload_file.empty())
+            return fireworks_payload(deployments);
+        std::ifstream in(payload_file, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    };
+    FleetApi fleet(fleet_account, [&] { return deployments_in(read_payload()); }, page_size);
     const TestPki pki = make_test_pki();
     TestServer server({true, pki.server}, [&](const RequestRecord& req, std::size_t) {
         Reply r;
@@ -63,6 +86,9 @@ int main(int argc, char** argv)
             r.body = "{\"error\":\"unauthorized\"}";
             return r;
         }
+        if (!fleet_account.empty())
+            if (auto answer = fleet.answer(req))
+                return *answer;
         if (rate_limit > 0) {
             while (!recent.empty() && req.at - recent.front() >= std::chrono::seconds(60))
                 recent.pop_front();
@@ -76,12 +102,7 @@ int main(int argc, char** argv)
             recent.push_back(req.at);
         }
         r = metrics_reply(deployments);
-        if (!payload_file.empty()) {
-            std::ifstream in(payload_file, std::ios::binary);
-            std::stringstream ss;
-            ss << in.rdbuf();
-            r.body = ss.str();
-        }
+        r.body = read_payload();
         r.gzip = gzip;
         return r;
     });

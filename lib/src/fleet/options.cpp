@@ -58,9 +58,9 @@ FleetOptions read_fleet_options(const rapidjson::Value* fleet)
             } else if (name == "inventory_tags") {
                 o.inventory_tags = util::option_bool(name, v);
             } else if (name == "inventory_interval") {
-                o.inventory_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 60, 86400)));
+                o.inventory_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
             } else if (name == "usage_interval") {
-                o.usage_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 300, 86400)));
+                o.usage_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
             } else if (name == "api_endpoint") {
                 endpoint = util::option_string(name, v);
             } else if (name == "api_max_requests_per_minute") {

@@ -21,7 +21,7 @@ struct FleetOptions {
     std::chrono::seconds inventory_interval{300};
     std::chrono::seconds usage_interval{900};
     http::Url api_endpoint;      // api_endpoint: the REST API's origin (https://api.fireworks.ai)
-    unsigned max_requests_per_minute = 20; // api_max_requests_per_minute: this instance's budget
+    unsigned max_requests_per_minute = 30; // api_max_requests_per_minute: this instance's budget
     std::size_t max_deployments = 5000;
     // annotation_tags: annotation key -> tag name; other annotations become
     // fireworks_annotation_<key>.

@@ -1,7 +1,9 @@
 """FireworksCheck: the Agent check. The library scrapes, parses and maps;
 this class hands it the instance and submits what comes back."""
-from . import binding, policy
-from .config import InvalidConfig, client_config, insecure_settings
+import time
+
+from . import binding, fleet, policy
+from .config import InvalidConfig, client_config, insecure_settings, ready_grace_period
 
 try:
     from datadog_checks.base import AgentCheck, ConfigurationError
@@ -51,6 +53,7 @@ class FireworksCheck(AgentCheck):
             register_secret(self.instance['api_key'])  # the base scrubs it from every message it reports
         mapping = self._client_config['mapping']
         self._check_tags = ['fireworks_account:{}'.format(mapping['account_id'])] + list(mapping['tags'])
+        self._fleet = fleet.FleetState(mapping['account_id'], self._check_tags, ready_grace_period(self.instance))
         # Allowed, but said once per instance.
         self.insecure_warnings = insecure_settings(self.instance)
         for text in self.insecure_warnings:
@@ -71,10 +74,12 @@ class FireworksCheck(AgentCheck):
                     # The Agent is unscheduling this check: its sender is going away.
                     self.log.debug('collection cancelled: %s', message)
                     return
-                report = policy.assess(status, message, result.summary_or_none())
+                summary = result.summary_or_none()
+                report = policy.assess(status, message, summary)
                 # The check's own metrics first: a max_returned_metrics limit
                 # cuts the series, never the health of the collection.
                 self._submit_own(report)
+                self._submit_fleet(self._fleet.assess((summary or {}).get('fleet'), time.time()))
                 # Pulled batch by batch: the run never exists whole in Python.
                 self._submit(result.batches())
         except binding.ClientClosed:
@@ -110,6 +115,19 @@ class FireworksCheck(AgentCheck):
             self.gauge(name, value, tags, None, None, True)
         for name, value in report.counts:
             self.count(name, value, tags, None, None, True)
+
+    def _submit_fleet(self, outcome):
+        """The inventory and the usage (fleet.py decides what they mean)."""
+        for name, value, tags in outcome.gauges:
+            self.gauge(name, value, tags, None, None, True)
+        for status, tags, message in outcome.checks:
+            self.service_check(fleet.READY_CHECK, status, tags=tags, message=message or None, raw=True)
+        for e in outcome.events:
+            self.event(e)
+        for name, value, tags, flush_first_value in outcome.counts:
+            self.monotonic_count(name, value, tags, None, None, True, flush_first_value)
+        for level, text in outcome.logs:
+            getattr(self.log, level)(text)
 
     def _report(self, report):
         """What the run means for the check (policy.py decides it from the

@@ -62,8 +62,20 @@ class Recorder(object):
             items.append({'kind': 'service_check', 'name': name, 'status': status, 'message': message or '',
                           'tags': list(tags or [])})
 
+        def monotonic_count(name, value, tags=None, hostname=None, device_name=None, raw=False,
+                            flush_first_value=False):
+            items.append({'kind': 'metric', 'type': 'monotonic_count', 'name': name, 'value': value,
+                          'tags': list(tags or []), 'flush_first_value': flush_first_value})
+
+        def event(e):
+            items.append({'kind': 'event', 'title': e.get('msg_title', ''), 'text': e.get('msg_text', ''),
+                          'alert_type': e.get('alert_type', 'info'), 'aggregation_key': e.get('aggregation_key'),
+                          'tags': list(e.get('tags') or [])})
+
         check.gauge = metric('gauge')
         check.count = metric('count')
+        check.monotonic_count = monotonic_count
+        check.event = event
         check.submit_histogram_bucket = bucket
         check.service_check = service_check
 
@@ -105,9 +117,20 @@ def _print_readable(items, out, elapsed=None):
     scrape = {m['name']: m['value'] for m in metrics if m['name'].startswith('fireworks.scrape.')}
     deployments = [m['value'] for m in metrics if m['name'] == 'fireworks.deployments']
     for sc in checks:
-        out.write('service check {}: {}{}\n'.format(
-            sc['name'], SERVICE_CHECK_STATUS.get(sc['status'], sc['status']),
+        subject = next((t for t in sc['tags'] if t.startswith('deployment_id:')), '')
+        out.write('service check {}{}: {}{}\n'.format(
+            sc['name'], ' ' + subject if subject else '', SERVICE_CHECK_STATUS.get(sc['status'], sc['status']),
             ' - ' + sc['message'] if sc['message'] else ''))
+    for e in (i for i in items if i['kind'] == 'event'):
+        out.write('event [{}] {}\n'.format(e['alert_type'], e['title']))
+    joined = next((m['tags'] for m in metrics if m['name'] == 'fireworks.requests.rate' and
+                   any(t.startswith('accelerator_type:') for t in m['tags'])), None)
+    if joined:
+        out.write('tags of a deployment\'s metrics: {}\n'.format(', '.join(joined)))
+    usage = [m for m in metrics if m.get('type') == 'monotonic_count']
+    for m in usage:
+        subject = ', '.join(t for t in m['tags'] if t.split(':', 1)[0] in ('deployment_id', 'accelerator_type', 'model'))
+        out.write('usage today {} {{{}}} = {:.15g}\n'.format(m['name'], subject, m['value']))
     if 'fireworks.scrape.series' in scrape:
         out.write('collected {:.0f} series from {:.0f} deployments in {:.0f} ms ({:.0f} KB){}\n'.format(
             scrape['fireworks.scrape.series'], deployments[0] if deployments else 0,

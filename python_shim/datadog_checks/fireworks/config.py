@@ -22,9 +22,15 @@ MAPPING_OPTIONS = (
     'quantiles', 'histogram_buckets_as_distributions', 'rates_as_counts', 'metrics', 'exclude_metrics',
     'exclude_labels', 'deployments', 'min_collection_interval',
 )
+# Forwarded to the library's fleet refresher (Fireworks' REST API).
+FLEET_OPTIONS = (
+    'collect_inventory', 'collect_usage', 'inventory_interval', 'usage_interval', 'inventory_tags', 'api_endpoint',
+    'annotation_tags', 'api_max_requests_per_minute', 'max_deployments',
+)
 # Read here, in Python.
-SHIM_INSTANCE_OPTIONS = ('proxy', 'skip_proxy', 'tags', 'service', 'tls_ignore_warning', 'empty_default_hostname')
-INSTANCE_OPTIONS = tuple(dict.fromkeys(HTTP_OPTIONS + MAPPING_OPTIONS + SHIM_INSTANCE_OPTIONS))
+SHIM_INSTANCE_OPTIONS = ('proxy', 'skip_proxy', 'tags', 'service', 'tls_ignore_warning', 'empty_default_hostname',
+                         'ready_grace_period')
+INSTANCE_OPTIONS = tuple(dict.fromkeys(HTTP_OPTIONS + MAPPING_OPTIONS + FLEET_OPTIONS + SHIM_INSTANCE_OPTIONS))
 INIT_CONFIG_OPTIONS = ('proxy', 'skip_proxy', 'use_agent_proxy')
 
 # Options the Agent itself, or datadog_checks_base's AgentCheck, reads from
@@ -188,6 +194,17 @@ def _check_json(name, value):
         _kind(value)))
 
 
+def ready_grace_period(instance):
+    """Seconds a READY deployment may have fewer ready replicas than desired
+    before fireworks.deployment.ready warns."""
+    value = instance.get('ready_grace_period')
+    if value is None:
+        return 600
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
+        raise InvalidConfig("option 'ready_grace_period' must be a number of seconds from 0 to 86400")
+    return value
+
+
 def client_config(instance, init_config=None, agent_proxy=None):
     if init_config is None:
         init_config = {}
@@ -225,6 +242,10 @@ def client_config(instance, init_config=None, agent_proxy=None):
         raise InvalidConfig("option 'account_id' must be a string, not {}".format(_kind(instance['account_id'])))
     mapping['account_id'] = instance['account_id']
     config['mapping'] = mapping
+    fleet = {k: instance[k] for k in FLEET_OPTIONS if instance.get(k) is not None}
+    if fleet:
+        config['fleet'] = fleet
+    ready_grace_period(instance)
     for name, value in config.items():
         _check_json(name, value)
     return config

@@ -1,0 +1,236 @@
+"""What the deployments inventory and the billing usage mean for the check,
+decided from the summary's "fleet" member (fwm.h): inventory metrics, the
+fireworks.deployment.ready service check, events for what changed, usage
+counts, and which refresh failures to log. FleetState keeps what must
+outlive a run; everything else is a pure function. No Agent, no library."""
+from collections import namedtuple
+
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+
+READY_CHECK = 'fireworks.deployment.ready'
+DEFAULT_READY_GRACE = 600
+
+# (metric, deployment field) submitted as gauges when the field is known.
+REPLICA_GAUGES = (
+    ('fireworks.deployment.replicas', 'replicas'),
+    ('fireworks.deployment.replicas.desired', 'desired_replicas'),
+    ('fireworks.deployment.replicas.min', 'min_replicas'),
+    ('fireworks.deployment.replicas.max', 'max_replicas'),
+    ('fireworks.deployment.replicas.ready', 'ready_replicas'),
+    ('fireworks.deployment.replicas.pending_scheduling', 'pending_scheduling_replicas'),
+    ('fireworks.deployment.replicas.downloading_model', 'downloading_model_replicas'),
+    ('fireworks.deployment.replicas.initializing', 'initializing_replicas'),
+)
+
+Point = namedtuple('Point', 'name value tags')
+Check = namedtuple('Check', 'status tags message')
+Count = namedtuple('Count', 'name value tags flush_first_value')
+Outcome = namedtuple('Outcome', 'gauges checks events counts logs')
+
+
+def _last_segment(name):
+    return name.rstrip('/').rsplit('/', 1)[-1] if name else ''
+
+
+def deployment_tags(d, check_tags):
+    """The tags of everything about one deployment: its id, the derived model
+    (as the metrics derive it), the inventory's tags, the instance's."""
+    tags = ['deployment_id:' + d['id']]
+    model = _last_segment(d.get('base_model') or '')
+    if model:
+        tags.append('model:' + model)
+    tags.extend(d.get('tags') or [])
+    tags.extend(check_tags)
+    return tags
+
+
+def inventory_gauges(d, tags, now):
+    points = [Point(name, d[field], tags) for name, field in REPLICA_GAUGES if d.get(field) is not None]
+    if d.get('replicas') is not None and d.get('accelerator_count') is not None:
+        points.append(Point('fireworks.deployment.accelerators', d['replicas'] * d['accelerator_count'], tags))
+    if d.get('create_time') is not None:
+        points.append(Point('fireworks.deployment.age', max(0.0, now - d['create_time']), tags))
+    points.append(Point('fireworks.deployment.state', 1, tags + ['state:' + (d.get('state') or 'STATE_UNSPECIFIED')]))
+    return points
+
+
+def _minutes(seconds):
+    return '{:.0f} min'.format(seconds / 60.0) if seconds >= 60 else '{:.0f} s'.format(seconds)
+
+
+def ready_status(d, short_since, now, grace):
+    """(status, message) of fireworks.deployment.ready. `short_since` is when
+    the deployment was first seen READY with fewer ready replicas than
+    desired (None when it is not)."""
+    state = d.get('state') or 'STATE_UNSPECIFIED'
+    message = d.get('status_message') or ''
+    if state == 'FAILED':
+        return CRITICAL, 'deployment {} FAILED{}'.format(d['id'], ': ' + message if message else '')
+    if state in ('CREATING', 'UPDATING'):
+        return WARNING, 'deployment {} is {}{}'.format(d['id'], state, ': ' + message if message else '')
+    if state != 'READY':
+        return UNKNOWN, 'deployment {} is in state {}'.format(d['id'], state)
+    if short_since is not None and now - short_since >= grace:
+        return WARNING, '{} of {} replicas of deployment {} ready for {} (ready_grace_period {} s)'.format(
+            d.get('ready_replicas') or 0, d.get('desired_replicas'), d['id'], _minutes(now - short_since), grace)
+    return OK, ''
+
+
+def _short(d):
+    desired = d.get('desired_replicas')
+    return d.get('state') == 'READY' and desired is not None and (d.get('ready_replicas') or 0) < desired
+
+
+def changes(old, new):
+    """What changed in one deployment between two inventories, as
+    (kind, text) with the old and new values; kind is created, deleted,
+    failed, recovered or scaled."""
+    if old is None:
+        return [('created', 'created ({}, {} on {})'.format(
+            new.get('state') or 'no state', new.get('base_model') or 'no model', new.get('accelerator_type') or '?'))]
+    if new is None:
+        return [('deleted', 'deleted (was {})'.format(old.get('state') or 'no state'))]
+    out = []
+    if new.get('state') != old.get('state'):
+        if new.get('state') == 'FAILED':
+            out.append(('failed', 'failed (was {}){}'.format(
+                old.get('state'), ': ' + new['status_message'] if new.get('status_message') else '')))
+        elif old.get('state') == 'FAILED' and new.get('state') == 'READY':
+            out.append(('recovered', 'recovered: FAILED -> READY'))
+        else:
+            out.append(('state', 'state {} -> {}'.format(old.get('state'), new.get('state'))))
+    for field, what in (('replicas', 'replicas'), ('desired_replicas', 'desired replicas')):
+        if old.get(field) is not None and new.get(field) is not None and old[field] != new[field]:
+            out.append(('scaled', 'scaled: {} {} -> {}'.format(what, old[field], new[field])))
+    return out
+
+
+_ALERT = {'failed': 'error', 'deleted': 'warning', 'recovered': 'success'}
+_ORDER = ('failed', 'recovered', 'deleted', 'created', 'scaled', 'state')
+
+
+def event(account, d_id, found, tags, now):
+    """One event for every change of one deployment in one refresh."""
+    lead = min((k for k, _ in found), key=_ORDER.index)
+    return {
+        'timestamp': int(now),
+        'event_type': 'fireworks.deployment',
+        'source_type_name': 'fireworks',
+        'msg_title': 'Fireworks deployment {}: {}'.format(d_id, ', '.join(text for _, text in found))[:100],
+        'msg_text': '\n'.join('- ' + text for _, text in found),
+        'alert_type': _ALERT.get(lead, 'info'),
+        'aggregation_key': 'fireworks-deployment:{}:{}'.format(account, d_id),
+        'tags': tags,
+    }
+
+
+class FleetState(object):
+    """Per instance, between runs: the inventory last compared, when each
+    deployment started being short of ready replicas, which usage series
+    have a first value (and its day), and the refresh failures already logged."""
+
+    def __init__(self, account, check_tags, ready_grace_period=DEFAULT_READY_GRACE):
+        self.account = account
+        self.check_tags = list(check_tags)
+        self.grace = ready_grace_period
+        self.compared_at = None  # fetched_at of the inventory last compared
+        self.previous = None  # {id: deployment} of that inventory
+        self.short_since = {}
+        self.counted = {}  # usage series -> the day of its last value
+        self.logged = {'inventory': None, 'usage': None}
+
+    def assess(self, fleet, now):
+        """The Outcome of one run from the summary's "fleet" member."""
+        gauges, checks, events, counts, logs = [], [], [], [], []
+        if not isinstance(fleet, dict):
+            return Outcome(gauges, checks, events, counts, logs)
+        inventory = fleet.get('inventory')
+        if isinstance(inventory, dict):
+            self._attempt('inventory', inventory.get('attempt'), inventory.get('last_good'), logs)
+            good = inventory.get('last_good')
+            if isinstance(good, dict):
+                self._inventory(good, now, gauges, checks, events, logs)
+        usage = fleet.get('usage')
+        if isinstance(usage, dict):
+            self._attempt('usage', usage.get('attempt'), usage.get('last_good'), logs)
+            good = usage.get('last_good')
+            if isinstance(good, dict):
+                gauges.append(Point('fireworks.usage.age', max(0.0, now - good.get('fetched_at', now)),
+                                    self.check_tags))
+                counts.extend(self._usage(good))
+        return Outcome(gauges, checks, events, counts, logs)
+
+    def _attempt(self, kind, attempt, good, logs):
+        """Logs a refresh's failure once (until it changes or recovers)."""
+        if not isinstance(attempt, dict):
+            return
+        failed = attempt.get('status_name') != 'FWM_OK'
+        key = (attempt.get('status_name'), attempt.get('message')) if failed else None
+        if key == self.logged[kind]:
+            return
+        what = 'deployments inventory' if kind == 'inventory' else 'billing usage'
+        if failed:
+            kept = 'keeping the one fetched {:.0f} s ago'.format(attempt.get('at', 0) - good['fetched_at']) \
+                if isinstance(good, dict) else 'none fetched yet'
+            logs.append(('warning', 'refreshing the {} failed: {} ({}); {}'.format(
+                what, attempt.get('message'), attempt.get('status_name'), kept)))
+        elif self.logged[kind] is not None:
+            logs.append(('info', 'the {} refreshes again'.format(what)))
+        self.logged[kind] = key
+
+    def _inventory(self, good, now, gauges, checks, events, logs):
+        deployments = [d for d in good.get('deployments') or [] if isinstance(d, dict) and d.get('id')]
+        current = {d['id']: d for d in deployments}
+        gauges.append(Point('fireworks.inventory.deployments', len(current), self.check_tags))
+        gauges.append(Point('fireworks.inventory.age', max(0.0, now - good.get('fetched_at', now)), self.check_tags))
+        problems = good.get('problems') or {}
+        if good.get('fetched_at') != self.compared_at:
+            if problems.get('count'):
+                logs.append(('info', 'the deployments inventory had {} unusable field(s) or entries; first: {}'.format(
+                    problems['count'], '; '.join(problems.get('first') or []))))
+            if self.previous is not None:  # the first inventory is the baseline: no creation flood
+                for d_id in sorted(set(self.previous) | set(current)):
+                    found = changes(self.previous.get(d_id), current.get(d_id))
+                    if found:
+                        d = current.get(d_id) or self.previous[d_id]
+                        events.append(event(self.account, d_id, found, deployment_tags(d, self.check_tags), now))
+            self.previous, self.compared_at = current, good.get('fetched_at')
+        for d_id in list(self.short_since):
+            if d_id not in current or not _short(current[d_id]):
+                del self.short_since[d_id]
+        for d_id, d in sorted(current.items()):
+            if _short(d):
+                self.short_since.setdefault(d_id, now)
+            tags = deployment_tags(d, self.check_tags)
+            gauges.extend(inventory_gauges(d, tags, now))
+            status, message = ready_status(d, self.short_since.get(d_id), now, self.grace)
+            checks.append(Check(status, tags, message))
+
+    def _usage(self, good):
+        """The day's running totals. The first value of a series is a baseline
+        (usage before the check started is not this window's). On a new UTC
+        day a 0 goes first, in the same run: with flush_first_value the Agent
+        reads it as a reset and counts the new day's total from 0, even when
+        that total is not lower than the last one of the day before."""
+        out = []
+        day = good.get('day')
+
+        def add(name, value, tags):
+            key = (name, tuple(tags))
+            seen = self.counted.get(key)
+            if seen is not None and seen != day:
+                out.append(Count(name, 0, tags, True))
+            out.append(Count(name, value, tags, seen is not None))
+            self.counted[key] = day
+
+        for row in good.get('accelerator_seconds') or []:
+            tags = ['deployment_id:' + row.get('deployment_id', '')]
+            if row.get('accelerator_type'):
+                tags.append('accelerator_type:' + row['accelerator_type'])
+            add('fireworks.usage.accelerator_seconds', row.get('value', 0), tags + self.check_tags)
+        for row in good.get('tokens') or []:
+            model = row.get('model', '')
+            tags = ['model:' + _last_segment(model), 'base_model:' + model] + self.check_tags
+            add('fireworks.usage.prompt_tokens', row.get('prompt', 0), tags)
+            add('fireworks.usage.completion_tokens', row.get('completion', 0), tags)
+        return out
