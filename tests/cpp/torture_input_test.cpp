@@ -4,7 +4,11 @@
 // slowly or not at all.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -59,6 +63,58 @@ unsigned field_of(const std::string& summary, const std::string& key)
 }
 
 } // namespace
+
+namespace {
+
+// Hostile answers of the deployments and usage APIs: valid pages with bytes
+// flipped, megabyte strings, deep nesting, invalid UTF-8 and escapes, CR/LF,
+// numbers of every kind where counts belong, and answers that are not JSON.
+std::string hostile_rest_body(std::mt19937_64& rng, bool usage)
+{
+    static const std::string kPage =
+        R"({"deployments": [{"name": "accounts/a/deployments/d1", "displayName": "D1", "state": "READY",
+        "replicaCount": "2", "desiredReplicaCount": 3, "acceleratorType": "NVIDIA_H100_80GB",
+        "annotations": {"team": "x"}, "replicaStats": {"readyReplicaCount": 1}}], "nextPageToken": ""})";
+    static const std::string kUsage =
+        R"({"dedicatedCosts": [{"deploymentId": "d1", "acceleratorType": "A", "acceleratorSeconds": "10"}],
+        "serverlessCosts": [{"modelName": "m", "promptTokens": "18446744073709551615", "completionTokens": "1"}]})";
+    std::string s = usage ? kUsage : kPage;
+    switch (rng() % 7) {
+    case 0:
+        for (int i = 0; i < 8; ++i)
+            s[rng() % s.size()] = static_cast<char>(rng() % 256);
+        return s;
+    case 1: {
+        const std::string big(1 << 20, 'n');
+        return usage ? R"({"serverlessCosts": [{"modelName": ")" + big + R"(", "promptTokens": "1"}]})"
+                     : R"({"deployments": [{"name": "accounts/a/deployments/)" + big + R"("}, {"name": "x/d2", "displayName": ")" +
+                           big + "\xff\"}]}";
+    }
+    case 2:
+        return R"({"deployments": [{"name": "a/d", "x": )" + std::string(200000, '[') + "]}";
+    case 3:
+        return R"({"deployments": [{"name": "a/d\r\nSet-Cookie: x", "displayName": "\u001b[31m\u202e\r\n"}],
+                   "nextPageToken": "\u0000"})";
+    case 4:
+        return usage ? R"({"dedicatedCosts": [{"deploymentId": "d", "acceleratorSeconds": -1e308},
+                           {"deploymentId": "d", "acceleratorSeconds": "1e400"}, {"deploymentId": "d", "acceleratorSeconds": NaN}]})"
+                     : R"({"deployments": [{"name": "a/d", "replicaCount": 1e400, "desiredReplicaCount": "-0",
+                           "acceleratorCount": 18446744073709551616}]})";
+    case 5:
+        return "<html><body>502 Bad Gateway</body></html>";
+    default:
+        return std::string(rng() % 64, '\x00');
+    }
+}
+
+double rest_torture_seconds()
+{
+    const char* env = std::getenv("FWM_TORTURE_SECONDS");
+    return std::max(2.0, (env ? std::atof(env) : 20.0) / 4);
+}
+
+} // namespace
+
 
 BOOST_AUTO_TEST_SUITE(torture_input)
 
@@ -241,6 +297,57 @@ BOOST_AUTO_TEST_CASE(lookups_of_many_hung_names_are_bounded_in_time_and_number)
     BOOST_TEST_REQUIRE(fwm_client_create(abi_config(server.url(), 5, unique_account()).c_str(), &c) == FWM_OK);
     BOOST_TEST(collect(c).status == FWM_OK);
     fwm_client_free(c);
+}
+
+BOOST_AUTO_TEST_CASE(hostile_answers_of_the_deployments_and_usage_apis)
+{
+    std::mt19937_64 rng(0x5eed);
+    std::mutex rng_mutex;
+    TestServer server({true, pki().server}, [&](const RequestRecord& req, std::size_t) {
+        if (req.target.find("/deployments") == std::string::npos && req.target.find("/billingUsage") == std::string::npos)
+            return metrics_reply(2);
+        Reply r;
+        std::lock_guard lock(rng_mutex);
+        r.body = hostile_rest_body(rng, req.target.find("/billingUsage") != std::string::npos);
+        r.gzip = rng() % 2;
+        return r;
+    });
+    const std::string fleet = "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true,\"api_endpoint\":\"" +
+                              server.url("") + "\"}";
+    const auto until = Clock::now() + std::chrono::duration<double>(rest_torture_seconds());
+    std::atomic<unsigned> handles{0}, answers{0};
+    std::vector<std::string> failures;
+    std::mutex failures_mutex;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            while (Clock::now() < until) {
+                fwm_client* c = nullptr;
+                if (fwm_client_create(abi_config(server.url(), 5, unique_account(), fleet).c_str(), &c) != FWM_OK)
+                    continue;
+                ++handles;
+                for (int i = 0; i < 6; ++i) { // the refreshes run beside these collections
+                    const Outcome o = collect(c);
+                    std::string p = problems(o);
+                    if (o.status != FWM_OK)
+                        p += " status " + std::string(fwm_status_name(o.status)) + ": " + o.message;
+                    if (o.summary.find("\"attempt\":{") != std::string::npos)
+                        ++answers;
+                    if (!p.empty()) {
+                        std::lock_guard lock(failures_mutex);
+                        failures.push_back(p);
+                    }
+                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                }
+                fwm_client_free(c);
+            }
+        });
+    for (auto& t : threads)
+        t.join();
+    BOOST_TEST_MESSAGE("hostile REST answers: " << handles << " handles, " << answers
+                                                << " collections reported a refresh; every metrics collection OK");
+    BOOST_TEST(failures.empty(), failures.size() << " bad outcomes; first: " << (failures.empty() ? "" : failures[0]));
+    BOOST_TEST(answers > 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

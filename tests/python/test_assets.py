@@ -122,7 +122,9 @@ def widgets(items, depth=0):
 
 # The check's own metrics carry fireworks_account; deployment metrics carry
 # the label deployment_account (the same account) and deployment_id, model.
-ACCOUNT_LEVEL = re.compile(r'fireworks\.(scrape\.|deployments$)')
+ACCOUNT_LEVEL = re.compile(r'fireworks\.(scrape\.|deployments$|inventory\.|usage\.age$)')
+FLEET = re.compile(r'fireworks\.(deployment\.|usage\.accelerator_seconds$)')
+SERVERLESS = re.compile(r'fireworks\.usage\.(prompt|completion)_tokens$')
 FILTER = re.compile(r'^(?:avg|sum|max|min|p\d+):([a-z0-9_.]+)\{([^}]*)\}')
 
 
@@ -176,7 +178,9 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
     for w, _ in widgets(dash['widgets']):
         d = w['definition']
         if d['type'] == 'check_status':
-            assert d['check'] in service_checks() and d['tags'] == ['$fireworks_account']
+            assert d['check'] in service_checks()
+            assert d['tags'] == (['$fireworks_account'] if d['check'] == 'fireworks.can_connect'
+                                 else ['$fireworks_account', '$deployment_id', '$model'])
         for r in d.get('requests', []):
             assert r['response_format'] in ('timeseries', 'scalar') and r['formulas']
             names = {q['name'] for q in r['queries']}
@@ -194,6 +198,10 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
                     assert '(distribution)' in meta[name]['description'], name
                 if ACCOUNT_LEVEL.match(name):
                     assert '$fireworks_account' in scope, q['query']
+                elif SERVERLESS.match(name):  # per model, not per deployment
+                    assert {'$fireworks_account', '$model'} <= set(scope), q['query']
+                elif FLEET.match(name):  # from the check, tagged like its own metrics plus the deployment
+                    assert {'$fireworks_account', '$deployment_id', '$model'} <= set(scope), q['query']
                 else:
                     assert {'deployment_account:$fireworks_account.value', '$deployment_id', '$model'} <= set(scope), \
                         q['query']

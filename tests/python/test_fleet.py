@@ -274,10 +274,11 @@ def test_the_check_joins_inventory_tags_and_reports_the_fleet(fleet_endpoint, ag
         assert aggregator.metrics('fireworks.deployment.accelerators')
         counts = aggregator.metrics('fireworks.usage.prompt_tokens')
         assert counts and all(m.type == 3 and m.flush_first_value is False for m in counts)  # monotonic_count
-        # The second listing: the canary appears and the second deployment fails.
-        run_until(check, aggregator, lambda: aggregator.events)
+        # The third listing: the canary appears and the second deployment fails.
+        run_until(check, aggregator, lambda: any(e['msg_title'].startswith('Fireworks deployment canary: created')
+                                                 for e in aggregator.events), seconds=45)
         titles = sorted(e['msg_title'] for e in aggregator.events)
-        assert any(t.startswith('Fireworks deployment canary: created') for t in titles), titles
+        assert any(': failed (was READY)' in t for t in titles), titles
         failed = [c for c in aggregator.service_checks('fireworks.deployment.ready') if c.status == fleet.CRITICAL]
         assert len(failed) == 1 and 'capacity' in failed[0].message
         assert all(m.flush_first_value for m in aggregator.metrics('fireworks.usage.prompt_tokens'))

@@ -109,8 +109,8 @@ Reply FleetApi::deployments(const std::string& query)
     }
     const unsigned step = listings_ - 1;
     auto list = source_();
-    if (step >= 1 && step <= 3)
-        list.emplace_back("canary", "accounts/fireworks/models/deepseek-v3"); // created at step 1, gone at 4
+    if (step == 2 || step == 3)
+        list.emplace_back("canary", "accounts/fireworks/models/deepseek-v3"); // created at step 2, gone at 4
     std::string items;
     const std::size_t page = std::min<std::size_t>(page_size_, std::max(1, std::atoi(param(query, "pageSize").c_str())));
     const std::time_t now = std::time(nullptr);
@@ -122,7 +122,7 @@ Reply FleetApi::deployments(const std::string& query)
         if (i == 0) { // scales 1 -> 2 -> 3 -> 1, the replicas one listing behind
             desired = 1 + step % 3;
             replicas = step ? 1 + (step - 1) % 3 : 1;
-        } else if (i == 1 && (step == 1 || step == 2)) {
+        } else if (i == 1 && step == 2) { // fails at the third listing, recovers at the fourth
             state = "FAILED";
             replicas = 0;
             status = R"({"code": "RESOURCE_EXHAUSTED", "message": "no )" + std::string(kAccelerators[k]) +

@@ -1,7 +1,8 @@
 // A Fireworks-like REST API for the local endpoint: ListDeployments (paged)
 // and billingUsage, from the documented shapes, with a fleet that changes
-// on every listing: the first deployment scales, the second fails for two
-// listings and recovers, a canary comes and goes. Usage grows on every
+// on every listing: the first deployment scales, the second fails at the
+// third listing and recovers at the fourth, a canary comes at the third and
+// goes at the fifth. Usage grows on every
 // reading. For the demo and the Python tests.
 #pragma once
 

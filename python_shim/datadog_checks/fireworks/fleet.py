@@ -224,7 +224,12 @@ class FleetState(object):
             self.counted[key] = day
 
         for row in good.get('accelerator_seconds') or []:
-            tags = ['deployment_id:' + row.get('deployment_id', '')]
+            d_id = row.get('deployment_id', '')
+            tags = ['deployment_id:' + d_id]
+            # The deployment's model, when the inventory knows it: usage filters by model like the metrics.
+            model = _last_segment(((self.previous or {}).get(d_id) or {}).get('base_model') or '')
+            if model:
+                tags.append('model:' + model)
             if row.get('accelerator_type'):
                 tags.append('accelerator_type:' + row['accelerator_type'])
             add('fireworks.usage.accelerator_seconds', row.get('value', 0), tags + self.check_tags)
