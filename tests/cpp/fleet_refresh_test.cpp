@@ -127,6 +127,7 @@ BOOST_AUTO_TEST_CASE(the_inventory_is_paged_and_its_tags_join_every_metric_of_a_
     auto doc = collect_until_attempt(c, "inventory", 0);
     const auto& inv = doc["fleet"]["inventory"];
     BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == "FWM_OK");
+    BOOST_TEST(inv["last_good"]["complete"].IsTrue());
     BOOST_TEST(inv["attempt"]["requests"].GetUint() == 2u);
     const auto& deployments = inv["last_good"]["deployments"];
     BOOST_REQUIRE_EQUAL(deployments.Size(), 2u);
@@ -242,6 +243,7 @@ BOOST_AUTO_TEST_CASE(a_server_that_pages_for_ever_is_stopped)
     auto doc = collect_until_attempt(c, "inventory", 0);
     const auto& good = doc["fleet"]["inventory"]["last_good"];
     BOOST_TEST(good["pages"].GetUint() == 2u);
+    BOOST_TEST(good["complete"].IsFalse()); // the check then creates and deletes nothing from it
     BOOST_TEST(good["deployments"].Size() == 1u); // listed twice, kept once
     const std::string first = good["problems"]["first"][0].GetString();
     BOOST_TEST(first.find("same page token twice") != std::string::npos, first);
@@ -260,6 +262,7 @@ BOOST_AUTO_TEST_CASE(usage_asks_for_the_utc_day_and_keeps_token_counts_exact)
     BOOST_TEST(usage["tokens"][0]["prompt"].GetUint64() == 900719925474099300ull); // past 2^53
     BOOST_TEST(usage["accelerator_seconds"][0]["value"].GetDouble() == 3600.0);
     BOOST_TEST(doc["fleet"]["inventory"].IsNull());
+    BOOST_TEST(usage["day_before"].IsNull()); // read again only at the first reading of a new day
 }
 
 BOOST_AUTO_TEST_CASE(fleet_options_are_checked_by_name)
@@ -276,6 +279,7 @@ BOOST_AUTO_TEST_CASE(fleet_options_are_checked_by_name)
     BOOST_TEST(message("\"inventory_interval\":5").find("option 'inventory_interval' must be a whole number from 10") == 0u);
     BOOST_TEST(message("\"annotation_tags\":{\"owner\":\"env\"}").find("option 'annotation_tags.owner' names 'env'") == 0u);
     BOOST_TEST(message("\"annotation_tags\":{\"owner\":\"Team Name\"}").find("must be a tag name") != std::string::npos);
+    BOOST_TEST(message("\"annotation_tags\":{\"where\":\"region\"}").find("names 'region'") != std::string::npos);
     BOOST_TEST(message("\"api_endpoint\":\"https://api.fireworks.ai/v1\"").find("must be an origin") != std::string::npos);
     BOOST_TEST(message("\"colect_inventory\":true") == "unknown option 'colect_inventory'");
     BOOST_TEST(message("\"collect_inventory\":false") == "accepted");

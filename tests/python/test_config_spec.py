@@ -496,3 +496,23 @@ def test_a_misspelt_proxy_key_is_refused_not_dropped():
     check = make(base_instance(proxy={'https': 'http://proxy.example:3128', 'http': None}))
     assert check._client_config['proxy'] == {'https': 'http://proxy.example:3128'}
     check.cancel()
+
+
+def test_the_example_shows_each_options_real_default():
+    """ddev shows the example value as the default unless display_default
+    says otherwise: an option whose default differs from its example must
+    say so, or the example misleads (collect_inventory is off by default)."""
+    (file,) = load_spec()['files']
+    with open(EXAMPLE, encoding='utf-8') as f:
+        shown = dict(re.findall(r'## @param (\w+) - [^\n]*? - default: ([^\n]+)', f.read()))
+    checked = 0
+    for section in file['options']:
+        for option in section.get('options', []):
+            value = option.get('value') or {}
+            if 'default' not in value or option['name'] not in shown or isinstance(value['default'], (dict, list)):
+                continue
+            default = value['default']
+            text = ('true' if default else 'false') if isinstance(default, bool) else str(default)
+            assert shown[option['name']] == text, (option['name'], shown[option['name']], text)
+            checked += 1
+    assert checked >= 20

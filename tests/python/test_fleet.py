@@ -171,6 +171,60 @@ def test_usage_totals_count_every_increment_once_across_refreshes_and_a_day_boun
     assert 'accelerator_type:NVIDIA_H100_80GB' in tags['fireworks.usage.accelerator_seconds']
 
 
+def agent_counts(state, snapshots):
+    """Runs the snapshots through FleetState and the Agent's MonotonicCount,
+    a flush per run: {metric: total counted}."""
+    agent, counted = {}, {}
+    for run, snapshot in enumerate(snapshots):
+        for c in state.assess(snapshot, run * 60.0).counts:
+            agent.setdefault((c.name, tuple(c.tags)), AgentMonotonicCount()).add(c.value, c.flush_first_value)
+        for (name, _), ctx in agent.items():
+            flushed = ctx.flush()
+            if flushed is not None:
+                counted[name] = counted.get(name, 0) + flushed
+    return counted
+
+
+def test_a_total_that_goes_down_within_a_day_is_not_counted_twice():
+    # A row skipped once, or doubles summed in another order: the total dips.
+    readings = [1000, 1000, 2000.0000000001, 2000.0, 1500, 2600]
+    counted = agent_counts(fleet.FleetState('acme', CHECK_TAGS),
+                           [usage('2026-11-28', 0, v, 100) for v in readings])
+    assert counted['fireworks.usage.accelerator_seconds'] == pytest.approx(1600.0000000001)
+
+
+def test_a_series_that_appears_after_the_first_reading_counts_from_zero():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    first = usage('2026-11-28', 0, 1000, 100)
+    later = usage('2026-11-28', 60, 1000, 100)
+    later['usage']['last_good']['accelerator_seconds'].append(
+        {'deployment_id': 'd2', 'accelerator_type': 'NVIDIA_A100_80GB', 'value': 500})
+    counted = agent_counts(state, [first, later, later])
+    assert counted['fireworks.usage.accelerator_seconds'] == 500  # d1 is a baseline; d2 is new usage
+
+
+def test_the_last_hours_of_a_day_are_counted_from_its_final_totals():
+    day1 = [usage('2026-11-27', 0, 1000, 10), usage('2026-11-27', 0, 1500, 10)]
+    day2 = usage('2026-11-28', 0, 200, 5)
+    day2['usage']['last_good']['day_before'] = usage('2026-11-27', 0, 1800, 12)['usage']['last_good']
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    counted = agent_counts(state, day1 + [day2, day2, day2])
+    # 500 on the first day after the baseline, 300 after its last reading, 200 on the second day.
+    assert counted['fireworks.usage.accelerator_seconds'] == 1000
+    assert counted['fireworks.usage.prompt_tokens'] == 2 + 5
+    # Without the day before's totals the new day still counts from 0.
+    counted = agent_counts(fleet.FleetState('acme', CHECK_TAGS), day1 + [usage('2026-11-28', 0, 200, 5)] * 2)
+    assert counted['fireworks.usage.accelerator_seconds'] == 700
+
+
+def test_non_numbers_in_the_usage_are_skipped():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    bad = usage('2026-11-28', 0, 'x', 100)
+    bad['usage']['last_good']['tokens'][0]['completion'] = True
+    names = [c.name for c in state.assess(bad, 0).counts]
+    assert names == ['fireworks.usage.prompt_tokens']
+
+
 def test_token_counts_past_two_to_the_53_reach_the_count_as_integers():
     state = fleet.FleetState('acme', CHECK_TAGS)
     big = 2 ** 60 + 1
@@ -195,6 +249,55 @@ def test_a_failing_refresh_is_logged_once_and_its_recovery_once():
     assert outcome.logs == [('info', 'the deployments inventory refreshes again')]
     # The last good inventory still gives the metrics and the service check while it fails.
     assert [c.status for c in state.assess(failing, 300).checks] == [fleet.OK]
+
+
+def test_a_listing_that_was_cut_creates_and_deletes_nothing():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    state.assess(inventory(100, dep('a'), dep('b'), dep('c')), 100)
+    cut = inventory(200, dep('a', replicas=3))
+    cut['inventory']['last_good']['complete'] = False
+    out = state.assess(cut, 200)
+    assert [e['msg_text'] for e in out.events] == ['- scaled: replicas 2 -> 3']
+    # The next full listing: b and c were there all along.
+    assert state.assess(inventory(300, dep('a', replicas=3), dep('b'), dep('c')), 300).events == []
+
+
+def test_a_deleted_deployment_gets_a_last_ok_so_its_monitor_resolves():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    state.assess(inventory(100, dep('a'), dep('b', 'FAILED', status_message='x')), 100)
+    out = state.assess(inventory(200, dep('a')), 200)
+    resolved = [c for c in out.checks if 'deployment_id:b' in c.tags]
+    assert [(c.status, c.message) for c in resolved] == [(fleet.OK, 'deployment b was deleted')]
+    assert state.assess(inventory(200, dep('a')), 260).checks == [fleet.Check(fleet.OK, fleet.deployment_tags(
+        dep('a'), CHECK_TAGS), '')]
+
+
+def test_unknown_ready_replicas_never_warn():
+    state = fleet.FleetState('acme', CHECK_TAGS, ready_grace_period=600)
+    d = dep('a', replicas=2, desired=2)
+    d['ready_replicas'] = None
+    for now in (0, 700, 1400):
+        (check,) = state.assess(inventory(now, d), now).checks
+        assert check.status == fleet.OK
+
+
+def test_a_fault_whose_message_changes_is_still_logged_once():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    logs = []
+    for at, message in ((100, 'HTTP 429 from x: rate limited; not asking again for 120 s (Retry-After)'),
+                        (160, 'rate limited by x (HTTP 429): not asking again for 60 s'),
+                        (220, 'rate limited by x (HTTP 429): not asking again for 1 s')):
+        snapshot = inventory(50, dep('a'), attempt_ok=False, message=message)
+        snapshot['inventory']['attempt'].update(at=at, status_name='FWM_ERR_RATE_LIMITED')
+        logs += state.assess(snapshot, at).logs
+    assert len([level for level, _ in logs if level == 'warning']) == 1
+
+
+def test_instance_tags_win_over_the_inventorys():
+    tags = fleet.deployment_tags(dict(dep('a'), tags=['region:US_IOWA_1', 'accelerator_type:X', 'region:dup']),
+                                 ['fireworks_account:acme', 'region:mine'])
+    assert [t for t in tags if t.startswith('region:')] == ['region:mine']
+    assert tags.count('accelerator_type:X') == 1
 
 
 def test_inventory_gauges_and_their_tags():
@@ -261,7 +364,9 @@ def run_until(check, aggregator, predicate, seconds=30):
 def test_the_check_joins_inventory_tags_and_reports_the_fleet(fleet_endpoint, aggregator):
     check = FireworksCheck('fireworks', {}, [fleet_instance(fleet_endpoint)])
     try:
-        run_until(check, aggregator, lambda: aggregator.service_checks('fireworks.deployment.ready'))
+        # The inventory and the usage are refreshed one after the other, beside the scrapes.
+        run_until(check, aggregator, lambda: aggregator.service_checks('fireworks.deployment.ready') and
+                  aggregator.metrics('fireworks.usage.prompt_tokens'))
         rates = aggregator.metrics('fireworks.requests.rate')
         assert rates
         for m in rates:  # every metric of every deployment carries its accelerator and name
@@ -328,3 +433,12 @@ def test_an_unreachable_api_leaves_the_metrics_and_says_so_once(fleet_endpoint, 
         assert all('fw-SECRET' not in r.getMessage() for r in caplog.records)
     finally:
         check.cancel()
+
+
+def test_an_http_api_endpoint_is_warned_about():
+    from datadog_checks.fireworks.config import insecure_settings
+
+    base = {'account_id': 'a', 'api_key': 'k', 'api_endpoint': 'http://proxy.internal:8080'}
+    assert insecure_settings(dict(base, collect_inventory=True)) == [
+        'api_endpoint uses http://: the API key and the deployments inventory travel unencrypted']
+    assert insecure_settings(base) == []  # not used

@@ -37,7 +37,9 @@ bool reserved_tag(const std::string& name)
 {
     static const char* const kReserved[] = {"env", "service", "version", "host", "device", "source",
                                             "deployment_id", "deployment", "deployment_account", "base_model",
-                                            "model", "http_code", "fireworks_account"};
+                                            "model", "http_code", "fireworks_account",
+                                            // the inventory's own tags
+                                            "accelerator_type", "region", "deployment_name", "state"};
     return std::any_of(std::begin(kReserved), std::end(kReserved), [&](const char* r) { return name == r; });
 }
 

@@ -16,8 +16,20 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// A failed refresh is tried again sooner than the interval, but not in a loop.
+// A failed refresh is tried again sooner than the interval, but not in a loop,
+// and not before a 429's Retry-After has passed.
 constexpr std::chrono::seconds kRetryAfterFailure{60};
+
+std::chrono::steady_clock::duration next_after(int status, std::chrono::seconds interval, double retry_after_s)
+{
+    if (status == FWM_OK)
+        return interval;
+    std::chrono::steady_clock::duration wait = std::min<std::chrono::steady_clock::duration>(interval, kRetryAfterFailure);
+    if (retry_after_s > 0)
+        wait = std::max(wait, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  std::chrono::duration<double>(retry_after_s)));
+    return wait;
+}
 constexpr std::size_t kPageSize = 200; // the API's maximum
 // REST answers are small: a page of 200 deployments is tens of kilobytes.
 constexpr std::size_t kMaxAnswerBytes = 32u << 20;
@@ -70,8 +82,12 @@ std::vector<std::string> deployment_tags(const Deployment& d, const FleetOptions
     add_tag(tags, "accelerator_type", d.accelerator_type);
     add_tag(tags, "region", d.region);
     add_tag(tags, "deployment_name", d.display_name);
-    for (const auto& [key, value] : d.annotations)
-        add_tag(tags, annotation_tag_name(key, o), value);
+    for (const auto& [key, value] : d.annotations) {
+        // Keys that differ only in case give one tag name: the first is kept.
+        const std::string name = annotation_tag_name(key, o) + ":";
+        if (std::none_of(tags.begin(), tags.end(), [&](const std::string& t) { return t.rfind(name, 0) == 0; }))
+            add_tag(tags, name.substr(0, name.size() - 1), value);
+    }
     return tags;
 }
 
@@ -154,8 +170,10 @@ void Refresher::run()
 namespace {
 
 // Records how an attempt ended and when the next one is due.
-void finish(Attempt& a, int status, std::string message, double started, unsigned requests, std::uint64_t sequence)
+void finish(Attempt& a, int status, std::string message, double started, unsigned requests, std::uint64_t sequence,
+            double retry_after_s)
 {
+    a.retry_after_s = retry_after_s;
     a.status = status;
     a.message = util::clean_text(message, 1024);
     a.at = wall_now();
@@ -172,6 +190,7 @@ void Refresher::refresh_inventory()
     auto inventory = std::make_shared<Inventory>();
     unsigned requests = 0;
     int status = FWM_OK;
+    double retry_after_s = -1;
     std::string message;
     std::string token;
     PageLimits limits;
@@ -184,6 +203,7 @@ void Refresher::refresh_inventory()
         requests += got.info.attempts;
         if (got.info.status != FWM_OK) {
             status = got.info.status;
+            retry_after_s = got.info.retry_after_s;
             message = "listing deployments: " + got.info.message;
             break;
         }
@@ -205,6 +225,7 @@ void Refresher::refresh_inventory()
         for (auto& d : page.deployments) {
             if (inventory->deployments.size() == options_.max_deployments) {
                 ++inventory->skipped;
+                inventory->complete = false;
                 continue;
             }
             inventory->deployments.push_back(std::move(d));
@@ -213,6 +234,7 @@ void Refresher::refresh_inventory()
             break;
         if (page.next_page_token == token || inventory->pages == max_pages) {
             // A server that pages for ever: what came is kept, and said.
+            inventory->complete = false;
             inventory->problems.add(page.next_page_token == token
                                         ? "the deployments API returned the same page token twice; listing stopped"
                                         : "more than " + std::to_string(max_pages) + " pages of deployments; listing stopped");
@@ -242,45 +264,87 @@ void Refresher::refresh_inventory()
     }
     std::lock_guard lock(mutex_);
     Attempt& a = snapshot_.inventory_attempt;
-    finish(a, status, std::move(message), started, requests, a.sequence + 1);
+    finish(a, status, std::move(message), started, requests, a.sequence + 1, retry_after_s);
     if (status == FWM_OK) {
         snapshot_.inventory = std::move(inventory);
         snapshot_.tags = std::move(tags);
     }
-    next_inventory_ = SteadyClock::now() +
-                      (status == FWM_OK ? options_.inventory_interval : std::min(options_.inventory_interval, kRetryAfterFailure));
+    next_inventory_ = SteadyClock::now() + next_after(status, options_.inventory_interval, retry_after_s);
 }
+
+namespace {
+
+// One day's usage: [day_start, next day) in UTC.
+struct UsageRead {
+    int status = FWM_OK;
+    std::string message;
+    unsigned requests = 0;
+    double retry_after_s = -1;
+    std::shared_ptr<UsageDay> usage;
+};
+
+UsageRead read_usage_day(http::Client& client, const std::string& account, std::int64_t some_second)
+{
+    UsageRead r;
+    const std::string day_start = utc_day_start(some_second), day_end = utc_next_day_start(some_second);
+    const std::string target = "/v1/accounts/" + account + "/billingUsage?startTime=" + percent_encode(day_start) +
+                               "&endTime=" + percent_encode(day_end);
+    const http::Collected got = client.collect(target);
+    r.requests = got.info.attempts;
+    r.status = got.info.status;
+    r.retry_after_s = got.info.retry_after_s;
+    if (r.status != FWM_OK) {
+        r.message = "reading billing usage: " + got.info.message;
+        return r;
+    }
+    try {
+        auto usage = std::make_shared<UsageDay>();
+        usage->usage = parse_usage(got.payload->body, *parse_rfc3339(day_start), *parse_rfc3339(day_end));
+        usage->day = day_start.substr(0, 10);
+        usage->fetched_at = wall_now();
+        r.usage = std::move(usage);
+    } catch (const std::runtime_error& e) {
+        r.status = FWM_ERR_PROTOCOL;
+        r.message = std::string("reading billing usage: ") + e.what();
+    }
+    return r;
+}
+
+} // namespace
 
 void Refresher::refresh_usage()
 {
     const double started = wall_now();
     const auto now = static_cast<std::int64_t>(started);
-    const std::string day_start = utc_day_start(now), day_end = utc_next_day_start(now);
-    const std::string target = "/v1/accounts/" + account_ + "/billingUsage?startTime=" + percent_encode(day_start) +
-                               "&endTime=" + percent_encode(day_end);
-    const http::Collected got = client_->collect(target);
-    int status = got.info.status;
-    std::string message;
-    auto usage = std::make_shared<UsageDay>();
-    if (status != FWM_OK) {
-        message = "reading billing usage: " + got.info.message;
-    } else {
-        try {
-            usage->usage = parse_usage(got.payload->body, *parse_rfc3339(day_start), *parse_rfc3339(day_end));
-            usage->day = day_start.substr(0, 10);
-            usage->fetched_at = wall_now();
-        } catch (const std::runtime_error& e) {
-            status = FWM_ERR_PROTOCOL;
-            message = std::string("reading billing usage: ") + e.what();
+    std::shared_ptr<const UsageDay> last;
+    {
+        std::lock_guard lock(mutex_);
+        last = snapshot_.usage;
+    }
+    UsageRead today = read_usage_day(*client_, account_, now);
+    unsigned requests = today.requests;
+    if (today.usage && last) {
+        if (last->day == today.usage->day) {
+            today.usage->day_before = last->day_before; // kept for the whole day
+        } else if (auto when = parse_rfc3339(last->day + "T12:00:00Z")) {
+            // The first reading of a new day: the day before once more, for its final totals.
+            UsageRead before = read_usage_day(*client_, account_, static_cast<std::int64_t>(*when));
+            requests += before.requests;
+            if (before.usage) {
+                before.usage->day_before.reset();
+                today.usage->day_before = std::move(before.usage);
+            } else {
+                today.usage->usage.problems.add("the final totals of " + last->day + " could not be read (" +
+                                                before.message + "); its last hours are not counted");
+            }
         }
     }
     std::lock_guard lock(mutex_);
     Attempt& a = snapshot_.usage_attempt;
-    finish(a, status, std::move(message), started, got.info.attempts, a.sequence + 1);
-    if (status == FWM_OK)
-        snapshot_.usage = std::move(usage);
-    next_usage_ = SteadyClock::now() +
-                  (status == FWM_OK ? options_.usage_interval : std::min(options_.usage_interval, kRetryAfterFailure));
+    finish(a, today.status, std::move(today.message), started, requests, a.sequence + 1, today.retry_after_s);
+    if (today.status == FWM_OK)
+        snapshot_.usage = std::move(today.usage);
+    next_usage_ = SteadyClock::now() + next_after(today.status, options_.usage_interval, today.retry_after_s);
 }
 
 } // namespace fwm::fleet

@@ -29,6 +29,7 @@ struct Inventory {
     double fetched_at = 0;               // seconds since the epoch
     std::size_t pages = 0;
     std::size_t skipped = 0;             // entries without a usable name, or past max_deployments
+    bool complete = true;                // false when the listing was cut (a repeated token, too many pages or deployments)
     Problems problems;
 };
 
@@ -36,6 +37,9 @@ struct UsageDay {
     Usage usage;
     std::string day;      // "YYYY-MM-DD" (UTC)
     double fetched_at = 0;
+    // The day before, read once more at the first refresh of this day: its
+    // final totals, so that the hours after its last reading are counted.
+    std::shared_ptr<const UsageDay> day_before;
 };
 
 // The last refresh attempt of one kind.
@@ -45,6 +49,7 @@ struct Attempt {
     double at = 0;              // when it ended, seconds since the epoch
     double duration_s = 0;
     unsigned requests = 0;
+    double retry_after_s = -1;  // a 429's wait, when one stopped it
     std::uint64_t sequence = 0; // counts attempts: the check reports each failure once
 };
 

@@ -105,6 +105,57 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o)
     w.EndObject();
 }
 
+void usage_day(Writer& w, const UsageDay& u)
+{
+    w.StartObject();
+    w.Key("day");
+    text(w, u.day);
+    w.Key("fetched_at");
+    w.Double(u.fetched_at);
+    w.Key("rows");
+    w.Uint64(u.usage.rows);
+    w.Key("skipped");
+    w.Uint64(u.usage.skipped);
+    problems(w, u.usage.problems);
+    w.Key("accelerator_seconds");
+    w.StartArray();
+    for (const auto& [key, seconds] : u.usage.accelerator_seconds) {
+        w.StartObject();
+        w.Key("deployment_id");
+        text(w, key.first);
+        w.Key("accelerator_type");
+        text(w, key.second);
+        w.Key("value");
+        w.Double(seconds);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("tokens");
+    w.StartArray();
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_model;
+    for (const auto& [m, n] : u.usage.prompt_tokens)
+        by_model[m].first = n;
+    for (const auto& [m, n] : u.usage.completion_tokens)
+        by_model[m].second = n;
+    for (const auto& [m, n] : by_model) {
+        w.StartObject();
+        w.Key("model");
+        text(w, m);
+        w.Key("prompt");
+        w.Uint64(n.first);
+        w.Key("completion");
+        w.Uint64(n.second);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("day_before");
+    if (u.day_before)
+        usage_day(w, *u.day_before);
+    else
+        w.Null();
+    w.EndObject();
+}
+
 } // namespace
 
 std::string fleet_json(const Snapshot& s, const FleetOptions& o)
@@ -131,6 +182,8 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o)
             w.Uint64(inv.pages);
             w.Key("skipped");
             w.Uint64(inv.skipped);
+            w.Key("complete");
+            w.Bool(inv.complete);
             problems(w, inv.problems);
             w.Key("tags_joined");
             w.Bool(o.inventory_tags);
@@ -153,49 +206,7 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o)
         if (!s.usage) {
             w.Null();
         } else {
-            const UsageDay& u = *s.usage;
-            w.StartObject();
-            w.Key("day");
-            text(w, u.day);
-            w.Key("fetched_at");
-            w.Double(u.fetched_at);
-            w.Key("rows");
-            w.Uint64(u.usage.rows);
-            w.Key("skipped");
-            w.Uint64(u.usage.skipped);
-            problems(w, u.usage.problems);
-            w.Key("accelerator_seconds");
-            w.StartArray();
-            for (const auto& [key, seconds] : u.usage.accelerator_seconds) {
-                w.StartObject();
-                w.Key("deployment_id");
-                text(w, key.first);
-                w.Key("accelerator_type");
-                text(w, key.second);
-                w.Key("value");
-                w.Double(seconds);
-                w.EndObject();
-            }
-            w.EndArray();
-            w.Key("tokens");
-            w.StartArray();
-            std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_model;
-            for (const auto& [m, n] : u.usage.prompt_tokens)
-                by_model[m].first = n;
-            for (const auto& [m, n] : u.usage.completion_tokens)
-                by_model[m].second = n;
-            for (const auto& [m, n] : by_model) {
-                w.StartObject();
-                w.Key("model");
-                text(w, m);
-                w.Key("prompt");
-                w.Uint64(n.first);
-                w.Key("completion");
-                w.Uint64(n.second);
-                w.EndObject();
-            }
-            w.EndArray();
-            w.EndObject();
+            usage_day(w, *s.usage);
         }
         w.EndObject();
     }

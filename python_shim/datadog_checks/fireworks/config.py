@@ -123,6 +123,10 @@ def insecure_settings(instance):
     endpoint = instance.get('openmetrics_endpoint')
     if isinstance(endpoint, str) and endpoint.strip().lower().startswith('http://'):
         out.append('openmetrics_endpoint uses http://: the API key and the metrics travel unencrypted')
+    api = instance.get('api_endpoint')
+    if (isinstance(api, str) and api.strip().lower().startswith('http://')
+            and (instance.get('collect_inventory') is True or instance.get('collect_usage') is True)):
+        out.append('api_endpoint uses http://: the API key and the deployments inventory travel unencrypted')
     if instance.get('tls_ignore_warning') is True:
         return out
     if instance.get('tls_verify') is False:

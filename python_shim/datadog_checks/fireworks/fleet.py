@@ -32,14 +32,23 @@ def _last_segment(name):
     return name.rstrip('/').rsplit('/', 1)[-1] if name else ''
 
 
+def _name(tag):
+    return tag.split(':', 1)[0]
+
+
 def deployment_tags(d, check_tags):
     """The tags of everything about one deployment: its id, the derived model
-    (as the metrics derive it), the inventory's tags, the instance's."""
+    (as the metrics derive it), the inventory's tags, the instance's. As on
+    the metrics, a tag name the instance gives is not given again."""
+    own = {_name(t) for t in check_tags}
     tags = ['deployment_id:' + d['id']]
     model = _last_segment(d.get('base_model') or '')
-    if model:
+    if model and 'model' not in own:
         tags.append('model:' + model)
-    tags.extend(d.get('tags') or [])
+    for t in d.get('tags') or []:
+        if isinstance(t, str) and _name(t) not in own:
+            own.add(_name(t))
+            tags.append(t)
     tags.extend(check_tags)
     return tags
 
@@ -77,8 +86,9 @@ def ready_status(d, short_since, now, grace):
 
 
 def _short(d):
-    desired = d.get('desired_replicas')
-    return d.get('state') == 'READY' and desired is not None and (d.get('ready_replicas') or 0) < desired
+    """READY with fewer ready replicas than desired (unknown counts are not short)."""
+    desired, ready = d.get('desired_replicas'), d.get('ready_replicas')
+    return d.get('state') == 'READY' and desired is not None and ready is not None and ready < desired
 
 
 def changes(old, new):
@@ -136,7 +146,8 @@ class FleetState(object):
         self.compared_at = None  # fetched_at of the inventory last compared
         self.previous = None  # {id: deployment} of that inventory
         self.short_since = {}
-        self.counted = {}  # usage series -> the day of its last value
+        self.counted = {}  # usage series -> {day, the highest value sent that day, tail sent}
+        self.usage_seen = False
         self.logged = {'inventory': None, 'usage': None}
 
     def assess(self, fleet, now):
@@ -165,7 +176,8 @@ class FleetState(object):
         if not isinstance(attempt, dict):
             return
         failed = attempt.get('status_name') != 'FWM_OK'
-        key = (attempt.get('status_name'), attempt.get('message')) if failed else None
+        # By status, not message: a 429's wait or a day in a URL changes the text, not the fault.
+        key = attempt.get('status_name') if failed else None
         if key == self.logged[kind]:
             return
         what = 'deployments inventory' if kind == 'inventory' else 'billing usage'
@@ -184,17 +196,27 @@ class FleetState(object):
         gauges.append(Point('fireworks.inventory.deployments', len(current), self.check_tags))
         gauges.append(Point('fireworks.inventory.age', max(0.0, now - good.get('fetched_at', now)), self.check_tags))
         problems = good.get('problems') or {}
+        complete = good.get('complete', True) is not False
         if good.get('fetched_at') != self.compared_at:
             if problems.get('count'):
                 logs.append(('info', 'the deployments inventory had {} unusable field(s) or entries; first: {}'.format(
                     problems['count'], '; '.join(problems.get('first') or []))))
             if self.previous is not None:  # the first inventory is the baseline: no creation flood
-                for d_id in sorted(set(self.previous) | set(current)):
+                # A listing that was cut says nothing of what it does not hold.
+                ids = set(self.previous) | set(current) if complete else set(self.previous) & set(current)
+                for d_id in sorted(ids):
                     found = changes(self.previous.get(d_id), current.get(d_id))
                     if found:
                         d = current.get(d_id) or self.previous[d_id]
-                        events.append(event(self.account, d_id, found, deployment_tags(d, self.check_tags), now))
-            self.previous, self.compared_at = current, good.get('fetched_at')
+                        tags = deployment_tags(d, self.check_tags)
+                        events.append(event(self.account, d_id, found, tags, now))
+                        if d_id not in current:  # its service check would otherwise stay as it last was
+                            checks.append(Check(OK, tags, 'deployment {} was deleted'.format(d_id)))
+            if complete or self.previous is None:
+                self.previous = current
+            else:
+                self.previous = dict(self.previous, **current)
+            self.compared_at = good.get('fetched_at')
         for d_id in list(self.short_since):
             if d_id not in current or not _short(current[d_id]):
                 del self.short_since[d_id]
@@ -207,35 +229,67 @@ class FleetState(object):
             checks.append(Check(status, tags, message))
 
     def _usage(self, good):
-        """The day's running totals. The first value of a series is a baseline
-        (usage before the check started is not this window's). On a new UTC
-        day a 0 goes first, in the same run: with flush_first_value the Agent
-        reads it as a reset and counts the new day's total from 0, even when
-        that total is not lower than the last one of the day before."""
+        """The day's running totals as monotonic counts (the Agent sends the
+        increase between two values). Only the instance's first reading is a
+        baseline: usage before the check started is not any window's; a
+        series that appears later counts from 0. Within a day a total never
+        goes down (a row skipped once, a revision): the highest one is sent
+        again. On a new UTC day, the day before's final totals go first (the
+        library reads that day once more), then, in the next run, a 0 and the
+        new total: with flush_first_value the Agent reads the 0 as a reset and
+        counts the new day from 0, even when its total is not lower than the
+        last one of the day before."""
         out = []
-        day = good.get('day')
+        day = good.get('day') or ''
+        before = good.get('day_before') if isinstance(good.get('day_before'), dict) else None
+        finals = self._totals(before) if before else {}
+        baseline = not self.usage_seen
+        for key, value in self._totals(good).items():
+            name, tags = key[0], list(key[1])
+            st = self.counted.get(key)
+            if st is None:
+                out.append(Count(name, value, tags, not baseline))
+                self.counted[key] = {'day': day, 'value': value, 'tail': False}
+            elif st['day'] == day:
+                st['value'] = max(st['value'], value)
+                out.append(Count(name, st['value'], tags, True))
+            else:
+                final = finals.get(key) if before and before.get('day') == st['day'] else None
+                if final is not None and final > st['value'] and not st['tail']:
+                    st['value'], st['tail'] = final, True  # this run: the last hours of that day
+                    out.append(Count(name, final, tags, True))
+                else:
+                    out.append(Count(name, 0, tags, True))
+                    out.append(Count(name, value, tags, True))
+                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
+        self.usage_seen = True
+        # Series not seen for more than a day go: the state stays the size of the account.
+        for key in [k for k, st in self.counted.items() if st['day'] < day and st['day'] != (before or {}).get('day')]:
+            del self.counted[key]
+        return out
 
-        def add(name, value, tags):
-            key = (name, tuple(tags))
-            seen = self.counted.get(key)
-            if seen is not None and seen != day:
-                out.append(Count(name, 0, tags, True))
-            out.append(Count(name, value, tags, seen is not None))
-            self.counted[key] = day
+    def _totals(self, good):
+        """{(metric, tags): running total} of one day's usage (numbers only)."""
+        totals = {}
+
+        def number(v):
+            return v if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 else None
 
         for row in good.get('accelerator_seconds') or []:
-            d_id = row.get('deployment_id', '')
-            tags = ['deployment_id:' + d_id]
-            # The deployment's model, when the inventory knows it: usage filters by model like the metrics.
-            model = _last_segment(((self.previous or {}).get(d_id) or {}).get('base_model') or '')
-            if model:
-                tags.append('model:' + model)
+            if not isinstance(row, dict):
+                continue
+            tags = ['deployment_id:' + str(row.get('deployment_id', ''))]
             if row.get('accelerator_type'):
-                tags.append('accelerator_type:' + row['accelerator_type'])
-            add('fireworks.usage.accelerator_seconds', row.get('value', 0), tags + self.check_tags)
+                tags.append('accelerator_type:' + str(row['accelerator_type']))
+            if number(row.get('value')) is not None:
+                totals[('fireworks.usage.accelerator_seconds', tuple(tags + self.check_tags))] = row['value']
         for row in good.get('tokens') or []:
-            model = row.get('model', '')
-            tags = ['model:' + _last_segment(model), 'base_model:' + model] + self.check_tags
-            add('fireworks.usage.prompt_tokens', row.get('prompt', 0), tags)
-            add('fireworks.usage.completion_tokens', row.get('completion', 0), tags)
-        return out
+            if not isinstance(row, dict):
+                continue
+            model = str(row.get('model', ''))
+            tags = tuple(['model:' + _last_segment(model), 'base_model:' + model] + self.check_tags)
+            for metric, field in (('fireworks.usage.prompt_tokens', 'prompt'),
+                                  ('fireworks.usage.completion_tokens', 'completion')):
+                if number(row.get(field)) is not None:
+                    totals[(metric, tags)] = row[field]
+        return totals
