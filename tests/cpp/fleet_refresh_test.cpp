@@ -14,7 +14,10 @@
 
 #include "client_support.hpp"
 #include "collector/collector.hpp"
+#include "fleet/refresher.hpp"
 #include "fleet/rfc3339.hpp"
+#include "http/config.hpp"
+#include "http/url.hpp"
 #include "util/option_error.hpp"
 
 using namespace fwm::test;
@@ -283,6 +286,75 @@ BOOST_AUTO_TEST_CASE(fleet_options_are_checked_by_name)
     BOOST_TEST(message("\"api_endpoint\":\"https://api.fireworks.ai/v1\"").find("must be an origin") != std::string::npos);
     BOOST_TEST(message("\"colect_inventory\":true") == "unknown option 'colect_inventory'");
     BOOST_TEST(message("\"collect_inventory\":false") == "accepted");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(fleet_refresh_day)
+
+BOOST_AUTO_TEST_CASE(the_first_reading_of_a_day_reads_the_day_before_once_more)
+{
+    // Usage by day: the 27th ends at 1800 s, the 28th starts at 200 s.
+    std::atomic<bool> fail_28th{false};
+    TestServer server({true, pki().server}, [&](const RequestRecord& r, std::size_t) {
+        Reply reply;
+        const bool day27 = r.target.find("startTime=2026-11-27T00%3A00%3A00Z") != std::string::npos;
+        if (fail_28th.load() && r.target.find("startTime=2026-11-28T00%3A00%3A00Z") != std::string::npos) {
+            reply.status = 404;
+            return reply;
+        }
+        reply.body = std::string(R"({"dedicatedCosts": [{"deploymentId": "d1", "acceleratorType": "A", "acceleratorSeconds": ")") +
+                     (day27 ? "1800" : "200") + R"("}]})";
+        return reply;
+    });
+    std::atomic<double> clock{*fwm::fleet::parse_rfc3339("2026-11-27T23:50:00Z")};
+    fwm::fleet::FleetOptions o;
+    o.usage = true;
+    o.usage_interval = std::chrono::seconds(0); // every poke reads
+    o.api_endpoint = *fwm::http::parse_url(server.url(""), *std::make_unique<std::string>());
+    o.wall_clock = [&] { return clock.load(); };
+    const auto config = fwm::http::read_client_config(client_json(server.url()).c_str());
+    fwm::fleet::Refresher refresher(config, o);
+    const auto read = [&](std::uint64_t sequence) {
+        refresher.poke();
+        const auto until = Clock::now() + std::chrono::seconds(10);
+        for (;;) {
+            auto snap = refresher.snapshot();
+            if (snap.usage_attempt.sequence >= sequence)
+                return snap;
+            BOOST_TEST_REQUIRE((Clock::now() < until));
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    };
+    auto snap = read(1);
+    BOOST_TEST_REQUIRE(snap.usage != nullptr);
+    BOOST_TEST(snap.usage->day == "2026-11-27");
+    BOOST_TEST(snap.usage->day_before == nullptr);
+    BOOST_TEST(snap.usage_attempt.requests == 1u);
+    clock = *fwm::fleet::parse_rfc3339("2026-11-28T00:05:00Z");
+    snap = read(2);
+    BOOST_TEST(snap.usage->day == "2026-11-28");
+    BOOST_TEST_REQUIRE(snap.usage->day_before != nullptr);
+    BOOST_TEST(snap.usage->day_before->day == "2026-11-27");
+    BOOST_TEST((snap.usage->day_before->usage.accelerator_seconds.at({"d1", "A"}) == 1800.0));
+    BOOST_TEST((snap.usage->usage.accelerator_seconds.at({"d1", "A"}) == 200.0));
+    BOOST_TEST(snap.usage_attempt.requests == 2u);
+    // Later readings of the same day keep it without asking again.
+    snap = read(3);
+    BOOST_TEST(snap.usage->day_before != nullptr);
+    BOOST_TEST(snap.usage_attempt.requests == 1u);
+    // When the day before cannot be read, the new day is still read, and it is said.
+    fail_28th = true;
+    clock = *fwm::fleet::parse_rfc3339("2026-11-29T00:01:00Z");
+    snap = read(4);
+    BOOST_TEST(snap.usage->day == "2026-11-29");
+    BOOST_TEST(snap.usage->day_before == nullptr);
+    BOOST_TEST(snap.usage_attempt.status == FWM_OK);
+    std::size_t noted = 0;
+    for (const auto& p : snap.usage->usage.problems.first)
+        noted += p.find("the final totals of 2026-11-28 could not be read") == 0;
+    BOOST_TEST(noted == 1u);
+    BOOST_TEST(server.requests().back().target.find("startTime=2026-11-28T00%3A00%3A00Z") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,10 @@ struct FleetOptions {
     // annotation_tags: annotation key -> tag name; other annotations become
     // fireworks_annotation_<key>.
     std::vector<std::pair<std::string, std::string>> annotation_tags;
+
+    // The wall clock, seconds since the epoch (the UTC day of the usage);
+    // null: the system's. Tests set it to cross midnight.
+    std::function<double()> wall_clock;
 
     bool any() const { return inventory || usage; }
 };

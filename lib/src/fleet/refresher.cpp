@@ -315,7 +315,7 @@ UsageRead read_usage_day(http::Client& client, const std::string& account, std::
 void Refresher::refresh_usage()
 {
     const double started = wall_now();
-    const auto now = static_cast<std::int64_t>(started);
+    const auto now = static_cast<std::int64_t>(options_.wall_clock ? options_.wall_clock() : started);
     std::shared_ptr<const UsageDay> last;
     {
         std::lock_guard lock(mutex_);
