@@ -267,7 +267,8 @@ def test_a_deleted_deployment_gets_a_last_ok_so_its_monitor_resolves():
     state.assess(inventory(100, dep('a'), dep('b', 'FAILED', status_message='x')), 100)
     out = state.assess(inventory(200, dep('a')), 200)
     resolved = [c for c in out.checks if 'deployment_id:b' in c.tags]
-    assert [(c.status, c.message) for c in resolved] == [(fleet.OK, 'deployment b was deleted')]
+    assert [(c.status, c.message) for c in resolved] == [(fleet.OK, '')]  # the Agent wants no message on OK
+    assert [e['msg_text'] for e in out.events] == ['- deleted (was FAILED)']
     assert state.assess(inventory(200, dep('a')), 260).checks == [fleet.Check(fleet.OK, fleet.deployment_tags(
         dep('a'), CHECK_TAGS), '')]
 
@@ -391,6 +392,11 @@ def test_the_check_joins_inventory_tags_and_reports_the_fleet(fleet_endpoint, ag
         aggregator.reset()
         check.check(None)
         assert aggregator.events == []
+        # The fourth listing: the second deployment recovers; the fifth: the canary goes.
+        run_until(check, aggregator, lambda: any(e['msg_title'].startswith('Fireworks deployment canary: deleted')
+                                                 for e in aggregator.events), seconds=45)
+        (gone,) = [c for c in aggregator.service_checks('fireworks.deployment.ready') if 'deployment_id:canary' in c.tags]
+        assert gone.status == fleet.OK and not gone.message
         # Every inventory and usage metric in metadata.csv came, with its type.
         import csv
         with open(os.path.join(ROOT, 'python_shim', 'metadata.csv')) as f:

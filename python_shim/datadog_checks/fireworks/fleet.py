@@ -211,7 +211,7 @@ class FleetState(object):
                         tags = deployment_tags(d, self.check_tags)
                         events.append(event(self.account, d_id, found, tags, now))
                         if d_id not in current:  # its service check would otherwise stay as it last was
-                            checks.append(Check(OK, tags, 'deployment {} was deleted'.format(d_id)))
+                            checks.append(Check(OK, tags, ''))  # no message on OK: the event says why
             if complete or self.previous is None:
                 self.previous = current
             else:
