@@ -14,18 +14,10 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path[:0] = [os.path.join(ROOT, 'python_shim'), os.path.join(ROOT, 'tests', 'tools')]
-try:
-    import datadog_checks.base  # noqa: F401
-except ImportError:
-    import datadog_checks
-
-    datadog_checks.__path__.append(os.path.join(ROOT, 'tests', 'python', 'stubs', 'datadog_checks'))
+from bench_setup import ROOT  # noqa: E402 (first: it makes the imports below possible)
 
 import fireworks_payload  # noqa: E402
 from datadog_checks.base.stubs import aggregator  # noqa: E402

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <rapidjson/error/en.h>
-
 #include "fleet/rfc3339.hpp"
 #include "util/json_kind.hpp"
 #include "util/text.hpp"
@@ -139,15 +137,7 @@ bool read_deployment(const rapidjson::Value& v, std::size_t index, const PageLim
 DeploymentsPage parse_deployments_page(std::string_view json, const PageLimits& limits)
 {
     rapidjson::Document doc;
-    // Iterative: no nesting depth can exhaust the stack; insitu is not used, the body stays intact.
-    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(json.data(), json.size());
-    if (doc.HasParseError())
-        throw std::runtime_error(std::string("the deployments answer is not valid JSON: ") +
-                                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-                                 std::to_string(doc.GetErrorOffset()));
-    if (!doc.IsObject())
-        throw std::runtime_error(std::string("the deployments answer is ") + util::json_kind(doc) +
-                                 ", not a mapping");
+    parse_answer(json, "the deployments answer", doc);
     DeploymentsPage page;
     const rapidjson::Value& root = doc; // const iterators: clang finds the reversed != ambiguous otherwise
     const auto list = root.FindMember("deployments");

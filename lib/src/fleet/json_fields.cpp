@@ -1,6 +1,9 @@
 #include "fleet/json_fields.hpp"
 
 #include <cmath>
+#include <stdexcept>
+
+#include <rapidjson/error/en.h>
 
 #include "parser/decimal.hpp"
 #include "util/json_kind.hpp"
@@ -32,6 +35,17 @@ void wrong_kind(Problems& problems, std::string_view where, const char* name, co
 }
 
 } // namespace
+
+void parse_answer(std::string_view json, const char* what, rapidjson::Document& doc)
+{
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(json.data(), json.size());
+    if (doc.HasParseError())
+        throw std::runtime_error(std::string(what) + " is not valid JSON: " +
+                                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+                                 std::to_string(doc.GetErrorOffset()));
+    if (!doc.IsObject())
+        throw std::runtime_error(std::string(what) + " is " + util::json_kind(doc) + ", not a mapping");
+}
 
 std::optional<std::uint64_t> parse_count(std::string_view s) noexcept
 {

@@ -37,6 +37,11 @@ std::optional<std::uint64_t> count_field(const rapidjson::Value& object, const c
 std::optional<double> quantity_field(const rapidjson::Value& object, const char* name, std::string_view where,
                                      Problems& problems);
 
+// Parses one API answer into `doc` (iteratively: no nesting depth can
+// exhaust the stack). Throws std::runtime_error naming `what` ("the usage
+// answer") when it is not valid JSON or not a mapping.
+void parse_answer(std::string_view json, const char* what, rapidjson::Document& doc);
+
 // Exactly reads a string of 1 to 20 decimal digits into a uint64.
 std::optional<std::uint64_t> parse_count(std::string_view digits) noexcept;
 

@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include <rapidjson/error/en.h>
-
 #include "fleet/rfc3339.hpp"
 #include "util/json_kind.hpp"
 
@@ -95,13 +93,7 @@ void add_tokens(std::map<std::string, std::uint64_t>& into, const std::string& m
 Usage parse_usage(std::string_view json, double day_start, double day_end, const UsageLimits& limits)
 {
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(json.data(), json.size());
-    if (doc.HasParseError())
-        throw std::runtime_error(std::string("the usage answer is not valid JSON: ") +
-                                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
-                                 std::to_string(doc.GetErrorOffset()));
-    if (!doc.IsObject())
-        throw std::runtime_error(std::string("the usage answer is ") + util::json_kind(doc) + ", not a mapping");
+    parse_answer(json, "the usage answer", doc);
     const rapidjson::Value* dedicated = list_member(doc, "dedicatedCosts");
     const rapidjson::Value* serverless = list_member(doc, "serverlessCosts");
     Usage u;
