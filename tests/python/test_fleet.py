@@ -262,6 +262,61 @@ def test_a_listing_that_was_cut_creates_and_deletes_nothing():
     assert state.assess(inventory(300, dep('a', replicas=3), dep('b'), dep('c')), 300).events == []
 
 
+def test_a_cut_first_listing_is_no_baseline_for_creations_and_a_new_deployment_in_a_cut_one_is_created():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    cut = inventory(100, dep('a'))
+    cut['inventory']['last_good']['complete'] = False
+    state.assess(cut, 100)
+    assert state.assess(inventory(200, dep('a'), dep('b'), dep('c')), 200).events == []  # b, c were there
+    cut = inventory(300, dep('a'), dep('n'))
+    cut['inventory']['last_good']['complete'] = False
+    (created,) = state.assess(cut, 300).events
+    assert created['aggregation_key'].endswith(':n') and created['msg_text'].startswith('- created')
+    assert state.assess(inventory(400, dep('a'), dep('b'), dep('c'), dep('n')), 400).events == []
+
+
+def test_a_deployment_missing_from_a_cut_listing_keeps_its_grace_period():
+    state = fleet.FleetState('acme', CHECK_TAGS, ready_grace_period=600)
+    short = dep('a', replicas=2, desired=3, ready=2)
+    state.assess(inventory(0, short, dep('b')), 0)
+    cut = inventory(300, dep('b'))
+    cut['inventory']['last_good']['complete'] = False
+    state.assess(cut, 300)
+    checks = state.assess(inventory(600, short, dep('b')), 600).checks
+    assert [c.status for c in checks if 'deployment_id:a' in c.tags] == [fleet.WARNING]
+
+
+def test_problems_are_logged_when_they_change_not_at_every_refresh():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    logs = []
+    for at in (100, 200, 300):
+        snapshot = inventory(at, dep('a'))
+        snapshot['inventory']['last_good']['problems'] = {'count': 1, 'first': ['more than 5000 deployments']}
+        logs += state.assess(snapshot, at).logs
+    assert len(logs) == 1 and 'more than 5000 deployments' in logs[0][1]
+    u = usage('2026-11-28', 0, 1, 1)
+    u['usage']['last_good']['problems'] = {'count': 1, 'first': ['the final totals of 2026-11-27 could not be read']}
+    assert [text for _, text in state.assess(u, 400).logs] == [
+        'the billing usage had 1 unusable field(s), entries or reads; first: the final totals of 2026-11-27 could '
+        'not be read']
+
+
+def test_usage_of_series_that_come_and_go_around_midnight():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    d1 = usage('2026-11-27', 0, 1000, 10)
+    with_b = usage('2026-11-27', 0, 1000, 10)
+    with_b['usage']['last_good']['accelerator_seconds'].append(
+        {'deployment_id': 'b', 'accelerator_type': 'A', 'value': 500})
+    d2 = usage('2026-11-28', 0, 100, 1)  # b was deleted at 23:45: absent today
+    final = usage('2026-11-27', 0, 1000, 10)['usage']['last_good']
+    final['accelerator_seconds'].append({'deployment_id': 'b', 'accelerator_type': 'A', 'value': 600})
+    final['accelerator_seconds'].append({'deployment_id': 'c', 'accelerator_type': 'A', 'value': 60})  # 23:50
+    d2['usage']['last_good']['day_before'] = final
+    counted = agent_counts(state, [d1, with_b, d2, d2, d2])
+    # b: 500 new + 100 in its last hours; c: 60 seen only in the final totals; d1: 100 on the new day.
+    assert counted['fireworks.usage.accelerator_seconds'] == 500 + 100 + 60 + 100
+
+
 def test_a_deleted_deployment_gets_a_last_ok_so_its_monitor_resolves():
     state = fleet.FleetState('acme', CHECK_TAGS)
     state.assess(inventory(100, dep('a'), dep('b', 'FAILED', status_message='x')), 100)

@@ -145,6 +145,8 @@ class FleetState(object):
         self.grace = ready_grace_period
         self.compared_at = None  # fetched_at of the inventory last compared
         self.previous = None  # {id: deployment} of that inventory
+        self.previous_complete = False  # it came from a listing that held every deployment
+        self.problems_logged = {}  # what kind -> the problems last logged
         self.short_since = {}
         self.counted = {}  # usage series -> {day, the highest value sent that day, tail sent}
         self.usage_seen = False
@@ -166,6 +168,7 @@ class FleetState(object):
             self._attempt('usage', usage.get('attempt'), usage.get('last_good'), logs)
             good = usage.get('last_good')
             if isinstance(good, dict):
+                self._problems('billing usage', good.get('problems') or {}, logs)
                 gauges.append(Point('fireworks.usage.age', max(0.0, now - good.get('fetched_at', now)),
                                     self.check_tags))
                 counts.extend(self._usage(good))
@@ -190,6 +193,15 @@ class FleetState(object):
             logs.append(('info', 'the {} refreshes again'.format(what)))
         self.logged[kind] = key
 
+    def _problems(self, what, problems, logs):
+        """Logs what a refresh could not use, when it differs from what was last logged."""
+        key = (problems.get('count'), tuple(problems.get('first') or [])) if problems.get('count') else None
+        if key != self.problems_logged.get(what):
+            if key:
+                logs.append(('info', 'the {} had {} unusable field(s), entries or reads; first: {}'.format(
+                    what, problems['count'], '; '.join(problems.get('first') or []))))
+            self.problems_logged[what] = key
+
     def _inventory(self, good, now, gauges, checks, events, logs):
         deployments = [d for d in good.get('deployments') or [] if isinstance(d, dict) and d.get('id')]
         current = {d['id']: d for d in deployments}
@@ -198,12 +210,15 @@ class FleetState(object):
         problems = good.get('problems') or {}
         complete = good.get('complete', True) is not False
         if good.get('fetched_at') != self.compared_at:
-            if problems.get('count'):
-                logs.append(('info', 'the deployments inventory had {} unusable field(s) or entries; first: {}'.format(
-                    problems['count'], '; '.join(problems.get('first') or []))))
+            self._problems('deployments inventory', problems, logs)
             if self.previous is not None:  # the first inventory is the baseline: no creation flood
-                # A listing that was cut says nothing of what it does not hold.
-                ids = set(self.previous) | set(current) if complete else set(self.previous) & set(current)
+                # A listing that was cut says nothing of what it does not hold: no deletions from it.
+                # A deployment is new only against a listing that held everything.
+                ids = set(self.previous) & set(current)
+                if complete:
+                    ids |= set(self.previous)
+                if self.previous_complete:
+                    ids |= set(current)
                 for d_id in sorted(ids):
                     found = changes(self.previous.get(d_id), current.get(d_id))
                     if found:
@@ -213,12 +228,13 @@ class FleetState(object):
                         if d_id not in current:  # its service check would otherwise stay as it last was
                             checks.append(Check(OK, tags, ''))  # no message on OK: the event says why
             if complete or self.previous is None:
-                self.previous = current
-            else:
+                self.previous, self.previous_complete = current, complete
+            else:  # what the cut listing holds, over what was known
                 self.previous = dict(self.previous, **current)
             self.compared_at = good.get('fetched_at')
         for d_id in list(self.short_since):
-            if d_id not in current or not _short(current[d_id]):
+            gone = d_id not in current and complete
+            if gone or (d_id in current and not _short(current[d_id])):
                 del self.short_since[d_id]
         for d_id, d in sorted(current.items()):
             if _short(d):
@@ -232,7 +248,9 @@ class FleetState(object):
         """The day's running totals as monotonic counts (the Agent sends the
         increase between two values). Only the instance's first reading is a
         baseline: usage before the check started is not any window's; a
-        series that appears later counts from 0. Within a day a total never
+        series that appears later counts from 0 (a 0 goes first: the Agent
+        may still hold its last value of an earlier day), and so does one
+        that only the day before's final totals hold. Within a day a total never
         goes down (a row skipped once, a revision): the highest one is sent
         again. On a new UTC day, the day before's final totals go first (the
         library reads that day once more), then, in the next run, a 0 and the
@@ -244,21 +262,35 @@ class FleetState(object):
         before = good.get('day_before') if isinstance(good.get('day_before'), dict) else None
         finals = self._totals(before) if before else {}
         baseline = not self.usage_seen
-        for key, value in self._totals(good).items():
+        today = self._totals(good)
+        before_day = before.get('day') if before else None
+        keys = list(today) + ([k for k in finals if k not in today] if before and not baseline else [])
+        for key in keys:
             name, tags = key[0], list(key[1])
+            value, final = today.get(key), finals.get(key)
             st = self.counted.get(key)
             if st is None:
-                out.append(Count(name, value, tags, not baseline))
-                self.counted[key] = {'day': day, 'value': value, 'tail': False}
+                if baseline:
+                    out.append(Count(name, value, tags, False))
+                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
+                elif final is not None and before_day and before_day < day:
+                    # new in the day before's last hours: its final total, from 0
+                    out.extend([Count(name, 0, tags, True), Count(name, final, tags, True)])
+                    self.counted[key] = {'day': before_day, 'value': final, 'tail': True}
+                elif value is not None:
+                    # a 0 first: the Agent may still hold this context's last value of an earlier day
+                    out.extend([Count(name, 0, tags, True), Count(name, value, tags, True)])
+                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
             elif st['day'] == day:
-                st['value'] = max(st['value'], value)
-                out.append(Count(name, st['value'], tags, True))
+                if value is not None:
+                    st['value'] = max(st['value'], value)
+                    out.append(Count(name, st['value'], tags, True))
             else:
-                final = finals.get(key) if before and before.get('day') == st['day'] else None
+                final = final if before_day == st['day'] else None
                 if final is not None and final > st['value'] and not st['tail']:
                     st['value'], st['tail'] = final, True  # this run: the last hours of that day
                     out.append(Count(name, final, tags, True))
-                else:
+                elif value is not None:
                     out.append(Count(name, 0, tags, True))
                     out.append(Count(name, value, tags, True))
                     self.counted[key] = {'day': day, 'value': value, 'tail': False}
