@@ -4,7 +4,7 @@ Without FIREWORKS_ACCOUNT_ID/FIREWORKS_API_KEY: starts the local Fireworks-
 like HTTPS endpoint (three deployments, data that changes every 30 s, the
 Bearer key and the 6-per-minute limit enforced, and the deployments and
 billing usage APIs: a deployment that scales, one that fails, a canary that
-comes and goes), runs the real check three times through the Python shim
+comes and goes), runs the real check five times through the Python shim
 with the inventory and usage on, prints what would reach Datadog (the joined
 tags, the deployments' service checks, events and usage), and stops
 everything. With both set: runs the same check once against your account.
@@ -22,7 +22,7 @@ sys.path[:0] = [os.path.join(ROOT, 'python_shim'), os.path.join(ROOT, 'tests', '
 
 from datadog_checks.fireworks import cli  # noqa: E402
 
-RUNS, INTERVAL = 4, 10
+RUNS, INTERVAL = 5, 12
 
 
 def say(text):
@@ -65,8 +65,8 @@ def local_endpoint(workdir):
         write_conf(conf, {'account_id': 'acme-ai', 'api_key': key, 'openmetrics_endpoint': info['url'],
                           'tls_ca_cert': info['ca_cert'], 'min_collection_interval': INTERVAL,
                           'empty_default_hostname': True, 'tags': ['env:demo'],
-                          'collect_inventory': True, 'collect_usage': True, 'inventory_interval': INTERVAL,
-                          'usage_interval': INTERVAL, 'api_endpoint': info['url'].split('/v1/', 1)[0],
+                          'collect_inventory': True, 'collect_usage': True, 'inventory_interval': 10,
+                          'usage_interval': 10, 'api_endpoint': info['url'].split('/v1/', 1)[0],
                           'annotation_tags': {'team': 'team'}})
         say('running the check {} times, {} s apart, as the Agent would (python3 -m datadog_checks.fireworks '
             'check -c {})'.format(RUNS, INTERVAL, os.path.relpath(conf, ROOT)))
