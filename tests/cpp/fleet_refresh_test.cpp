@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -166,28 +167,124 @@ BOOST_AUTO_TEST_CASE(inventory_tags_false_keeps_the_metrics_as_they_were)
     BOOST_TEST(all.find("deployment_id:dep0") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(a_slow_inventory_never_delays_the_metrics)
+BOOST_AUTO_TEST_CASE(the_first_run_maps_with_the_first_inventory_and_usage)
+{
+    FleetServer fs;
+    // No api_endpoint: the REST API follows openmetrics_endpoint's origin.
+    Collector c(client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true}").c_str());
+    const auto r = c.collect(nullptr);
+    BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
+    const auto doc = json(r.summary);
+    const auto& fleet = doc["fleet"];
+    BOOST_TEST(std::string(fleet["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+    BOOST_TEST(std::string(fleet["usage"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+    BOOST_TEST(fleet["inventory"]["last_good"]["deployments"].Size() == 2u);
+    BOOST_TEST(fleet["first_run"]["missing"].Size() == 0u);
+    const std::string all = all_batches(r);
+    for (const char* tag : {"accelerator_type:NVIDIA_H100_80GB", "deployment_name:Llama prod", "region:EUROPE"})
+        BOOST_TEST(all.find(tag) != std::string::npos, tag);
+    BOOST_TEST(fs.count("/deployments?pageSize=200") == 2u);
+    BOOST_TEST(fs.count("/billingUsage?") == 1u);
+    // Later runs never wait, and say nothing of a first run.
+    const auto next = c.collect(nullptr);
+    BOOST_TEST(json(next.summary)["fleet"]["first_run"].IsNull());
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_or_hanging_api_delays_only_the_first_run_and_never_past_timeout)
+{
+    for (const auto delay : {std::chrono::milliseconds(1500), std::chrono::milliseconds(30000)}) {
+        BOOST_TEST_CONTEXT("the deployments API answers after " << delay.count() << " ms")
+        {
+            FleetServer fs;
+            fs.set_deployments([delay](const RequestRecord&) {
+                Reply reply;
+                reply.body = kPage2;
+                reply.delay = delay;
+                return reply;
+            });
+            Collector c(client_json(fs.server.url(), "\"timeout\":3,\"fleet\":{\"collect_inventory\":true}").c_str());
+            auto t0 = Clock::now();
+            auto r = c.collect(nullptr);
+            double s = std::chrono::duration<double>(Clock::now() - t0).count();
+            BOOST_TEST(r.status == FWM_OK, r.message); // the metrics are there either way
+            BOOST_TEST(all_batches(r).find("deployment_id:") != std::string::npos);
+            const auto doc = json(r.summary);
+            const auto& first = doc["fleet"]["first_run"];
+            if (delay.count() < 3000) {
+                BOOST_TEST(s >= 1.4, "the first run did not wait for the inventory: " << s << " s");
+                BOOST_TEST(first["missing"].Size() == 0u);
+                BOOST_TEST(all_batches(r).find("deployment_name:Qwen") == std::string::npos); // the batches were taken
+            } else {
+                BOOST_TEST(s < 3.0 + 1.0, "the first run took " << s << " s with timeout 3 s");
+                // Still waiting when the run ended, or failed by its own deadline: said either way.
+                const auto& attempt = doc["fleet"]["inventory"]["attempt"];
+                const bool missing = first["missing"].Size() == 1u;
+                const bool timed_out = attempt.IsObject() && std::string(attempt["message"].GetString()).find("api_endpoint") != std::string::npos;
+                BOOST_TEST((missing || timed_out));
+            }
+            // Later runs never wait.
+            for (int i = 0; i < 2; ++i) {
+                t0 = Clock::now();
+                r = c.collect(nullptr);
+                s = std::chrono::duration<double>(Clock::now() - t0).count();
+                BOOST_TEST(r.status == FWM_OK, r.message);
+                BOOST_TEST(s < 1.0, "run " << i + 2 << " took " << s << " s");
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(freeing_an_instance_during_its_first_wait_ends_it_at_once)
 {
     FleetServer fs;
     fs.set_deployments([](const RequestRecord&) {
         Reply reply;
-        reply.body = kPage2;
-        reply.delay = std::chrono::milliseconds(3000);
+        reply.mode = Reply::Mode::never;
         return reply;
     });
     Collector c(fs.config("\"collect_inventory\":true").c_str());
-    for (int i = 0; i < 3; ++i) {
-        const auto t0 = Clock::now();
-        const auto r = c.collect(nullptr);
-        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-        BOOST_TEST(r.status == FWM_OK, r.message);
-        BOOST_TEST(s < 1.0, "collect took " << s << " s while the inventory waited");
-        BOOST_TEST(json(r.summary)["fleet"]["inventory"]["attempt"].IsNull());
-    }
-    // And freeing the handle does not wait for the answer either.
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        c.cancel();
+    });
     const auto t0 = Clock::now();
-    { Collector gone(fs.config("\"collect_inventory\":true").c_str()); gone.collect(nullptr); }
-    BOOST_TEST(std::chrono::duration<double>(Clock::now() - t0).count() < 1.5);
+    const auto r = c.collect(nullptr);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    canceller.join();
+    BOOST_TEST(s < 1.5, "the first run went on for " << s << " s after cancel()");
+    // And freeing one does not wait for the answer either.
+    const auto t1 = Clock::now();
+    {
+        Collector gone(fs.config("\"collect_inventory\":true,\"inventory_interval\":11").c_str());
+        gone.cancel(); // as the Agent unschedules: cancel, then free
+    }
+    BOOST_TEST(std::chrono::duration<double>(Clock::now() - t1).count() < 0.5);
+}
+
+BOOST_AUTO_TEST_CASE(instances_of_one_account_share_one_refresh)
+{
+    FleetServer fs;
+    const std::string account = fwm::test::unique_account();
+    const std::string config =
+        client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true}", account);
+    const std::size_t before = fwm::fleet::Refresher::count();
+    {
+        std::vector<std::unique_ptr<Collector>> instances;
+        for (int i = 0; i < 5; ++i)
+            instances.push_back(std::make_unique<Collector>(config.c_str()));
+        BOOST_TEST(fwm::fleet::Refresher::count() == before + 1);
+        for (auto& c : instances) {
+            const auto r = c->collect(nullptr);
+            BOOST_TEST(all_batches(r).find("deployment_name:Llama prod") != std::string::npos);
+        }
+        // One listing (two pages) and one usage reading for all five.
+        BOOST_TEST(fs.count("/deployments?") == 2u);
+        BOOST_TEST(fs.count("/billingUsage?") == 1u);
+        // Another account, or other options, get their own.
+        Collector other(client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true}", account).c_str());
+        BOOST_TEST(fwm::fleet::Refresher::count() == before + 2);
+    }
+    BOOST_TEST(fwm::fleet::Refresher::count() == before);
 }
 
 BOOST_AUTO_TEST_CASE(every_fault_keeps_the_last_good_inventory_and_says_why)
@@ -227,7 +324,8 @@ BOOST_AUTO_TEST_CASE(every_fault_keeps_the_last_good_inventory_and_says_why)
             BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == f.status);
             const std::string message = inv["attempt"]["message"].GetString();
             BOOST_TEST(message.find(f.message) != std::string::npos, message);
-            BOOST_TEST(message.find("listing deployments") == 0u, message);
+            BOOST_TEST(message.find("listing deployments (GET /v1/accounts/") == 0u, message);
+            BOOST_TEST(message.find("/deployments on api_endpoint https://") != std::string::npos, message);
             BOOST_TEST(message.find(kSecretKey) == std::string::npos);
             BOOST_TEST(inv["last_good"].IsNull());
         }
@@ -310,13 +408,15 @@ BOOST_AUTO_TEST_CASE(the_first_reading_of_a_day_reads_the_day_before_once_more)
     std::atomic<double> clock{*fwm::fleet::parse_rfc3339("2026-11-27T23:50:00Z")};
     fwm::fleet::FleetOptions o;
     o.usage = true;
-    o.usage_interval = std::chrono::seconds(0); // every poke reads
+    o.usage_interval = std::chrono::seconds(3600); // refresh_now() reads
     o.api_endpoint = *fwm::http::parse_url(server.url(""), *std::make_unique<std::string>());
     o.wall_clock = [&] { return clock.load(); };
     const auto config = fwm::http::read_client_config(client_json(server.url()).c_str());
     fwm::fleet::Refresher refresher(config, o);
+    refresher.start();
     const auto read = [&](std::uint64_t sequence) {
-        refresher.poke();
+        if (sequence > 1)
+            refresher.refresh_now();
         const auto until = Clock::now() + std::chrono::seconds(10);
         for (;;) {
             auto snap = refresher.snapshot();

@@ -30,13 +30,16 @@ struct Collector::Generation {
     http::Client client;
     std::mutex mapper_mutex; // one map() at a time: it carries state between runs (CPU only, never waits on I/O)
     mapping::Mapper mapper;
-    std::unique_ptr<fleet::Refresher> fleet; // when the REST API is asked for anything
+    // When the REST API is asked for anything: the account's refresher,
+    // shared with the other instances of the same account and options.
+    std::shared_ptr<fleet::Refresher> fleet;
+    std::atomic<bool> waited_for_fleet{false}; // the first run waits for it, once
 
     Generation(const http::ClientConfig& c, const mapping::MappingOptions& m, const fleet::FleetOptions& f)
         : pid(::getpid()), client(c), mapper(m)
     {
         if (f.any())
-            fleet = std::make_unique<fleet::Refresher>(c, f);
+            fleet = fleet::Refresher::acquire(c, f);
     }
 };
 
@@ -100,6 +103,24 @@ void release_freed_memory(std::size_t payload_bytes) noexcept
 #endif
 }
 
+// An instance's first run maps with the account's first inventory and
+// usage when they come within the run's timeout (they are fetched beside
+// the scrape), so that its first submissions are already complete; it
+// never waits again. What did not come is said: {"waited_s":S,
+// "missing":["inventory",...]}.
+std::string wait_for_first_refresh(const fleet::Refresher& fleet, std::chrono::steady_clock::time_point deadline,
+                                   const std::atomic<bool>& cancelled)
+{
+    const auto started = std::chrono::steady_clock::now();
+    fleet.wait_first(deadline, cancelled);
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::string out = "{\"waited_s\":" + std::to_string(waited) + ",\"missing\":[";
+    const auto missing = fleet.first_missing();
+    for (std::size_t i = 0; i < missing.size(); ++i)
+        out += (i ? ",\"" : "\"") + missing[i] + "\"";
+    return out + "]}";
+}
+
 // Samples per parse chunk: about 1 MB of a Fireworks payload's arrays.
 constexpr std::size_t kChunkSamples = 4096;
 
@@ -117,7 +138,8 @@ Collector::Collector(const char* config_json)
                                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
                                 std::to_string(doc.GetErrorOffset()));
     client_config_ = http::read_client_config(doc, {"mapping", "fleet"});
-    fleet_options_ = fleet::read_fleet_options(doc.HasMember("fleet") ? &doc["fleet"] : nullptr);
+    fleet_options_ =
+        fleet::read_fleet_options(doc.HasMember("fleet") ? &doc["fleet"] : nullptr, client_config_.endpoint);
     mapping_options_ = mapping::read_mapping_options(doc.HasMember("mapping") ? &doc["mapping"] : nullptr);
     if (mapping_options_.account_id.empty())
         mapping_options_.account_id = client_config_.account_id;
@@ -141,11 +163,8 @@ Collector::Generation& Collector::current()
     // sockets are shared with the parent. Leave that generation (never
     // freed) and start over with a client and mapper of this process.
     auto fresh = std::make_unique<Generation>(client_config_, mapping_options_, fleet_options_);
-    if (cancelled_.load()) {
+    if (cancelled_.load())
         fresh->client.cancel();
-        if (fresh->fleet)
-            fresh->fleet->cancel();
-    }
     if (generation_.compare_exchange_strong(g, fresh.get()))
         return *fresh.release();
     return *g; // another thread of the child got there first
@@ -158,7 +177,7 @@ void Collector::cancel() noexcept
     if (g->pid == ::getpid()) {
         g->client.cancel();
         if (g->fleet)
-            g->fleet->cancel();
+            g->fleet->wake(); // a first run waiting for it ends now
     }
 }
 
@@ -169,16 +188,15 @@ Result Collector::collect(const char* options_json) noexcept
     guarded(r, "fwm_client_collect", [&] {
         const ParseRequest request = read_parse_options(options_json);
         Generation& g = current();
-        if (g.fleet) {
-            try {
-                g.fleet->poke(); // the refresh runs beside the scrape, never before it
-            } catch (...) {
-                // No thread to be had: the metrics go on; the next run tries again.
-            }
-        }
+        const auto started = std::chrono::steady_clock::now();
+        if (g.fleet)
+            g.fleet->start(); // the first refresh runs beside the first scrape
         http::Collected got = g.client.collect();
         fleet::Snapshot fleet_state;
+        std::string first_run = "null";
         if (g.fleet) {
+            if (!g.waited_for_fleet.exchange(true))
+                first_run = wait_for_first_refresh(*g.fleet, started + client_config_.timeout, cancelled_);
             fleet_state = g.fleet->snapshot();
             std::lock_guard lock(g.mapper_mutex);
             g.mapper.join_tags(fleet_options_.inventory_tags ? fleet_state.tags : nullptr);
@@ -229,7 +247,7 @@ Result Collector::collect(const char* options_json) noexcept
         }
         r.summary = parser::summary_json(parsed, collection_json(got.info));
         add_member(r.summary, "mapping", mapping);
-        add_member(r.summary, "fleet", g.fleet ? fleet::fleet_json(fleet_state, fleet_options_) : "null");
+        add_member(r.summary, "fleet", g.fleet ? fleet::fleet_json(fleet_state, fleet_options_, first_run) : "null");
         // The body and its parse go now: only the compact submissions stay.
     });
     release_freed_memory(payload_bytes);

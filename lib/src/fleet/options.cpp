@@ -43,10 +43,10 @@ bool reserved_tag(const std::string& name)
     return std::any_of(std::begin(kReserved), std::end(kReserved), [&](const char* r) { return name == r; });
 }
 
-FleetOptions read_fleet_options(const rapidjson::Value* fleet)
+FleetOptions read_fleet_options(const rapidjson::Value* fleet, const http::Url& metrics_endpoint)
 {
     FleetOptions o;
-    std::string endpoint = "https://api.fireworks.ai";
+    std::string endpoint = metrics_endpoint.scheme + "://" + metrics_endpoint.authority();
     if (fleet && !fleet->IsNull()) {
         if (!fleet->IsObject())
             throw util::OptionError("the client configuration's 'fleet' must be a JSON object");
@@ -69,6 +69,8 @@ FleetOptions read_fleet_options(const rapidjson::Value* fleet)
                 o.max_requests_per_minute = static_cast<unsigned>(number(name, v, 1, 600));
             } else if (name == "max_deployments") {
                 o.max_deployments = static_cast<std::size_t>(number(name, v, 1, 100000));
+            } else if (name == "api_max_response_bytes") {
+                o.max_response_bytes = static_cast<std::size_t>(number(name, v, 1024, 1024.0 * 1024 * 1024));
             } else if (name == "annotation_tags") {
                 if (!v.IsObject())
                     option_wrong(name, std::string("must be a mapping of annotation to tag name, not ") +

@@ -21,9 +21,12 @@ struct FleetOptions {
     bool inventory_tags = true;  // join the inventory's tags onto every metric of a deployment
     std::chrono::seconds inventory_interval{300};
     std::chrono::seconds usage_interval{900};
-    http::Url api_endpoint;      // api_endpoint: the REST API's origin (https://api.fireworks.ai)
+    http::Url api_endpoint;      // api_endpoint: the REST API's origin (openmetrics_endpoint's, else https://api.fireworks.ai)
     unsigned max_requests_per_minute = 30; // api_max_requests_per_minute: this instance's budget
     std::size_t max_deployments = 5000;
+    // api_max_response_bytes: one REST answer's bound (inflated). A page of
+    // 200 deployments or a day's usage is tens to hundreds of kilobytes.
+    std::size_t max_response_bytes = 8u << 20;
     // annotation_tags: annotation key -> tag name; other annotations become
     // fireworks_annotation_<key>.
     std::vector<std::pair<std::string, std::string>> annotation_tags;
@@ -39,7 +42,9 @@ struct FleetOptions {
 // ones, and those the metrics already carry.
 bool reserved_tag(const std::string& name);
 
-// Throws util::OptionError naming the option.
-FleetOptions read_fleet_options(const rapidjson::Value* fleet);
+// Throws util::OptionError naming the option. api_endpoint defaults to the
+// origin (scheme, host, port) of `metrics_endpoint`: a proxy, regional or
+// test endpoint serves both, and with neither set that is Fireworks' own.
+FleetOptions read_fleet_options(const rapidjson::Value* fleet, const http::Url& metrics_endpoint);
 
 } // namespace fwm::fleet

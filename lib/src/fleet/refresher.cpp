@@ -1,12 +1,28 @@
 #include "fleet/refresher.hpp"
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "fleet/rfc3339.hpp"
 #include "fwm/fwm.h"
+#include "http/account_registry.hpp"
 #include "http/client.hpp"
+#include "http/runtime.hpp"
 #include "util/option_error.hpp"
 #include "util/text.hpp"
 
@@ -31,8 +47,6 @@ std::chrono::steady_clock::duration next_after(int status, std::chrono::seconds 
     return wait;
 }
 constexpr std::size_t kPageSize = 200; // the API's maximum
-// REST answers are small: a page of 200 deployments is tens of kilobytes.
-constexpr std::size_t kMaxAnswerBytes = 32u << 20;
 
 double wall_now()
 {
@@ -91,87 +105,14 @@ std::vector<std::string> deployment_tags(const Deployment& d, const FleetOptions
     return tags;
 }
 
-Refresher::Refresher(const http::ClientConfig& metrics, FleetOptions options)
-    : options_(std::move(options))
-    , account_(metrics.account_id)
-{
-    if (account_.empty())
-        throw util::OptionError("options 'collect_inventory' and 'collect_usage' need 'account_id'");
-    http::ClientConfig api = metrics;
-    api.purpose = http::Purpose::api;
-    api.endpoint = options_.api_endpoint;
-    api.max_requests_per_minute = options_.max_requests_per_minute;
-    api.max_response_bytes = std::min(metrics.max_response_bytes, kMaxAnswerBytes);
-    client_ = std::make_unique<http::Client>(std::move(api));
-}
-
-Refresher::~Refresher()
-{
-    cancel();
-    if (thread_.joinable())
-        thread_.join();
-}
-
-void Refresher::cancel() noexcept
-{
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
-    client_->cancel();
-}
-
-void Refresher::poke()
-{
-    std::lock_guard lock(mutex_);
-    if (stopping_)
-        return;
-    const auto now = SteadyClock::now();
-    const bool due = (options_.inventory && now >= next_inventory_) || (options_.usage && now >= next_usage_);
-    if (!due)
-        return;
-    if (!thread_.joinable())
-        thread_ = std::thread([this] { run(); });
-    poked_ = true;
-    wake_.notify_all();
-}
-
-Snapshot Refresher::snapshot() const
-{
-    std::lock_guard lock(mutex_);
-    return snapshot_;
-}
-
-void Refresher::run()
-{
-    for (;;) {
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [&] { return poked_ || stopping_; });
-            if (stopping_)
-                return;
-            poked_ = false;
-        }
-        try {
-            if (options_.inventory && SteadyClock::now() >= next_inventory_)
-                refresh_inventory();
-            if (options_.usage && SteadyClock::now() >= next_usage_)
-                refresh_usage();
-        } catch (...) {
-            // Out of memory, or a bug: the next poke tries again; the check
-            // reports the attempt that recorded the failure.
-            std::lock_guard lock(mutex_);
-            next_inventory_ = next_usage_ = SteadyClock::now() + kRetryAfterFailure;
-        }
-    }
-}
 
 namespace {
 
-// Records how an attempt ended and when the next one is due.
-void finish(Attempt& a, int status, std::string message, double started, unsigned requests, std::uint64_t sequence,
-            double retry_after_s)
+namespace asio = boost::asio;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// Records how an attempt ended.
+void finish(Attempt& a, int status, std::string message, double started, unsigned requests, double retry_after_s)
 {
     a.retry_after_s = retry_after_s;
     a.status = status;
@@ -179,12 +120,122 @@ void finish(Attempt& a, int status, std::string message, double started, unsigne
     a.at = wall_now();
     a.duration_s = a.at - started;
     a.requests = requests;
-    a.sequence = sequence;
+    ++a.sequence;
+}
+
+// One GET on the API client, awaited on the I/O thread.
+asio::awaitable<http::Collected> fetch(http::Client& client, std::string target)
+{
+    auto initiate = [&client, target = std::move(target)](auto handler) mutable {
+        // The handler moves only; collect_async's callback is copied.
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        client.collect_async(std::move(target), [h](http::Collected got) { std::move(*h)(std::move(got)); });
+    };
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(http::Collected)>(
+        std::move(initiate), asio::use_awaitable);
+}
+
+// What a failed request says: the API, its path and the option that sets
+// where it goes (never the key, never the query).
+std::string failed_call(const char* doing, const std::string& target, const http::Url& api, const std::string& why)
+{
+    const std::string path = target.substr(0, target.find('?'));
+    return std::string(doing) + " (GET " + path + " on api_endpoint " + api.scheme + "://" + api.authority() +
+           "): " + why;
 }
 
 } // namespace
 
-void Refresher::refresh_inventory()
+struct Refresher::Core : std::enable_shared_from_this<Core> {
+    FleetOptions options;
+    std::string account;
+    std::shared_ptr<http::Runtime> runtime;
+    std::unique_ptr<http::Client> client;
+    // I/O thread only.
+    asio::steady_timer inventory_timer, usage_timer;
+    std::atomic<bool> stopped{false};
+    std::atomic<bool> inventory_now{false}, usage_now{false}; // refresh_now() asked
+
+    mutable std::mutex mutex;
+    mutable std::condition_variable changed; // an attempt ended, or wake()
+    bool running = false; // start() was called
+    Snapshot snapshot;
+
+    Core(const http::ClientConfig& metrics, FleetOptions o)
+        : options(std::move(o))
+        , account(metrics.account_id)
+        , runtime(http::Runtime::acquire())
+        , inventory_timer(runtime->context())
+        , usage_timer(runtime->context())
+    {
+        http::ClientConfig api = metrics;
+        api.purpose = http::Purpose::api;
+        api.endpoint = options.api_endpoint;
+        api.max_requests_per_minute = options.max_requests_per_minute;
+        api.max_response_bytes = options.max_response_bytes;
+        client = std::make_unique<http::Client>(std::move(api));
+    }
+
+    bool first_done() const // under mutex
+    {
+        return (!options.inventory || snapshot.inventory_attempt.sequence > 0) &&
+               (!options.usage || snapshot.usage_attempt.sequence > 0);
+    }
+
+    // One kind's refreshes for as long as the refresher runs.
+    static asio::awaitable<void> loop(std::shared_ptr<Core> self, bool inventory)
+    {
+        asio::steady_timer& timer = inventory ? self->inventory_timer : self->usage_timer;
+        for (;;) {
+            if (self->stopped.load())
+                co_return;
+            Clock::duration wait = kRetryAfterFailure;
+            (inventory ? self->inventory_now : self->usage_now).store(false); // this refresh answers it
+            try {
+                // Not one ?: with a co_await in each arm: GCC 12 runs both.
+                if (inventory)
+                    wait = co_await self->refresh_inventory();
+                else
+                    wait = co_await self->refresh_usage();
+            } catch (...) {
+                // Out of memory, or a bug: said as the attempt's outcome; tried again later.
+                self->record_failure(inventory);
+            }
+            if (self->stopped.load())
+                co_return;
+            if ((inventory ? self->inventory_now : self->usage_now).exchange(false))
+                continue;
+            timer.expires_after(wait);
+            co_await timer.async_wait(kAwait); // refresh_now() and stopping cut it short
+        }
+    }
+
+    void record_failure(bool inventory) noexcept
+    {
+        try {
+            std::lock_guard lock(mutex);
+            Attempt& a = inventory ? snapshot.inventory_attempt : snapshot.usage_attempt;
+            finish(a, FWM_ERR_INTERNAL, inventory ? "listing deployments failed unexpectedly" : "reading billing usage failed unexpectedly",
+                   wall_now(), 0, -1);
+            changed.notify_all();
+        } catch (...) {
+        }
+    }
+
+    asio::awaitable<Clock::duration> refresh_inventory();
+    asio::awaitable<Clock::duration> refresh_usage();
+
+    struct UsageRead {
+        int status = FWM_OK;
+        std::string message;
+        unsigned requests = 0;
+        double retry_after_s = -1;
+        std::shared_ptr<UsageDay> usage;
+    };
+    asio::awaitable<UsageRead> read_usage_day(std::int64_t some_second);
+};
+
+asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
 {
     const double started = wall_now();
     auto inventory = std::make_shared<Inventory>();
@@ -194,17 +245,17 @@ void Refresher::refresh_inventory()
     std::string message;
     std::string token;
     PageLimits limits;
-    const std::size_t max_pages = options_.max_deployments / kPageSize + 2;
+    const std::size_t max_pages = options.max_deployments / kPageSize + 2;
     for (;;) {
-        std::string target = "/v1/accounts/" + account_ + "/deployments?pageSize=" + std::to_string(kPageSize);
+        std::string target = "/v1/accounts/" + account + "/deployments?pageSize=" + std::to_string(kPageSize);
         if (!token.empty())
             target += "&pageToken=" + percent_encode(token);
-        const http::Collected got = client_->collect(target);
+        const http::Collected got = co_await fetch(*client, target);
         requests += got.info.attempts;
         if (got.info.status != FWM_OK) {
             status = got.info.status;
             retry_after_s = got.info.retry_after_s;
-            message = "listing deployments: " + got.info.message;
+            message = failed_call("listing deployments", target, options.api_endpoint, got.info.message);
             break;
         }
         DeploymentsPage page;
@@ -212,8 +263,8 @@ void Refresher::refresh_inventory()
             page = parse_deployments_page(got.payload->body, limits);
         } catch (const std::runtime_error& e) {
             status = FWM_ERR_PROTOCOL;
-            message = std::string("listing deployments: ") + e.what() + " (page " +
-                      std::to_string(inventory->pages + 1) + ")";
+            message = failed_call("listing deployments", target, options.api_endpoint,
+                                  std::string(e.what()) + " (page " + std::to_string(inventory->pages + 1) + ")");
             break;
         }
         ++inventory->pages;
@@ -223,7 +274,7 @@ void Refresher::refresh_inventory()
             if (inventory->problems.first.size() < Problems::kKept)
                 inventory->problems.first.push_back(std::move(p));
         for (auto& d : page.deployments) {
-            if (inventory->deployments.size() == options_.max_deployments) {
+            if (inventory->deployments.size() == options.max_deployments) {
                 ++inventory->skipped;
                 inventory->complete = false;
                 continue;
@@ -242,11 +293,21 @@ void Refresher::refresh_inventory()
         }
         token = std::move(page.next_page_token);
     }
-    if (inventory->skipped && inventory->deployments.size() == options_.max_deployments)
-        inventory->problems.add("more than " + std::to_string(options_.max_deployments) +
+    if (inventory->skipped && inventory->deployments.size() == options.max_deployments)
+        inventory->problems.add("more than " + std::to_string(options.max_deployments) +
                                 " deployments (max_deployments); the rest are left out");
+    // A listing cut by a failed page keeps the pages it read: a partial
+    // inventory (creating and deleting nothing) beats none.
+    const bool partial = status != FWM_OK && inventory->pages > 0;
+    if (partial) {
+        inventory->complete = false;
+        const std::string kept = "kept the " + std::to_string(inventory->deployments.size()) + " deployments of the " +
+                                 std::to_string(inventory->pages) + " page(s) read before it";
+        inventory->problems.add("the listing stopped early: " + message + "; " + kept);
+        message += "; " + kept;
+    }
     std::shared_ptr<const mapping::JoinedTags> tags;
-    if (status == FWM_OK) {
+    if (status == FWM_OK || partial) {
         auto& ds = inventory->deployments;
         std::stable_sort(ds.begin(), ds.end(), [](const Deployment& a, const Deployment& b) { return a.id < b.id; });
         const auto dup = std::unique(ds.begin(), ds.end(), [](const Deployment& a, const Deployment& b) { return a.id == b.id; });
@@ -255,47 +316,43 @@ void Refresher::refresh_inventory()
             ds.erase(dup, ds.end());
         }
         inventory->fetched_at = wall_now();
-        if (options_.inventory_tags) {
+        if (options.inventory_tags) {
             auto join = std::make_shared<mapping::JoinedTags>();
             for (const auto& d : ds)
-                (*join)[d.id] = deployment_tags(d, options_);
+                (*join)[d.id] = deployment_tags(d, options);
+            if (partial) { // the deployments it did not reach keep their earlier tags
+                std::lock_guard lock(mutex);
+                if (snapshot.tags)
+                    for (const auto& [id, t] : *snapshot.tags)
+                        join->emplace(id, t);
+            }
             tags = std::move(join);
         }
     }
-    std::lock_guard lock(mutex_);
-    Attempt& a = snapshot_.inventory_attempt;
-    finish(a, status, std::move(message), started, requests, a.sequence + 1, retry_after_s);
-    if (status == FWM_OK) {
-        snapshot_.inventory = std::move(inventory);
-        snapshot_.tags = std::move(tags);
+    std::lock_guard lock(mutex);
+    finish(snapshot.inventory_attempt, status, std::move(message), started, requests, retry_after_s);
+    if (status == FWM_OK || partial) {
+        snapshot.inventory = std::move(inventory);
+        snapshot.tags = std::move(tags);
     }
-    next_inventory_ = SteadyClock::now() + next_after(status, options_.inventory_interval, retry_after_s);
+    changed.notify_all();
+    co_return next_after(status, options.inventory_interval, retry_after_s);
 }
 
-namespace {
-
 // One day's usage: [day_start, next day) in UTC.
-struct UsageRead {
-    int status = FWM_OK;
-    std::string message;
-    unsigned requests = 0;
-    double retry_after_s = -1;
-    std::shared_ptr<UsageDay> usage;
-};
-
-UsageRead read_usage_day(http::Client& client, const std::string& account, std::int64_t some_second)
+asio::awaitable<Refresher::Core::UsageRead> Refresher::Core::read_usage_day(std::int64_t some_second)
 {
     UsageRead r;
     const std::string day_start = utc_day_start(some_second), day_end = utc_next_day_start(some_second);
     const std::string target = "/v1/accounts/" + account + "/billingUsage?startTime=" + percent_encode(day_start) +
                                "&endTime=" + percent_encode(day_end);
-    const http::Collected got = client.collect(target);
+    const http::Collected got = co_await fetch(*client, target);
     r.requests = got.info.attempts;
     r.status = got.info.status;
     r.retry_after_s = got.info.retry_after_s;
     if (r.status != FWM_OK) {
-        r.message = "reading billing usage: " + got.info.message;
-        return r;
+        r.message = failed_call("reading billing usage", target, options.api_endpoint, got.info.message);
+        co_return r;
     }
     try {
         auto usage = std::make_shared<UsageDay>();
@@ -305,30 +362,28 @@ UsageRead read_usage_day(http::Client& client, const std::string& account, std::
         r.usage = std::move(usage);
     } catch (const std::runtime_error& e) {
         r.status = FWM_ERR_PROTOCOL;
-        r.message = std::string("reading billing usage: ") + e.what();
+        r.message = failed_call("reading billing usage", target, options.api_endpoint, e.what());
     }
-    return r;
+    co_return r;
 }
 
-} // namespace
-
-void Refresher::refresh_usage()
+asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_usage()
 {
     const double started = wall_now();
-    const auto now = static_cast<std::int64_t>(options_.wall_clock ? options_.wall_clock() : started);
+    const auto now = static_cast<std::int64_t>(options.wall_clock ? options.wall_clock() : started);
     std::shared_ptr<const UsageDay> last;
     {
-        std::lock_guard lock(mutex_);
-        last = snapshot_.usage;
+        std::lock_guard lock(mutex);
+        last = snapshot.usage;
     }
-    UsageRead today = read_usage_day(*client_, account_, now);
+    UsageRead today = co_await read_usage_day(now);
     unsigned requests = today.requests;
     if (today.usage && last) {
         if (last->day == today.usage->day) {
             today.usage->day_before = last->day_before; // kept for the whole day
         } else if (auto when = parse_rfc3339(last->day + "T12:00:00Z")) {
             // The first reading of a new day: the day before once more, for its final totals.
-            UsageRead before = read_usage_day(*client_, account_, static_cast<std::int64_t>(*when));
+            UsageRead before = co_await read_usage_day(static_cast<std::int64_t>(*when));
             requests += before.requests;
             if (before.usage) {
                 before.usage->day_before.reset();
@@ -339,12 +394,193 @@ void Refresher::refresh_usage()
             }
         }
     }
-    std::lock_guard lock(mutex_);
-    Attempt& a = snapshot_.usage_attempt;
-    finish(a, today.status, std::move(today.message), started, requests, a.sequence + 1, today.retry_after_s);
+    std::lock_guard lock(mutex);
+    finish(snapshot.usage_attempt, today.status, std::move(today.message), started, requests, today.retry_after_s);
     if (today.status == FWM_OK)
-        snapshot_.usage = std::move(today.usage);
-    next_usage_ = SteadyClock::now() + next_after(today.status, options_.usage_interval, today.retry_after_s);
+        snapshot.usage = std::move(today.usage);
+    changed.notify_all();
+    co_return next_after(today.status, options.usage_interval, today.retry_after_s);
+}
+
+Refresher::Refresher(const http::ClientConfig& metrics, FleetOptions options)
+    : pid_(::getpid())
+{
+    if (metrics.account_id.empty())
+        throw util::OptionError("options 'collect_inventory' and 'collect_usage' need 'account_id'");
+    core_ = std::make_shared<Core>(metrics, std::move(options));
+}
+
+Refresher::~Refresher()
+{
+    if (pid_ != ::getpid()) {
+        // In a child of fork(): the timers and sockets are the parent's runtime's. Leave them.
+        new std::shared_ptr<Core>(std::move(core_));
+        return;
+    }
+    core_->stopped.store(true);
+    core_->client->cancel(); // a request in flight ends at once
+    try {
+        asio::post(core_->runtime->context(), [core = core_] {
+            core->inventory_timer.cancel();
+            core->usage_timer.cancel();
+        });
+    } catch (...) {
+        // No memory for the post: the timers end by themselves.
+    }
+    // The loops let go within microseconds; then the state goes here, on
+    // the caller's thread, like a client handle's.
+    if (std::this_thread::get_id() == core_->runtime->thread_id())
+        return;
+    const auto until = Clock::now() + http::Client::kTeardownWait;
+    while (core_.use_count() > 1 && Clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+
+void Refresher::start()
+{
+    {
+        std::lock_guard lock(core_->mutex);
+        if (core_->running || pid_ != ::getpid())
+            return;
+        core_->running = true;
+    }
+    try {
+        if (core_->options.inventory)
+            asio::co_spawn(core_->runtime->context(), Core::loop(core_, true), asio::detached);
+        if (core_->options.usage)
+            asio::co_spawn(core_->runtime->context(), Core::loop(core_, false), asio::detached);
+    } catch (...) {
+        // Out of memory: the next run starts them.
+        std::lock_guard lock(core_->mutex);
+        core_->running = false;
+    }
+}
+
+void Refresher::refresh_now()
+{
+    core_->inventory_now.store(true);
+    core_->usage_now.store(true);
+    asio::post(core_->runtime->context(), [core = core_] {
+        core->inventory_timer.cancel();
+        core->usage_timer.cancel();
+    });
+}
+
+Snapshot Refresher::snapshot() const
+{
+    std::lock_guard lock(core_->mutex);
+    return core_->snapshot;
+}
+
+bool Refresher::wait_first(Clock::time_point deadline, const std::atomic<bool>& stop) const
+{
+    std::unique_lock lock(core_->mutex);
+    return core_->changed.wait_until(lock, deadline, [&] { return stop.load() || core_->first_done(); }) &&
+           core_->first_done();
+}
+
+void Refresher::wake() const
+{
+    std::lock_guard lock(core_->mutex); // no wake-up lost between a waiter's test and its wait
+    core_->changed.notify_all();
+}
+
+std::vector<std::string> Refresher::first_missing() const
+{
+    std::lock_guard lock(core_->mutex);
+    std::vector<std::string> missing;
+    if (core_->options.inventory && core_->snapshot.inventory_attempt.sequence == 0)
+        missing.emplace_back("inventory");
+    if (core_->options.usage && core_->snapshot.usage_attempt.sequence == 0)
+        missing.emplace_back("usage");
+    return missing;
+}
+
+const FleetOptions& Refresher::options() const
+{
+    return core_->options;
+}
+
+// ---- sharing -------------------------------------------------------------
+
+namespace {
+
+struct Registry {
+    std::mutex mutex;
+    std::map<std::string, std::weak_ptr<Refresher>> running;
+};
+
+void lock_registry_for_fork();
+void unlock_registry_after_fork();
+
+Registry& registry()
+{
+    static Registry& r = *new Registry(); // never destroyed: handles may outlive static destruction
+    static const int registered = pthread_atfork(lock_registry_for_fork, unlock_registry_after_fork,
+                                                 unlock_registry_after_fork);
+    (void)registered;
+    return r;
+}
+
+void lock_registry_for_fork()
+{
+    registry().mutex.lock();
+}
+
+void unlock_registry_after_fork()
+{
+    registry().mutex.unlock();
+}
+
+// Everything a refresh depends on: instances that agree on all of it
+// share one refresher (and so one request budget and one answer).
+std::string sharing_key(const http::ClientConfig& m, const FleetOptions& o)
+{
+    std::string key = o.api_endpoint.redacted() + "|" + m.account_id + "|" + m.transport();
+    for (auto n : {static_cast<long long>(o.inventory), static_cast<long long>(o.usage),
+                   static_cast<long long>(o.inventory_tags), static_cast<long long>(o.inventory_interval.count()),
+                   static_cast<long long>(o.usage_interval.count()), static_cast<long long>(o.max_requests_per_minute),
+                   static_cast<long long>(o.max_deployments), static_cast<long long>(o.max_response_bytes),
+                   static_cast<long long>(m.timeout.count()), static_cast<long long>(m.connect_timeout.count()),
+                   static_cast<long long>(m.read_timeout.count()), static_cast<long long>(m.max_attempts),
+                   static_cast<long long>(m.max_retry_after.count())})
+        key += "|" + std::to_string(n);
+    for (const auto& [annotation, tag] : o.annotation_tags)
+        key += "|" + annotation + "=" + tag;
+    // The key is hashed with the rest: only the same key shares, and it is not kept in clear.
+    return http::cache_key_for(key, m.api_key);
+}
+
+} // namespace
+
+std::shared_ptr<Refresher> Refresher::acquire(const http::ClientConfig& metrics, const FleetOptions& options)
+{
+    if (options.wall_clock) // a test's own clock: never shared
+        return std::make_shared<Refresher>(metrics, options);
+    const std::string key = sharing_key(metrics, options);
+    Registry& r = registry();
+    {
+        std::lock_guard lock(r.mutex);
+        if (auto found = r.running[key].lock(); found && found->pid_ == ::getpid())
+            return found;
+    }
+    auto made = std::make_shared<Refresher>(metrics, options); // outside the lock: it may read files
+    std::lock_guard lock(r.mutex);
+    std::erase_if(r.running, [](const auto& entry) { return entry.second.expired(); });
+    if (auto found = r.running[key].lock(); found && found->pid_ == ::getpid())
+        return found; // another instance made it meanwhile
+    r.running[key] = made;
+    return made;
+}
+
+std::size_t Refresher::count()
+{
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    return static_cast<std::size_t>(std::count_if(r.running.begin(), r.running.end(), [](const auto& entry) {
+        const auto held = entry.second.lock();
+        return held && held->pid_ == ::getpid();
+    }));
 }
 
 } // namespace fwm::fleet

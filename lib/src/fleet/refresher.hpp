@@ -1,26 +1,27 @@
-// Keeps one check instance's view of its Fireworks account fresh: the
-// deployments inventory every inventory_interval and today's billing usage
-// every usage_interval, fetched on a thread of its own over an 'api' client
-// (the same TLS, proxy, key and deadlines as the metrics), so the metrics
-// scrape never waits on it. A failed refresh keeps the last good one.
+// Keeps one Fireworks account's view fresh for every check instance of it:
+// the deployments inventory every inventory_interval and today's billing
+// usage every usage_interval, over an 'api' client (the same TLS, proxy,
+// key and deadlines as the metrics). The refreshes are timers and
+// coroutines on the library's one I/O runtime, not threads: hundreds of
+// instances cost no thread and one refresh per account. Instances of the
+// same account with the same options share one Refresher (acquire()). A
+// failed refresh keeps the last good answer.
 #pragma once
 
-#include <condition_variable>
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "fleet/deployments.hpp"
 #include "fleet/options.hpp"
 #include "fleet/usage.hpp"
 #include "http/config.hpp"
 #include "mapping/joined_tags.hpp"
-
-namespace fwm::http {
-class Client;
-}
 
 namespace fwm::fleet {
 
@@ -29,7 +30,7 @@ struct Inventory {
     double fetched_at = 0;               // seconds since the epoch
     std::size_t pages = 0;
     std::size_t skipped = 0;             // entries without a usable name, or past max_deployments
-    bool complete = true;                // false when the listing was cut (a repeated token, too many pages or deployments)
+    bool complete = true;                // false when the listing was cut (a repeated token, too many pages or deployments, a failed page)
     Problems problems;
 };
 
@@ -65,36 +66,45 @@ std::vector<std::string> deployment_tags(const Deployment& d, const FleetOptions
 
 class Refresher {
 public:
-    // `metrics` supplies the TLS, proxy, key, timeouts and account.
+    using Clock = std::chrono::steady_clock;
+
+    // The refresher of this account, origin, key, transport and options:
+    // the running one when another instance uses it, else a new one.
+    // Throws util::OptionError naming the option.
+    static std::shared_ptr<Refresher> acquire(const http::ClientConfig& metrics, const FleetOptions& options);
+
+    // `metrics` supplies the TLS, proxy, key, timeouts and account. Not
+    // shared: acquire() is how instances get one.
     Refresher(const http::ClientConfig& metrics, FleetOptions options);
-    ~Refresher(); // stops the thread: an answer in flight is abandoned at once
+    ~Refresher(); // stops the timers; an answer in flight is abandoned at once
     Refresher(const Refresher&) = delete;
     Refresher& operator=(const Refresher&) = delete;
 
-    // Wakes the refresh thread (started on the first call) if a refresh is
-    // due. Never blocks on the network.
-    void poke();
+    // Starts the refreshes (the first call only). Never blocks.
+    void start();
+    // Every refresh that is not running starts now, whatever its timer
+    // says (the tests' clock, and nothing else, needs this).
+    void refresh_now();
     Snapshot snapshot() const;
-    // Thread safe; refreshes stop for good.
-    void cancel() noexcept;
 
-    const FleetOptions& options() const { return options_; }
+    // Until every asked-for kind has ended its first attempt, `deadline`
+    // passes, or `stop` is set (wake() says so). True when all ended.
+    bool wait_first(Clock::time_point deadline, const std::atomic<bool>& stop) const;
+    // Wakes wait_first() callers to look at their `stop` again.
+    void wake() const;
+    // The kinds ("inventory", "usage") whose first attempt has not ended.
+    std::vector<std::string> first_missing() const;
+
+    const FleetOptions& options() const;
+
+    // Refreshers running in this process (for the tests of sharing).
+    static std::size_t count();
+
+    struct Core; // the state the I/O thread's refreshes hold
 
 private:
-    void run();
-    void refresh_inventory();
-    void refresh_usage();
-
-    FleetOptions options_;
-    std::unique_ptr<http::Client> client_;
-    std::string account_;
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    bool poked_ = false;
-    bool stopping_ = false;
-    Snapshot snapshot_;
-    std::chrono::steady_clock::time_point next_inventory_{}, next_usage_{};
-    std::thread thread_;
+    pid_t pid_;
+    std::shared_ptr<Core> core_;
 };
 
 } // namespace fwm::fleet

@@ -158,12 +158,14 @@ void usage_day(Writer& w, const UsageDay& u)
 
 } // namespace
 
-std::string fleet_json(const Snapshot& s, const FleetOptions& o)
+std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::string& first_run)
 {
     std::string out;
     util::StringSink sink{out};
     Writer w(sink);
     w.StartObject();
+    w.Key("first_run");
+    w.RawValue(first_run.data(), first_run.size(), rapidjson::kObjectType);
     w.Key("inventory");
     if (!o.inventory) {
         w.Null();

@@ -10,6 +10,8 @@
 
 namespace fwm::fleet {
 
-std::string fleet_json(const Snapshot& snapshot, const FleetOptions& options);
+// `first_run` is a JSON value written as it is: null, or on an instance's
+// first run how long it waited for the first refreshes and which did not come.
+std::string fleet_json(const Snapshot& snapshot, const FleetOptions& options, const std::string& first_run = "null");
 
 } // namespace fwm::fleet

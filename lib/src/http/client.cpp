@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -62,6 +64,17 @@ std::string who(const Url& url)
     return url.host == "api.fireworks.ai" ? std::string("the Fireworks API") : url.authority();
 }
 
+// The exchange's messages say which option to check as the metrics
+// handle's (openmetrics_endpoint); a REST API handle's say api_endpoint.
+void name_endpoint_option(std::string& message, const ClientConfig& config)
+{
+    static constexpr std::string_view metrics_option = "openmetrics_endpoint";
+    if (config.purpose == Purpose::metrics)
+        return;
+    for (auto at = message.find(metrics_option); at != std::string::npos; at = message.find(metrics_option, at))
+        message.replace(at, metrics_option.size(), config.endpoint_option());
+}
+
 struct Outcome {
     CollectInfo info;
     std::optional<Response> fresh;
@@ -114,7 +127,7 @@ struct Judgement {
 struct Client::State : std::enable_shared_from_this<Client::State> {
     std::shared_ptr<Runtime> runtime; // first: outlives the sockets below
     ClientConfig config;
-    asio::ssl::context tls;
+    std::shared_ptr<asio::ssl::context> tls; // shared with handles of the same TLS settings
     std::shared_ptr<Account> account;
     std::string cache_key;
     std::atomic<bool> cancelled{false};
@@ -129,9 +142,9 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     explicit State(ClientConfig c)
         : runtime(Runtime::acquire())
         , config(std::move(c))
-        , tls(make_tls_context(config.tls))
+        , tls(shared_tls_context(config.tls))
         , account(account_for(config.account_key()))
-        , cache_key(cache_key_for(config.endpoint.redacted() + '\n' + transport(config), config.api_key))
+        , cache_key(cache_key_for(config.endpoint.redacted() + '\n' + config.transport(), config.api_key))
     {
         account->attach();
     }
@@ -144,17 +157,6 @@ struct Client::State : std::enable_shared_from_this<Client::State> {
     {
         return cache && config.purpose == Purpose::metrics && now - cache->fetched < config.refresh_period &&
                cache->size() <= config.max_response_bytes;
-    }
-
-    // How a handle reaches the endpoint: a response fetched without
-    // certificate checks, or through another proxy, is not served to a
-    // handle that asks for them.
-    static std::string transport(const ClientConfig& c)
-    {
-        const Url* proxy = c.proxy.for_target(c.endpoint);
-        return std::string(c.tls.verify ? "verify" : "no-verify") + (c.tls.validate_hostname ? "|host" : "|no-host") +
-               "|" + c.tls.ca_cert + "|" + c.tls.cert + "|" + c.tls.private_key + "|" +
-               (proxy ? proxy->user + "@" + proxy->redacted() : std::string("direct"));
     }
 
     void serve_cache(Outcome& out, const std::shared_ptr<const CachedResponse>& cache, Clock::time_point now) const
@@ -259,6 +261,45 @@ namespace {
 
 using State = Client::State;
 
+// Handles that keep an idle connection, oldest first. At most
+// Client::kMaxIdleConnections stay open in the process, whatever the number
+// of handles: the oldest is closed for a new one (it reconnects when next
+// used), so descriptors stay bounded with hundreds of instances.
+struct IdleConnections {
+    std::mutex mutex;
+    std::deque<std::weak_ptr<State>> order;
+};
+
+IdleConnections& idle_connections()
+{
+    static IdleConnections& i = *new IdleConnections(); // never destroyed: handles may outlive static destruction
+    return i;
+}
+
+// On the I/O thread, when `s` has just kept its connection.
+void keep_idle(State& s)
+{
+    auto& pool = idle_connections();
+    std::vector<std::shared_ptr<State>> over; // released outside the lock
+    std::lock_guard lock(pool.mutex);
+    const State* self = &s;
+    std::erase_if(pool.order, [&](const std::weak_ptr<State>& w) {
+        const auto held = w.lock();
+        // Gone, the same handle again, or another process's runtime (a fork's leftover): forgotten.
+        return !held || held.get() == self || held->runtime != s.runtime;
+    });
+    pool.order.push_back(s.weak_from_this());
+    while (pool.order.size() > Client::kMaxIdleConnections) {
+        if (auto oldest = pool.order.front().lock()) {
+            if (oldest->idle) // only the I/O thread touches it, and this is that thread
+                oldest->idle->close();
+            oldest->idle.reset();
+            over.push_back(std::move(oldest));
+        }
+        pool.order.pop_front();
+    }
+}
+
 // The whole collection on the I/O thread: admission, attempts, backoff,
 // redirects. Holds the state, so it may outlive the collect() that started it.
 asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadline, std::string target)
@@ -274,10 +315,12 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
         ~Finish()
         {
             s.running.erase(std::find(s.running.begin(), s.running.end(), &interrupt));
-            if (!s.idle && !interrupt.requested && conn->open())
+            if (!s.idle && !interrupt.requested && conn->open()) {
                 s.idle = std::move(conn); // kept alive for the next collection
-            else
+                keep_idle(s);
+            } else {
                 conn->close();
+            }
         }
     } finish{*s, interrupt, conn};
 
@@ -314,10 +357,11 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
         }
 
         ++info.attempts;
-        ExchangeResult r = co_await exchange(*conn, url, s->config, s->tls, s->runtime, deadline, interrupt);
+        ExchangeResult r = co_await exchange(*conn, url, s->config, *s->tls, s->runtime, deadline, interrupt);
         s->account->done(admission.slot, Clock::now());
         Judgement j;
         if (!r.ok) {
+            name_endpoint_option(r.failure.message, s->config);
             j = Judgement::make(r.failure.retryable ? Judgement::retry : Judgement::stop, std::move(r.failure));
         } else {
             info.http_status = r.response.status;
@@ -396,6 +440,71 @@ void decode(Response& res, const ClientConfig& config, Collected& out, CachedRes
     }
 }
 
+// What a finished collection hands over: the fresh body decoded (and kept
+// as the account's cache), or the cached one inflated again.
+void deliver(State& s, Outcome outcome, Clock::time_point started, Collected& out)
+{
+    out.info = std::move(outcome.info);
+    if (outcome.fresh) {
+        auto payload = std::make_shared<CachedResponse>();
+        payload->content_type = outcome.fresh->content_type;
+        decode(*outcome.fresh, s.config, out, *payload);
+        if (out.info.status == FWM_OK) {
+            payload->fetched = Clock::now();
+            out.info.body_bytes = payload->body.size();
+            out.info.content_type = payload->content_type;
+            out.payload = payload;
+            if (out.info.encoding == "gzip") {
+                // The cache keeps what came on the wire, not the inflated copy.
+                auto kept = std::make_shared<CachedResponse>();
+                kept->body = std::move(outcome.fresh->body);
+                kept->gzipped = true;
+                kept->inflated_bytes = payload->body.size();
+                kept->content_type = payload->content_type;
+                kept->fetched = payload->fetched;
+                payload = std::move(kept);
+            }
+            if (s.config.purpose == Purpose::metrics)
+                s.account->store(s.cache_key, std::move(payload));
+        }
+    } else if (outcome.cached && outcome.cached->gzipped) {
+        auto payload = std::make_shared<CachedResponse>();
+        std::string error;
+        if (gunzip(outcome.cached->body, s.config.max_response_bytes, payload->body, error) == InflateStatus::ok) {
+            payload->content_type = outcome.cached->content_type;
+            payload->fetched = outcome.cached->fetched;
+            out.info.body_bytes = payload->body.size();
+            out.info.content_type = payload->content_type;
+            out.payload = std::move(payload);
+        } else { // it inflated once already: only memory can fail here
+            out.info.status = FWM_ERR_OUT_OF_MEMORY;
+            out.info.message = "the cached response could not be inflated again: " + util::clean_text(error, 64);
+        }
+    } else if (outcome.cached) {
+        out.info.body_bytes = outcome.cached->body.size();
+        out.info.content_type = outcome.cached->content_type;
+        out.payload = std::move(outcome.cached);
+    }
+    out.info.duration_s = seconds(Clock::now() - started);
+}
+
+// Turns what escaped the collection's coroutine into an outcome.
+Outcome from_exception(std::exception_ptr e, Outcome o)
+{
+    if (!e)
+        return o;
+    o = failed(FWM_ERR_INTERNAL, "collection failed unexpectedly");
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::bad_alloc&) {
+        o = failed(FWM_ERR_OUT_OF_MEMORY, "out of memory during the collection");
+    } catch (const std::exception& ex) {
+        o.info.message += std::string(": ") + util::clean_text(ex.what(), 200);
+    } catch (...) {
+    }
+    return o;
+}
+
 } // namespace
 
 Client::Client(ClientConfig config)
@@ -418,6 +527,10 @@ Client::~Client()
     // was the last handle, so that nothing of ours still runs when the
     // process exits (OpenSSL's exit-time cleanup must not meet a TLS stream
     // being closed). Work that runs on to its deadline is left to finish.
+    // On the I/O thread itself (the last holder let go from a handler) there
+    // is nothing to wait for: that thread is this one.
+    if (std::this_thread::get_id() == state_->runtime->thread_id())
+        return;
     const auto until = Clock::now() + kTeardownWait;
     while (state_.use_count() > 1 && Clock::now() < until)
         std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -453,6 +566,29 @@ void Client::cancel() noexcept
     }
 }
 
+void Client::collect_async(std::string target, std::function<void(Collected)> done)
+{
+    const std::shared_ptr<State> s = state_;
+    const auto started = Clock::now();
+    if (s->runtime->forked()) {
+        Collected out;
+        out.info = failed(FWM_ERR_INTERNAL, "this client was created before fork(): create a new one").info;
+        done(std::move(out));
+        return;
+    }
+    asio::co_spawn(s->runtime->context(), run(s, started + s->config.timeout, std::move(target)),
+                   [s, started, done = std::move(done)](std::exception_ptr e, Outcome o) {
+                       Collected out;
+                       try {
+                           deliver(*s, from_exception(e, std::move(o)), started, out);
+                       } catch (const std::bad_alloc&) {
+                           out.payload.reset();
+                           out.info = failed(FWM_ERR_OUT_OF_MEMORY, "out of memory decoding the answer").info;
+                       }
+                       done(std::move(out));
+                   });
+}
+
 Collected Client::collect()
 {
     return collect(std::string());
@@ -485,17 +621,7 @@ Collected Client::collect(const std::string& target)
     } unregister{*s, waiter};
 
     asio::co_spawn(s->runtime->context(), run(s, deadline, target), [waiter](std::exception_ptr e, Outcome o) {
-        if (e) {
-            o = failed(FWM_ERR_INTERNAL, "collection failed unexpectedly");
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::bad_alloc&) {
-                o = failed(FWM_ERR_OUT_OF_MEMORY, "out of memory during the collection");
-            } catch (const std::exception& ex) {
-                o.info.message += std::string(": ") + util::clean_text(ex.what(), 200);
-            } catch (...) {
-            }
-        }
+        o = from_exception(e, std::move(o));
         std::lock_guard lock(waiter->mutex);
         waiter->outcome = std::move(o);
         waiter->cv.notify_all();
@@ -522,48 +648,7 @@ Collected Client::collect(const std::string& target)
                                                   "); it was abandoned: check the network, or raise timeout");
     }
 
-    out.info = std::move(outcome.info);
-    if (outcome.fresh) {
-        auto payload = std::make_shared<CachedResponse>();
-        payload->content_type = outcome.fresh->content_type;
-        decode(*outcome.fresh, s->config, out, *payload);
-        if (out.info.status == FWM_OK) {
-            payload->fetched = Clock::now();
-            out.info.body_bytes = payload->body.size();
-            out.info.content_type = payload->content_type;
-            out.payload = payload;
-            if (out.info.encoding == "gzip") {
-                // The cache keeps what came on the wire, not the inflated copy.
-                auto kept = std::make_shared<CachedResponse>();
-                kept->body = std::move(outcome.fresh->body);
-                kept->gzipped = true;
-                kept->inflated_bytes = payload->body.size();
-                kept->content_type = payload->content_type;
-                kept->fetched = payload->fetched;
-                payload = std::move(kept);
-            }
-            if (s->config.purpose == Purpose::metrics)
-                s->account->store(s->cache_key, std::move(payload));
-        }
-    } else if (outcome.cached && outcome.cached->gzipped) {
-        auto payload = std::make_shared<CachedResponse>();
-        std::string error;
-        if (gunzip(outcome.cached->body, s->config.max_response_bytes, payload->body, error) == InflateStatus::ok) {
-            payload->content_type = outcome.cached->content_type;
-            payload->fetched = outcome.cached->fetched;
-            out.info.body_bytes = payload->body.size();
-            out.info.content_type = payload->content_type;
-            out.payload = std::move(payload);
-        } else { // it inflated once already: only memory can fail here
-            out.info.status = FWM_ERR_OUT_OF_MEMORY;
-            out.info.message = "the cached response could not be inflated again: " + util::clean_text(error, 64);
-        }
-    } else if (outcome.cached) {
-        out.info.body_bytes = outcome.cached->body.size();
-        out.info.content_type = outcome.cached->content_type;
-        out.payload = std::move(outcome.cached);
-    }
-    out.info.duration_s = seconds(Clock::now() - started);
+    deliver(*s, std::move(outcome), started, out);
     return out;
 }
 

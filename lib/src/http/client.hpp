@@ -7,6 +7,7 @@
 // at once; the abandoned work ends by its own deadline and frees the state.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,9 @@ public:
     // collect() returns without waiting (the work is abandoned).
     static constexpr std::chrono::milliseconds kReportMargin{500};
 
+    // Idle kept-alive connections the process keeps, over every handle.
+    static constexpr std::size_t kMaxIdleConnections = 16;
+
     // How long the destructor waits for the I/O thread to let go of the state.
     static constexpr std::chrono::milliseconds kTeardownWait{50};
 
@@ -58,6 +62,13 @@ public:
     Collected collect();
     // The same for another target (path and query) on the endpoint's origin.
     Collected collect(const std::string& target);
+
+    // The same without blocking: the collection runs on the shared I/O
+    // thread and `done` is called there (never on the caller's thread, and
+    // never inline), once, with what collect() would have returned; the
+    // body is decoded there too, so keep such answers small. `done` must
+    // not throw. The collection keeps the handle's state alive until then.
+    void collect_async(std::string target, std::function<void(Collected)> done);
 
     // Interrupts the running collection, if any, and makes every later
     // collect() return FWM_ERR_CANCELLED. Thread safe; never blocks.

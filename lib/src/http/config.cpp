@@ -124,6 +124,14 @@ std::string ClientConfig::account_key() const
            (account_id.empty() ? endpoint.target : account_id) + (purpose == Purpose::api ? "|api" : "");
 }
 
+std::string ClientConfig::transport() const
+{
+    const Url* via = proxy.for_target(endpoint);
+    return std::string(tls.verify ? "verify" : "no-verify") + (tls.validate_hostname ? "|host" : "|no-host") + "|" +
+           tls.ca_cert + "|" + tls.cert + "|" + tls.private_key + "|" +
+           (via ? via->user + "@" + via->redacted() : std::string("direct"));
+}
+
 ClientConfig read_client_config(const char* json)
 {
     if (json == nullptr || *json == '\0')

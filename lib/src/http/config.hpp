@@ -56,6 +56,10 @@ struct ClientConfig {
     // The process-wide rate-limit key: endpoint host and port plus account
     // (and the purpose: the REST API's budget is not the metrics').
     std::string account_key() const;
+    // How the endpoint is reached (TLS checks, CA, client certificate,
+    // proxy): a response fetched one way is not served to a handle that
+    // asks for another.
+    std::string transport() const;
     // The option that sets the endpoint, for messages.
     const char* endpoint_option() const { return purpose == Purpose::api ? "api_endpoint" : "openmetrics_endpoint"; }
 };

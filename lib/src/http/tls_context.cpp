@@ -2,7 +2,11 @@
 
 #include <pthread.h>
 
+#include <filesystem>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <string>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -65,11 +69,17 @@ int no_pass_phrase(char*, int, int, void*)
 
 } // namespace
 
-ssl::context make_tls_context(const TlsConfig& tls)
+// The setup lock, with its fork handlers registered.
+static std::mutex& fork_safe_setup_lock()
 {
     static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
     (void)registered;
-    std::lock_guard guard(setup_lock());
+    return setup_lock();
+}
+
+ssl::context make_tls_context(const TlsConfig& tls)
+{
+    std::lock_guard guard(fork_safe_setup_lock());
     ssl::context ctx(ssl::context::tls_client);
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression);
@@ -97,6 +107,49 @@ ssl::context make_tls_context(const TlsConfig& tls)
             throw util::OptionError("option 'tls_private_key' does not match tls_cert");
     }
     return ctx;
+}
+
+namespace {
+
+// What makes two handles' contexts the same: their settings and the files
+// as they are now (a renewed certificate gets a new context).
+std::string file_identity(const std::string& path)
+{
+    if (path.empty())
+        return "-";
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec)
+        return path + "|?";
+    const auto when = std::filesystem::last_write_time(path, ec);
+    return path + "|" + std::to_string(size) + "|" + (ec ? std::string("?") : std::to_string(when.time_since_epoch().count()));
+}
+
+} // namespace
+
+std::shared_ptr<ssl::context> shared_tls_context(const TlsConfig& tls)
+{
+    // Loading the system CA store costs about half a megabyte per context:
+    // handles with the same settings share one (an SSL_CTX serves many
+    // connections on many threads).
+    // Under the setup lock, which fork() handlers hold: a child finds the map consistent.
+    std::mutex& mutex = fork_safe_setup_lock();
+    static auto& contexts = *new std::map<std::string, std::weak_ptr<ssl::context>>();
+    const std::string key = std::string(tls.verify ? "v" : "n") + (tls.validate_hostname ? "h|" : "-|") +
+                            file_identity(tls.ca_cert) + "\n" + file_identity(tls.cert) + "\n" +
+                            file_identity(tls.private_key);
+    {
+        std::lock_guard lock(mutex);
+        std::erase_if(contexts, [](const auto& entry) { return entry.second.expired(); });
+        if (auto found = contexts[key].lock())
+            return found;
+    }
+    auto made = std::make_shared<ssl::context>(make_tls_context(tls)); // outside the lock: it reads files
+    std::lock_guard lock(mutex);
+    if (auto found = contexts[key].lock()) // another thread made one meanwhile
+        return found;
+    contexts[key] = made;
+    return made;
 }
 
 bool prepare_tls_connection(SSL* ssl, const std::string& host, const TlsConfig& tls)

@@ -1,6 +1,8 @@
 // The OpenSSL client context of a handle, built once from its TlsConfig.
 #pragma once
 
+#include <memory>
+
 #include <boost/asio/ssl/context.hpp>
 
 #include "http/config.hpp"
@@ -9,6 +11,9 @@ namespace fwm::http {
 
 // Throws util::OptionError naming the tls_* option a file failed to load from.
 boost::asio::ssl::context make_tls_context(const TlsConfig& tls);
+
+// The same, shared by every handle with the same settings and files.
+std::shared_ptr<boost::asio::ssl::context> shared_tls_context(const TlsConfig& tls);
 
 // Why the last handshake on `ssl` failed verification, or "" when it did not.
 std::string verify_failure(SSL* ssl);
