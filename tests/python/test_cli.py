@@ -131,3 +131,64 @@ def test_check_reports_configuration_errors(tmp_path):
     r = run_cli('check', '-c', str(conf))
     assert r.returncode == 1
     assert r.stderr.decode().strip() == "instance 0: configuration error: option 'api_key' is required"
+
+
+def test_check_runs_once_by_default_like_datadog_agent_check(tmp_path):
+    endpoint, conf = _endpoint_conf(tmp_path)
+    try:
+        r = run_cli('check', '-c', str(conf), '--json')
+    finally:
+        endpoint.stop()
+    assert r.returncode == 0, r.stderr
+    items = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert [i['name'] for i in items if i['kind'] == 'service_check'] == ['fireworks.can_connect']
+
+
+def test_check_prints_configuration_warnings_once_with_the_first_run(tmp_path):
+    endpoint, conf = _endpoint_conf(tmp_path, bogus_option=1)
+    try:
+        r = run_cli('check', '-c', str(conf), '--times', '2', '--interval', '0.1')
+    finally:
+        endpoint.stop()
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.decode().splitlines() == ["instance 0: warning: unknown option 'bogus_option'"]
+
+
+def test_check_readable_output_shows_the_fleet_of_each_run(tmp_path):
+    import fireworks_payload
+    from conftest import ENDPOINT, Endpoint, require_binary
+
+    require_binary(ENDPOINT)
+    payload = tmp_path / 'p.prom'
+    payload.write_text(fireworks_payload.render(3, seed=5, account='acme'))
+    key = 'fw-SECRET-3b9e1c77d2a4-cli'
+    endpoint = Endpoint(str(payload), key, extra=['--fleet', 'acme'])
+    inst = {'account_id': 'acme', 'api_key': key, 'openmetrics_endpoint': endpoint.url,
+            'tls_ca_cert': endpoint.ca_cert, 'collect_inventory': True, 'collect_usage': True,
+            'inventory_interval': 10, 'usage_interval': 10, 'api_endpoint': endpoint.origin}
+    conf = tmp_path / 'conf.yaml'
+    conf.write_text(json.dumps({'init_config': {}, 'instances': [inst]}))
+    try:
+        r = run_cli('check', '-c', str(conf), '--times', '4', '--interval', '1')
+    finally:
+        endpoint.stop()
+    assert r.returncode == 0, r.stderr
+    runs = r.stdout.decode().split('=== instance 0 (acme), run ')[1:]
+    assert len(runs) == 4
+    for run in runs:
+        # Each run says what it has: the inventory, or that it has not arrived.
+        assert ('fleet: 3 deployments in the inventory' in run) != (
+            'fleet: no deployments inventory in this run' in run), run
+    last = runs[-1]
+    assert 'fleet: 3 deployments in the inventory' in last, last
+    lines = last.splitlines()
+    header = next(line for line in lines if line.strip().startswith('deployment '))
+    assert header.split() == ['deployment', 'state', 'replicas', 'ready', 'desired', 'min..max', 'accelerators',
+                              'fireworks.deployment.ready']
+    rows = lines[lines.index(header) + 1:lines.index(header) + 4]
+    assert all(row.split()[1] == 'READY' and row.split()[-1] == 'OK' for row in rows), rows
+    assert 'usage today fireworks.usage.prompt_tokens' in last or 'usage: no billing usage in this run' in last
+    # The fleet's gauges are in the fleet section, not in the table of the scraped series.
+    assert not any(line.split()[0].startswith('fireworks.deployment.') for line in lines if line.startswith('  '))
+    assert not any(line.startswith('service check fireworks.deployment.ready') for line in lines)
+    assert key.encode() not in r.stdout + r.stderr

@@ -3,7 +3,7 @@ this class hands it the instance and submits what comes back."""
 import time
 
 from . import binding, fleet, policy
-from .config import InvalidConfig, client_config, insecure_settings, ready_grace_period
+from .config import InvalidConfig, client_config, insecure_settings, option_warnings, ready_grace_period
 
 try:
     from datadog_checks.base import AgentCheck, ConfigurationError
@@ -32,7 +32,11 @@ def _agent_proxy():
 class FireworksCheck(AgentCheck):
     __NAMESPACE__ = 'fireworks'
 
-    def __init__(self, name, init_config, instances):
+    def __init__(self, name, init_config, instances, agentConfig=None):
+        # agentConfig: when a constructor raises, the Agent calls it once more
+        # with that keyword too (pkg/collector/python/check.go). Taking it
+        # means the second call fails with the same ConfigurationError, not
+        # with a TypeError about the keyword that hides the first.
         # AgentCheck reads both with .get(): say what is wrong before it fails on them.
         if init_config is not None and not isinstance(init_config, dict):
             raise ConfigurationError('init_config must be a mapping of options')
@@ -54,19 +58,17 @@ class FireworksCheck(AgentCheck):
         mapping = self._client_config['mapping']
         self._check_tags = ['fireworks_account:{}'.format(mapping['account_id'])] + list(mapping['tags'])
         self._fleet = fleet.FleetState(mapping['account_id'], self._check_tags, ready_grace_period(self.instance))
-        # Allowed, but said once per instance.
+        # Allowed, but said once per instance, at its first run: the Agent
+        # sets check_id only after __init__ returns, and its log names the
+        # instance by it ("unknown | ..." for a line logged here).
         self.insecure_warnings = insecure_settings(self.instance)
-        for text in self.insecure_warnings:
-            self.log.warning(text)
-        from .config import option_warnings
-
         self.option_warnings = option_warnings(self.instance, self.init_config)
-        for text in self.option_warnings:
-            self.log.warning('%s', text)
+        self._config_warnings_logged = False
 
     def check(self, _):
         if self._cancelled:
             return
+        self._log_config_warnings()
         try:
             with self._client.collect() as result:
                 status, message = result.status, result.message
@@ -87,6 +89,12 @@ class FireworksCheck(AgentCheck):
         if self._cancelled:
             return
         self._report(report)
+
+    def _log_config_warnings(self):
+        if not self._config_warnings_logged:
+            self._config_warnings_logged = True
+            for text in self.insecure_warnings + self.option_warnings:
+                self.log.warning('%s', text)
 
     def _submit(self, batches):
         # The hot loop: names are complete (raw=True skips the namespace),

@@ -1,10 +1,14 @@
 """Command line of the Fireworks check.
 
   python3 -m datadog_checks.fireworks check -c conf.yaml [--json] [--times N] [--interval S]
+      one run per instance by default, as `datadog-agent check` does: that
+      first run is what follows every restart; --times N shows the later ones
   python3 -m datadog_checks.fireworks parse FILE|- [--samples | --summary]
 """
 import argparse
+import contextlib
 import json
+import logging
 import math
 import sys
 import time
@@ -110,27 +114,84 @@ def _print_json(items, out):
         out.write(json.dumps(item, separators=(',', ':')) + '\n')
 
 
-def _print_readable(items, out, elapsed=None):
+# What the inventory and the usage submit (fleet.py): shown in their own section.
+FLEET_PREFIXES = ('fireworks.deployment.', 'fireworks.inventory.', 'fireworks.usage.')
+READY_CHECK = 'fireworks.deployment.ready'
+
+
+def _tag(tags, name):
+    return next((t.split(':', 1)[1] for t in tags if t.startswith(name + ':')), '')
+
+
+def _status(sc):
+    return '{}{}'.format(SERVICE_CHECK_STATUS.get(sc['status'], sc['status']),
+                         ' - ' + sc['message'] if sc['message'] else '')
+
+
+def _print_fleet(items, out, instance=None):
+    """The inventory (one line per deployment: its fireworks.deployment.*
+    gauges and its fireworks.deployment.ready status), the events and the
+    usage counts, or, when the instance asks for them, that they have not
+    arrived in this run."""
+    instance = instance if isinstance(instance, dict) else {}
+    by_deployment = defaultdict(dict)
+    for i in items:
+        if i['kind'] == 'metric' and i['name'].startswith('fireworks.deployment.'):
+            d = by_deployment[_tag(i['tags'], 'deployment_id')]
+            d[i['name'][len('fireworks.deployment.'):]] = i['value']
+            if i['name'] == 'fireworks.deployment.state':
+                d['state_name'] = _tag(i['tags'], 'state')
+            d.setdefault('accelerator_type', _tag(i['tags'], 'accelerator_type'))
+        elif i['kind'] == 'service_check' and i['name'] == READY_CHECK:
+            by_deployment[_tag(i['tags'], 'deployment_id')]['ready_check'] = _status(i)
+    if by_deployment:
+        age = next((i['value'] for i in items if i['kind'] == 'metric' and i['name'] == 'fireworks.inventory.age'),
+                   None)
+        _print_inventory(by_deployment, age, out)
+    elif instance.get('collect_inventory') is True:
+        out.write('fleet: no deployments inventory in this run (collect_inventory: it has not arrived yet)\n')
+    for e in (i for i in items if i['kind'] == 'event'):
+        out.write('event [{}] {}\n'.format(e['alert_type'], e['title']))
+    usage = [m for m in items if m['kind'] == 'metric' and m.get('type') == 'monotonic_count']
+    for m in usage:
+        subject = ', '.join(t for t in m['tags'] if t.split(':', 1)[0] in ('deployment_id', 'accelerator_type', 'model'))
+        out.write('usage today {} {{{}}} = {:.15g}\n'.format(m['name'], subject, m['value']))
+    if not usage and instance.get('collect_usage') is True:
+        out.write('usage: no billing usage in this run (collect_usage: it has not arrived yet)\n')
+
+
+def _print_inventory(by_deployment, age, out):
+    def number(d, key):
+        v = d.get(key)
+        return '-' if v is None else '{:.0f}'.format(v)
+
+    width = max(len('deployment'), *(len(k) for k in by_deployment))
+    out.write('fleet: {} deployment{} in the inventory{}\n'.format(
+        len(by_deployment), '' if len(by_deployment) == 1 else 's',
+        '' if age is None else ' (fetched {:.0f} s ago)'.format(age)))
+    out.write('  {:<{w}}  {:<9}  {:>8}  {:>5}  {:>7}  {:>8}  {:>12}  {}\n'.format(
+        'deployment', 'state', 'replicas', 'ready', 'desired', 'min..max', 'accelerators', READY_CHECK, w=width))
+    for d_id in sorted(by_deployment):
+        d = by_deployment[d_id]
+        bounds = '{}..{}'.format(number(d, 'replicas.min'), number(d, 'replicas.max'))
+        out.write('  {:<{w}}  {:<9}  {:>8}  {:>5}  {:>7}  {:>8}  {:>12}  {}\n'.format(
+            d_id, d.get('state_name') or '-', number(d, 'replicas'), number(d, 'replicas.ready'),
+            number(d, 'replicas.desired'), bounds, number(d, 'accelerators'), d.get('ready_check', '-'), w=width))
+
+
+def _print_readable(items, out, elapsed=None, instance=None):
     metrics = [i for i in items if i['kind'] == 'metric']
     buckets = [i for i in items if i['kind'] == 'histogram_bucket']
-    checks = [i for i in items if i['kind'] == 'service_check']
+    checks = [i for i in items if i['kind'] == 'service_check' and i['name'] != READY_CHECK]
     scrape = {m['name']: m['value'] for m in metrics if m['name'].startswith('fireworks.scrape.')}
     deployments = [m['value'] for m in metrics if m['name'] == 'fireworks.deployments']
     for sc in checks:
-        subject = next((t for t in sc['tags'] if t.startswith('deployment_id:')), '')
-        out.write('service check {}{}: {}{}\n'.format(
-            sc['name'], ' ' + subject if subject else '', SERVICE_CHECK_STATUS.get(sc['status'], sc['status']),
-            ' - ' + sc['message'] if sc['message'] else ''))
-    for e in (i for i in items if i['kind'] == 'event'):
-        out.write('event [{}] {}\n'.format(e['alert_type'], e['title']))
+        out.write('service check {}: {}\n'.format(sc['name'], _status(sc)))
+    _print_fleet(items, out, instance)
     joined = next((m['tags'] for m in metrics if m['name'] == 'fireworks.requests.rate' and
                    any(t.startswith('accelerator_type:') for t in m['tags'])), None)
     if joined:
         out.write('tags of a deployment\'s metrics: {}\n'.format(', '.join(joined)))
-    usage = [m for m in metrics if m.get('type') == 'monotonic_count']
-    for m in usage:
-        subject = ', '.join(t for t in m['tags'] if t.split(':', 1)[0] in ('deployment_id', 'accelerator_type', 'model'))
-        out.write('usage today {} {{{}}} = {:.15g}\n'.format(m['name'], subject, m['value']))
     if 'fireworks.scrape.series' in scrape:
         out.write('collected {:.0f} series from {:.0f} deployments in {:.0f} ms ({:.0f} KB){}\n'.format(
             scrape['fireworks.scrape.series'], deployments[0] if deployments else 0,
@@ -141,7 +202,8 @@ def _print_readable(items, out, elapsed=None):
     quantile_suffixes = ('.p50', '.p90', '.p95', '.p99')
     by_name = defaultdict(list)
     for m in metrics:
-        if not m['name'].startswith('fireworks.scrape.') and not m['name'].endswith(quantile_suffixes):
+        if not m['name'].startswith(('fireworks.scrape.',) + FLEET_PREFIXES) and \
+                not m['name'].endswith(quantile_suffixes):
             by_name[m['name']].append(m['value'])
     if by_name:
         width = max(len(n) for n in by_name)
@@ -169,6 +231,29 @@ def _print_readable(items, out, elapsed=None):
                 cells.append('{:.4g}..{:.4g}'.format(min(v), max(v)) if v else '-')
             out.write('  {:<{w}}  {:>12}  {:>17}  {:>17}  {:>17}\n'.format(name, observations.get(name, 0), *cells,
                                                                          w=width))
+
+
+class _StderrHandler(logging.Handler):
+    def __init__(self, prefix):
+        super(_StderrHandler, self).__init__(logging.WARNING)
+        self.prefix = prefix
+
+    def emit(self, record):
+        sys.stderr.write('{}{}: {}\n'.format(self.prefix, record.levelname.lower(), record.getMessage()))
+
+
+@contextlib.contextmanager
+def _warnings_to_stderr(prefix):
+    """What the check logs at warning and above during a run, as the Agent's
+    log would show it, named by instance (the configuration warnings come
+    with the first run, as in the Agent)."""
+    logger = logging.getLogger('datadog_checks')
+    handler = _StderrHandler(prefix)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def cmd_check(args):
@@ -206,8 +291,6 @@ def cmd_check(args):
             sys.stderr.write('instance {}: configuration error: {}\n'.format(n, e))
             failed = True
             continue
-        for text in check.insecure_warnings + check.option_warnings:
-            sys.stderr.write('instance {}: warning: {}\n'.format(n, text))
         recorder = Recorder()
         recorder.attach(check)
         for run in range(args.times):
@@ -216,7 +299,8 @@ def cmd_check(args):
             started = time.monotonic()
             error = None
             try:
-                check.check(instance)
+                with _warnings_to_stderr('instance {}: '.format(n)):
+                    check.check(instance)
             except Exception as e:
                 error = str(e)
                 failed = True
@@ -226,7 +310,7 @@ def cmd_check(args):
             else:
                 sys.stdout.write('=== instance {} ({}), run {}/{}\n'.format(
                     n, instance.get('account_id', '?'), run + 1, args.times))
-                _print_readable(items, sys.stdout, time.monotonic() - started)
+                _print_readable(items, sys.stdout, time.monotonic() - started, instance)
             if error:
                 sys.stderr.write('instance {} run {}: {}\n'.format(n, run + 1, error))
             sys.stdout.flush()
@@ -289,7 +373,8 @@ def build_parser():
     c = sub.add_parser('check', help='run the check like `datadog-agent check fireworks`')
     c.add_argument('-c', '--config', required=True, help='a conf.yaml with init_config and instances')
     c.add_argument('--json', action='store_true', help='one JSON object per submission')
-    c.add_argument('--times', type=_count, default=1, help='runs per instance')
+    c.add_argument('--times', type=_count, default=1,
+                   help='runs per instance (default 1, the first run, as datadog-agent check does)')
     c.add_argument('--interval', type=_seconds, default=15.0, help='seconds between runs')
     c.set_defaults(func=cmd_check)
 

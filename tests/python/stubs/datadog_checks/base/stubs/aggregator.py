@@ -1,5 +1,6 @@
 """Stand-in for datadog_checks.base.stubs.aggregator: records submissions and
 offers the stub aggregator's assertions with the real signatures."""
+import operator
 import os
 from collections import defaultdict, namedtuple
 
@@ -55,6 +56,20 @@ def _c_tags(tags):
         raise TypeError('tags must be a sequence')
 
 
+def _c_int(v):
+    """An "i" (and "L") argument: an integer, or what has __index__ (bool
+    does); a float or a string is a TypeError."""
+    return operator.index(v)
+
+
+def _c_double(v):
+    """A "d" or "f" argument: a number, or what has __float__; unlike
+    float(), a string is a TypeError."""
+    if isinstance(v, (str, bytes, bytearray)):
+        raise TypeError('must be real number, not {}'.format(type(v).__name__))
+    return float(v)
+
+
 class AggregatorStub(object):
     GAUGE, RATE, COUNT, MONOTONIC_COUNT, COUNTER, HISTOGRAM, HISTORATE = range(7)
     METRIC_ENUM_MAP = METRIC_ENUM_MAP
@@ -71,17 +86,20 @@ class AggregatorStub(object):
     # The Agent's rtloader converts each argument with PyArg_ParseTuple
     # (datadog-agent rtloader/common/builtins/aggregator.c): these raise as
     # its conversions would, so that a value the real Agent refuses fails here.
-    def submit_metric(self, check, check_id, mtype, name, value, tags, hostname, flush_first_value):
-        _c_string(name), _c_string(hostname), _c_tags(tags)
+    # The argument order is the builtins' own; what the Agent then does with
+    # a submission whose check_id has no sender (it is dropped) is up to the
+    # test (agent_loader.py).
+    def submit_metric(self, check, check_id, mtype, name, value, tags, hostname, flush_first_value=False):
+        # "OsisdOs|i"
+        _c_string(check_id), _c_int(mtype), _c_string(name), _c_double(value), _c_string(hostname), _c_tags(tags)
+        _c_int(flush_first_value)
         _check_generic_tags(tags)
-        float(value)  # "d"
         self._metrics[name].append(MetricStub(name, mtype, value, tags, hostname, None, flush_first_value))
 
     def submit_service_check(self, check, check_id, name, status, tags, hostname, message):
-        _c_string(name), _c_string(hostname), _c_tags(tags)
+        # "OssiOss": the message is a str, never None (the base turns None into '')
+        _c_string(check_id), _c_string(name), _c_int(status), _c_tags(tags), _c_string(hostname), _c_string(message)
         _check_generic_tags(tags)
-        if message is not None:
-            _c_string(message)
         if status == 0 and message:
             raise Exception('Expected empty message on OK service check')
         self._service_checks[name].append(
@@ -90,17 +108,28 @@ class AggregatorStub(object):
 
     def submit_histogram_bucket(self, check, check_id, name, value, lower_bound, upper_bound, monotonic, hostname,
                                 tags, flush_first_value=False):
-        _c_string(name), _c_string(hostname), _c_tags(tags)
-        _check_generic_tags(tags)
-        value = value.__index__()  # "L": a C long long
+        # "OssLffisO|b"
+        _c_string(check_id), _c_string(name)
+        value = _c_int(value)
         if not -2**63 <= value < 2**63:
             raise OverflowError('Python int too large to convert to C long long')
-        float(lower_bound), float(upper_bound)  # "ff"
+        _c_double(lower_bound), _c_double(upper_bound), _c_int(monotonic), _c_string(hostname), _c_tags(tags)
+        if not 0 <= _c_int(flush_first_value) <= 255:
+            raise OverflowError('unsigned byte integer is out of range')
+        _check_generic_tags(tags)
         self._histogram_buckets[name].append(
             HistogramBucketStub(name, value, lower_bound, upper_bound, monotonic, hostname, tags, flush_first_value)
         )
 
     def submit_event(self, check, check_id, event):
+        # "OsO", then: a dict, and its tags, when the key is there, a
+        # sequence (None is not one). Fields that are not strings reach the
+        # Agent empty.
+        _c_string(check_id)
+        if not isinstance(event, dict):
+            raise TypeError('event must be a dict')
+        if 'tags' in event:
+            _c_tags(event['tags'])
         self._events.append(event)
 
     # -- accessors ----------------------------------------------------------

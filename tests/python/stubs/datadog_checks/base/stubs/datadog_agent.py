@@ -1,6 +1,7 @@
 """Stand-in for the Agent's datadog_agent module."""
 _config = {}
 _metadata = {}
+_hostname = ['stubbed.hostname']
 
 
 def get_config(key):
@@ -12,7 +13,16 @@ def set_config(key, value):
 
 
 def get_hostname():
-    return 'stubbed.hostname'
+    # The Agent's canonical hostname (rtloader datadog_agent.c get_hostname).
+    return _hostname[0]
+
+
+def set_hostname(hostname):
+    _hostname[0] = hostname
+
+
+def reset_hostname():
+    _hostname[0] = 'stubbed.hostname'
 
 
 def set_check_metadata(check_id, name, value):
