@@ -14,15 +14,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string proxy_json(unsigned short port, const std::string& userinfo = "", const std::string& no_proxy = "")
-{
-    std::string p = "\"proxy\":{\"https\":\"http://" + userinfo + (userinfo.empty() ? "" : "@") + "127.0.0.1:" +
-                    std::to_string(port) + "\"";
-    if (!no_proxy.empty())
-        p += ",\"no_proxy\":" + no_proxy;
-    return p + "}";
-}
-
 // The most requests the log holds in any window of `window` length.
 std::size_t worst_window(const std::vector<RequestRecord>& log, std::chrono::seconds window)
 {

@@ -39,6 +39,15 @@ std::string unique_account()
     return "acct" + std::to_string(::getpid()) + "x" + std::to_string(++n);
 }
 
+std::string proxy_json(unsigned short port, const std::string& userinfo, const std::string& no_proxy)
+{
+    std::string p = "\"proxy\":{\"https\":\"http://" + userinfo + (userinfo.empty() ? "" : "@") + "127.0.0.1:" +
+                    std::to_string(port) + "\"";
+    if (!no_proxy.empty())
+        p += ",\"no_proxy\":" + no_proxy;
+    return p + "}";
+}
+
 std::string client_json(const std::string& url, const std::string& extra, const std::string& account)
 {
     std::string json = "{\"openmetrics_endpoint\":\"" + url + "\",\"api_key\":\"" + kSecretKey +

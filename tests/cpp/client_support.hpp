@@ -25,6 +25,8 @@ const TestPki& pki();
 // limiter is process-wide), as JSON. `extra` is inserted as more members.
 std::string client_json(const std::string& url, const std::string& extra = "", const std::string& account = "");
 std::string unique_account();
+// The "proxy" option for an https:// endpoint through 127.0.0.1:port.
+std::string proxy_json(unsigned short port, const std::string& userinfo = "", const std::string& no_proxy = "");
 
 struct Timed {
     http::Collected got;

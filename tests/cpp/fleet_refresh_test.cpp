@@ -366,6 +366,54 @@ BOOST_AUTO_TEST_CASE(usage_asks_for_the_utc_day_and_keeps_token_counts_exact)
     BOOST_TEST(usage["day_before"].IsNull()); // read again only at the first reading of a new day
 }
 
+BOOST_AUTO_TEST_CASE(api_endpoint_follows_the_metrics_origin_unless_set)
+{
+    const auto api = [](const std::string& metrics, const std::string& fleet) {
+        std::string error;
+        const auto url = fwm::http::parse_url(metrics, error);
+        BOOST_TEST_REQUIRE(url.has_value(), error);
+        rapidjson::Document doc;
+        doc.Parse(("{" + fleet + "}").c_str());
+        const auto o = fwm::fleet::read_fleet_options(&doc, *url);
+        return o.api_endpoint.scheme + "://" + o.api_endpoint.authority() + o.api_endpoint.target;
+    };
+    // Neither set: the metrics default is Fireworks' own, and so is the API.
+    BOOST_TEST(api("https://api.fireworks.ai/v1/accounts/a/metrics", "") == "https://api.fireworks.ai/");
+    // A proxy, regional or test endpoint serves both: scheme, host and port follow.
+    BOOST_TEST(api("http://127.0.0.1:8080/fw/v1/accounts/a/metrics?x=1", "") == "http://127.0.0.1:8080/");
+    BOOST_TEST(api("https://[::1]:9443/m", "") == "https://[::1]:9443/");
+    BOOST_TEST(api("https://eu.example.com/m", "") == "https://eu.example.com/");
+    // Set, it wins.
+    BOOST_TEST(api("http://127.0.0.1:8080/m", "\"api_endpoint\":\"https://api.fireworks.ai\"") == "https://api.fireworks.ai/");
+}
+
+BOOST_AUTO_TEST_CASE(the_rest_api_takes_the_proxy_and_no_proxy_as_the_metrics_do)
+{
+    FleetServer fs;
+    const std::string port = std::to_string(fs.server.port());
+    {
+        Tinyproxy proxy;
+        Collector c(client_json(fs.server.url(), proxy_json(proxy.port()) + ",\"fleet\":{\"collect_inventory\":true}").c_str());
+        const auto r = c.collect(nullptr);
+        BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
+        BOOST_TEST(std::string(json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+        // One tunnel for the metrics, one for the REST API (its own connection).
+        const std::string log = proxy.log();
+        std::size_t tunnels = 0;
+        for (auto at = log.find("CONNECT localhost:" + port); at != std::string::npos; at = log.find("CONNECT localhost:" + port, at + 1))
+            ++tunnels;
+        BOOST_TEST(tunnels >= 2u, log);
+    }
+    {
+        Tinyproxy proxy;
+        Collector c(client_json(fs.server.url(), proxy_json(proxy.port(), "", "[\"localhost\"]") +
+                                                     ",\"fleet\":{\"collect_inventory\":true}").c_str());
+        const auto r = c.collect(nullptr);
+        BOOST_TEST(std::string(json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+        BOOST_TEST(proxy.log().find("Request (") == std::string::npos, proxy.log());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(fleet_options_are_checked_by_name)
 {
     const auto message = [](const std::string& fleet, const std::string& account = "") {

@@ -1,7 +1,7 @@
 // fwm_test_endpoint: the test server as a process, for the Python tests.
 //
 //   fwm_test_endpoint [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N]
-//                     [--fleet ACCOUNT] [--page-size N]
+//                     [--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow]
 //
 // Makes a test PKI, serves HTTPS on a free 127.0.0.1 port, prints one JSON
 // line {"port":P,"ca_cert":"...","url":"..."} and serves until standard
@@ -11,7 +11,8 @@
 // metrics requests in 60 s get a 429 with Retry-After, as Fireworks does.
 // With --fleet, /v1/accounts/ACCOUNT/deployments and .../billingUsage answer
 // as fleet_api.hpp describes, for the deployments of the metrics served
-// (pages of at most --page-size, 2 unless set).
+// (pages of at most --page-size, 2 unless set). --api-fault makes those two
+// APIs never answer, answer 503, or answer 1.5 s late.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,6 +38,7 @@ int main(int argc, char** argv)
     unsigned rate_limit = 0;
     std::string fleet_account;
     unsigned page_size = 2;
+    std::string api_fault; // hang, 503 or slow: how the REST API answers
     std::deque<std::chrono::steady_clock::time_point> recent;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -54,10 +56,12 @@ int main(int argc, char** argv)
             fleet_account = argv[++i];
         else if (a == "--page-size" && i + 1 < argc)
             page_size = static_cast<unsigned>(std::stoul(argv[++i]));
+        else if (a == "--api-fault" && i + 1 < argc)
+            api_fault = argv[++i];
         else {
             std::fprintf(stderr,
                          "usage: %s [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N] "
-                         "[--fleet ACCOUNT] [--page-size N]\n",
+                         "[--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow]\n",
                          argv[0]);
             return 2;
         }
@@ -86,9 +90,23 @@ int main(int argc, char** argv)
             r.body = "{\"error\":\"unauthorized\"}";
             return r;
         }
+        const bool rest = req.target.find("/deployments") != std::string::npos ||
+                          req.target.find("/billingUsage") != std::string::npos;
+        if (rest && api_fault == "hang") {
+            r.mode = Reply::Mode::never;
+            return r;
+        }
+        if (rest && api_fault == "503") {
+            r.status = 503;
+            r.body = "{\"error\":\"unavailable\"}";
+            return r;
+        }
         if (!fleet_account.empty())
-            if (auto answer = fleet.answer(req))
+            if (auto answer = fleet.answer(req)) {
+                if (api_fault == "slow") // answers, but 1.5 s late
+                    answer->delay = std::chrono::milliseconds(1500);
                 return *answer;
+            }
         if (rate_limit > 0) {
             while (!recent.empty() && req.at - recent.front() >= std::chrono::seconds(60))
                 recent.pop_front();

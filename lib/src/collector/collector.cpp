@@ -106,18 +106,15 @@ void release_freed_memory(std::size_t payload_bytes) noexcept
 // An instance's first run maps with the account's first inventory and
 // usage when they come within the run's timeout (they are fetched beside
 // the scrape), so that its first submissions are already complete; it
-// never waits again. What did not come is said: {"waited_s":S,
-// "missing":["inventory",...]}.
-std::string wait_for_first_refresh(const fleet::Refresher& fleet, std::chrono::steady_clock::time_point deadline,
-                                   const std::atomic<bool>& cancelled)
+// never waits again. What had not come in `snapshot` (taken after the
+// wait) is said: {"waited_s":S, "missing":["inventory",...]}.
+std::string first_run_json(double waited_s, const fleet::Snapshot& snapshot, const fleet::FleetOptions& options)
 {
-    const auto started = std::chrono::steady_clock::now();
-    fleet.wait_first(deadline, cancelled);
-    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::string out = "{\"waited_s\":" + std::to_string(waited) + ",\"missing\":[";
-    const auto missing = fleet.first_missing();
-    for (std::size_t i = 0; i < missing.size(); ++i)
-        out += (i ? ",\"" : "\"") + missing[i] + "\"";
+    std::string out = "{\"waited_s\":" + std::to_string(waited_s) + ",\"missing\":[";
+    const bool inventory = options.inventory && snapshot.inventory_attempt.sequence == 0;
+    const bool usage = options.usage && snapshot.usage_attempt.sequence == 0;
+    out += inventory ? "\"inventory\"" : "";
+    out += usage ? (inventory ? ",\"usage\"" : "\"usage\"") : "";
     return out + "]}";
 }
 
@@ -195,9 +192,15 @@ Result Collector::collect(const char* options_json) noexcept
         fleet::Snapshot fleet_state;
         std::string first_run = "null";
         if (g.fleet) {
-            if (!g.waited_for_fleet.exchange(true))
-                first_run = wait_for_first_refresh(*g.fleet, started + client_config_.timeout, cancelled_);
+            const bool first = !g.waited_for_fleet.exchange(true);
+            const auto waiting = std::chrono::steady_clock::now();
+            if (first)
+                g.fleet->wait_first(started + client_config_.timeout, cancelled_);
             fleet_state = g.fleet->snapshot();
+            if (first)
+                first_run = first_run_json(
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting).count(), fleet_state,
+                    fleet_options_);
             std::lock_guard lock(g.mapper_mutex);
             g.mapper.join_tags(fleet_options_.inventory_tags ? fleet_state.tags : nullptr);
         }

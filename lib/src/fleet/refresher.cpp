@@ -485,17 +485,6 @@ void Refresher::wake() const
     core_->changed.notify_all();
 }
 
-std::vector<std::string> Refresher::first_missing() const
-{
-    std::lock_guard lock(core_->mutex);
-    std::vector<std::string> missing;
-    if (core_->options.inventory && core_->snapshot.inventory_attempt.sequence == 0)
-        missing.emplace_back("inventory");
-    if (core_->options.usage && core_->snapshot.usage_attempt.sequence == 0)
-        missing.emplace_back("usage");
-    return missing;
-}
-
 const FleetOptions& Refresher::options() const
 {
     return core_->options;

@@ -92,8 +92,6 @@ public:
     bool wait_first(Clock::time_point deadline, const std::atomic<bool>& stop) const;
     // Wakes wait_first() callers to look at their `stop` again.
     void wake() const;
-    // The kinds ("inventory", "usage") whose first attempt has not ended.
-    std::vector<std::string> first_missing() const;
 
     const FleetOptions& options() const;
 

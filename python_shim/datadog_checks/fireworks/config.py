@@ -25,7 +25,7 @@ MAPPING_OPTIONS = (
 # Forwarded to the library's fleet refresher (Fireworks' REST API).
 FLEET_OPTIONS = (
     'collect_inventory', 'collect_usage', 'inventory_interval', 'usage_interval', 'inventory_tags', 'api_endpoint',
-    'annotation_tags', 'api_max_requests_per_minute', 'max_deployments',
+    'annotation_tags', 'api_max_requests_per_minute', 'max_deployments', 'api_max_response_bytes',
 )
 # Read here, in Python.
 SHIM_INSTANCE_OPTIONS = ('proxy', 'skip_proxy', 'tags', 'service', 'tls_ignore_warning', 'empty_default_hostname',
@@ -123,7 +123,8 @@ def insecure_settings(instance):
     endpoint = instance.get('openmetrics_endpoint')
     if isinstance(endpoint, str) and endpoint.strip().lower().startswith('http://'):
         out.append('openmetrics_endpoint uses http://: the API key and the metrics travel unencrypted')
-    api = instance.get('api_endpoint')
+    # Left out, the REST API follows openmetrics_endpoint's origin, scheme included.
+    api = instance.get('api_endpoint') or endpoint
     if (isinstance(api, str) and api.strip().lower().startswith('http://')
             and (instance.get('collect_inventory') is True or instance.get('collect_usage') is True)):
         out.append('api_endpoint uses http://: the API key and the deployments inventory travel unencrypted')

@@ -134,6 +134,13 @@ def event(account, d_id, found, tags, now):
     }
 
 
+# What a first run lacks when one kind of answer did not come in time.
+FIRST_RUN_MISSING = {
+    'inventory': ('deployments inventory', 'inventory tags, fireworks.deployment.* metrics or deployment service checks'),
+    'usage': ('billing usage', 'usage counts'),
+}
+
+
 class FleetState(object):
     """Per instance, between runs: the inventory last compared, when each
     deployment started being short of ready replicas, which usage series
@@ -157,6 +164,7 @@ class FleetState(object):
         gauges, checks, events, counts, logs = [], [], [], [], []
         if not isinstance(fleet, dict):
             return Outcome(gauges, checks, events, counts, logs)
+        self._first_run(fleet.get('first_run'), logs)
         inventory = fleet.get('inventory')
         if isinstance(inventory, dict):
             self._attempt('inventory', inventory.get('attempt'), inventory.get('last_good'), logs)
@@ -173,6 +181,18 @@ class FleetState(object):
                                     self.check_tags))
                 counts.extend(self._usage(good))
         return Outcome(gauges, checks, events, counts, logs)
+
+    def _first_run(self, first, logs):
+        """The first run waits for the first inventory and usage within its
+        timeout; says what did not come (a failure that ends it is logged
+        by _attempt when it comes)."""
+        if not isinstance(first, dict):
+            return
+        for kind in first.get('missing') or []:
+            what, lacking = FIRST_RUN_MISSING.get(kind, (kind, 'it'))
+            logs.append(('warning', 'first run: no answer from the Fireworks REST API (api_endpoint) for the {} '
+                                    'within timeout (waited {:.1f} s); this run has no {}; later runs use it as soon '
+                                    'as it comes'.format(what, first.get('waited_s', 0.0), lacking)))
 
     def _attempt(self, kind, attempt, good, logs):
         """Logs a refresh's failure once (until it changes or recovers)."""
