@@ -352,6 +352,54 @@ BOOST_AUTO_TEST_CASE(a_server_that_pages_for_ever_is_stopped)
     BOOST_TEST(first.find("same page token twice") != std::string::npos, first);
 }
 
+BOOST_AUTO_TEST_CASE(a_listing_cut_by_a_failed_page_or_the_budget_keeps_what_it_read)
+{
+    // Page 2 fails: page 1's deployment is kept, and said.
+    {
+        FleetServer fs;
+        fs.set_deployments([](const RequestRecord& r) {
+            Reply reply;
+            if (r.target.find("pageToken=") != std::string::npos)
+                reply.status = 403;
+            else
+                reply.body = kPage1;
+            return reply;
+        });
+        Collector c(fs.config("\"collect_inventory\":true").c_str());
+        const auto r = c.collect(nullptr);
+        const auto doc = json(r.summary);
+        const auto& inv = doc["fleet"]["inventory"];
+        BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == "FWM_ERR_HTTP_FORBIDDEN");
+        const std::string message = inv["attempt"]["message"].GetString();
+        BOOST_TEST(message.find("kept the 1 deployments of the 1 page(s) read") != std::string::npos, message);
+        BOOST_TEST_REQUIRE(inv["last_good"].IsObject());
+        BOOST_TEST(inv["last_good"]["complete"].IsFalse());
+        BOOST_TEST(inv["last_good"]["deployments"].Size() == 1u);
+        BOOST_TEST(all_batches(r).find("deployment_name:Llama prod") != std::string::npos);
+    }
+    // Endless distinct tokens against a budget of 3 requests a minute: the
+    // budget stops it, and the three pages read are kept.
+    {
+        FleetServer fs;
+        std::atomic<int> n{0};
+        fs.set_deployments([&](const RequestRecord&) {
+            Reply reply;
+            const int i = n++;
+            reply.body = R"({"deployments": [{"name": "accounts/x/deployments/d)" + std::to_string(i) +
+                         R"("}], "nextPageToken": "t)" + std::to_string(i) + "\"}";
+            return reply;
+        });
+        Collector c(fs.config("\"collect_inventory\":true,\"api_max_requests_per_minute\":3").c_str());
+        const auto doc = json(c.collect(nullptr).summary);
+        const auto& inv = doc["fleet"]["inventory"];
+        BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == "FWM_ERR_RATE_LIMITED");
+        BOOST_TEST_REQUIRE(inv["last_good"].IsObject());
+        BOOST_TEST(inv["last_good"]["deployments"].Size() == 3u);
+        BOOST_TEST(inv["last_good"]["complete"].IsFalse());
+        BOOST_TEST(fs.count("/deployments") == 3u);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(usage_asks_for_the_utc_day_and_keeps_token_counts_exact)
 {
     FleetServer fs;
