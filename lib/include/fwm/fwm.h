@@ -209,8 +209,15 @@ FWM_API void fwm_result_free(fwm_result* result);
  *   "refresh_period" (30 s: how long a response may be served again),
  *   "max_attempts" (3: for 5xx and network errors), "max_retry_after"
  *   (600 s, at most 3600: the longest one 429's Retry-After silences the
- *   account), and "mapping" (the mapping options of fwm_parse; account_id
- *   defaults to the client's).
+ *   account), "mapping" (the mapping options of fwm_parse; account_id
+ *   defaults to the client's), and "fleet" (null, or Fireworks' REST API:
+ *   "collect_inventory", "collect_usage" (false), "inventory_tags" (true),
+ *   "inventory_interval" (300), "usage_interval" (900), "api_endpoint" (an
+ *   origin; default openmetrics_endpoint's), "api_max_requests_per_minute"
+ *   (30), "api_max_response_bytes" (8 MiB), "max_deployments" (5000),
+ *   "annotation_tags" ({annotation: tag name})). Handles of the same account,
+ *   origin, key, TLS and proxy settings and fleet options share one refresh,
+ *   run by timers on the library's I/O thread.
  * URLs are refused when they hold a space, a control character or a byte
  * that is not ASCII. Filters (metrics, exclude_metrics, deployments) are
  * Python `re` patterns matched against the whole name, at most 200
@@ -247,6 +254,12 @@ FWM_API const char* fwm_client_message(const fwm_client* client);
  *    "rate_limited":bool, "retry_after_s":S|null}
  * A fresh-enough earlier response served instead of a request that the
  * rate limit or a 429 stopped is FWM_OK with "from_cache": true.
+ * With "fleet", the summary also has "fleet": {"first_run": ..., "inventory":
+ * ..., "usage": ...}: each kind's last attempt and last good answer. A
+ * handle's first collection waits (within "timeout" from its start) for the
+ * first inventory and usage, fetched beside the scrape, and maps with them;
+ * its "first_run" is {"waited_s":S, "missing":["inventory"|"usage", ...]}
+ * (what had not come), null in later collections, which never wait.
  */
 FWM_API fwm_status fwm_client_collect(fwm_client* client, const char* options_json, fwm_result** result);
 
