@@ -416,92 +416,6 @@ BOOST_AUTO_TEST_CASE(usage_asks_for_the_utc_day_and_keeps_token_counts_exact)
     BOOST_TEST(usage["day_before"].IsNull()); // read again only at the first reading of a new day
 }
 
-std::size_t entries(const char* dir)
-{
-    std::size_t n = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir))
-        ++n;
-    return n;
-}
-
-// Waits up to `seconds` for `now()` to fall to `at_most`; returns its last value.
-template <class Now>
-std::size_t settle(Now now, std::size_t at_most, double seconds)
-{
-    const auto until = Clock::now() + std::chrono::duration<double>(seconds);
-    std::size_t n = now();
-    while (n > at_most && Clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        n = now();
-    }
-    return n;
-}
-
-BOOST_AUTO_TEST_CASE(two_hundred_instances_cost_no_thread_each_and_leave_nothing_behind)
-{
-    FleetServer fs;
-    const auto threads = [] { return entries("/proc/self/task"); };
-    const auto fds = [] { return entries("/proc/self/fd"); };
-    // Whatever earlier cases left running (abandoned work) ends first.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const std::size_t threads_before = threads(), fds_before = fds(), refreshers_before = fwm::fleet::Refresher::count();
-    std::vector<std::string> accounts;
-    for (int i = 0; i < 20; ++i)
-        accounts.push_back(fwm::test::unique_account());
-    {
-        std::vector<std::unique_ptr<Collector>> instances;
-        for (int i = 0; i < 200; ++i)
-            instances.push_back(std::make_unique<Collector>(
-                client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true}",
-                            accounts[static_cast<std::size_t>(i) % accounts.size()])
-                    .c_str()));
-        for (auto& c : instances) {
-            const auto r = c->collect(nullptr);
-            BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
-            BOOST_TEST(all_batches(r).find("deployment_name:") != std::string::npos);
-        }
-        // One refresher per account, one listing and one usage reading per account.
-        BOOST_TEST(fwm::fleet::Refresher::count() == refreshers_before + 20);
-        BOOST_TEST(fs.count("/deployments?pageSize=200") == 40u); // two pages each
-        BOOST_TEST(fs.count("/billingUsage?") == 20u);
-        // The I/O thread (and a name lookup finishing) at most; idle connections are capped.
-        const std::size_t t = settle(threads, threads_before + 2, 2.0);
-        BOOST_TEST(t <= threads_before + 2, t << " threads with 200 instances, " << threads_before << " before");
-        // The test server runs in this process and holds the other end of each.
-        const std::size_t f = fds();
-        BOOST_TEST(f <= fds_before + 2 * fwm::http::Client::kMaxIdleConnections + 8,
-                   f << " descriptors with 200 instances, " << fds_before << " before");
-    }
-    BOOST_TEST(fwm::fleet::Refresher::count() == refreshers_before);
-    const std::size_t t = settle(threads, threads_before, 2.0);
-    BOOST_TEST(t <= threads_before, t << " threads after freeing, " << threads_before << " before");
-    const std::size_t f = settle(fds, fds_before, 2.0);
-    BOOST_TEST(f <= fds_before, f << " descriptors after freeing, " << fds_before << " before");
-}
-
-BOOST_AUTO_TEST_CASE(churn_leaves_no_refresher_thread_or_descriptor)
-{
-    FleetServer fs;
-    const auto threads = [] { return entries("/proc/self/task"); };
-    const auto fds = [] { return entries("/proc/self/fd"); };
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const std::size_t threads_before = threads(), fds_before = fds(), refreshers_before = fwm::fleet::Refresher::count();
-    const std::string account = fwm::test::unique_account();
-    const std::string config =
-        client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true}", account);
-    for (int i = 0; i < 500; ++i) {
-        Collector c(config.c_str());
-        if (i % 5 == 0)
-            c.collect(nullptr); // some run (their first run waits), all are cancelled, then freed
-        c.cancel();
-    }
-    BOOST_TEST(fwm::fleet::Refresher::count() == refreshers_before);
-    const std::size_t t = settle(threads, threads_before, 2.0);
-    BOOST_TEST(t <= threads_before, t << " threads after churn, " << threads_before << " before");
-    const std::size_t f = settle(fds, fds_before, 2.0);
-    BOOST_TEST(f <= fds_before, f << " descriptors after churn, " << fds_before << " before");
-}
-
 BOOST_AUTO_TEST_CASE(api_endpoint_follows_the_metrics_origin_unless_set)
 {
     const auto api = [](const std::string& metrics, const std::string& fleet) {
@@ -639,6 +553,100 @@ BOOST_AUTO_TEST_CASE(the_first_reading_of_a_day_reads_the_day_before_once_more)
         noted += p.find("the final totals of 2026-11-28 could not be read") == 0;
     BOOST_TEST(noted == 1u);
     BOOST_TEST(server.requests().back().target.find("startTime=2026-11-28T00%3A00%3A00Z") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Many instances in one process: a ctest entry of its own, so that the
+// accounts they leave for a minute do not meet another suite's fork()
+// (ThreadSanitizer tracks at most 64 mutexes held at once, and the fork
+// handlers hold every account's).
+BOOST_AUTO_TEST_SUITE(fleet_scale)
+
+std::size_t entries(const char* dir)
+{
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir))
+        ++n;
+    return n;
+}
+
+// Waits up to `seconds` for `now()` to fall to `at_most`; returns its last value.
+template <class Now>
+std::size_t settle(Now now, std::size_t at_most, double seconds)
+{
+    const auto until = Clock::now() + std::chrono::duration<double>(seconds);
+    std::size_t n = now();
+    while (n > at_most && Clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        n = now();
+    }
+    return n;
+}
+
+BOOST_AUTO_TEST_CASE(two_hundred_instances_cost_no_thread_each_and_leave_nothing_behind)
+{
+    FleetServer fs;
+    const auto threads = [] { return entries("/proc/self/task"); };
+    const auto fds = [] { return entries("/proc/self/fd"); };
+    // Whatever earlier cases left running (abandoned work) ends first.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const std::size_t threads_before = threads(), fds_before = fds(), refreshers_before = fwm::fleet::Refresher::count();
+    std::vector<std::string> accounts;
+    for (int i = 0; i < 20; ++i)
+        accounts.push_back(fwm::test::unique_account());
+    {
+        std::vector<std::unique_ptr<Collector>> instances;
+        for (int i = 0; i < 200; ++i)
+            instances.push_back(std::make_unique<Collector>(
+                client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true}",
+                            accounts[static_cast<std::size_t>(i) % accounts.size()])
+                    .c_str()));
+        for (auto& c : instances) {
+            const auto r = c->collect(nullptr);
+            BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
+            BOOST_TEST(all_batches(r).find("deployment_name:") != std::string::npos);
+        }
+        // One refresher per account, one listing and one usage reading per account.
+        BOOST_TEST(fwm::fleet::Refresher::count() == refreshers_before + 20);
+        BOOST_TEST(fs.count("/deployments?pageSize=200") == 40u); // two pages each
+        BOOST_TEST(fs.count("/billingUsage?") == 20u);
+        // The I/O thread (and a name lookup finishing) at most; idle connections are capped.
+        const std::size_t t = settle(threads, threads_before + 2, 2.0);
+        BOOST_TEST(t <= threads_before + 2, t << " threads with 200 instances, " << threads_before << " before");
+        // The test server runs in this process and holds the other end of each.
+        const std::size_t f = fds();
+        BOOST_TEST(f <= fds_before + 2 * fwm::http::Client::kMaxIdleConnections + 8,
+                   f << " descriptors with 200 instances, " << fds_before << " before");
+    }
+    BOOST_TEST(fwm::fleet::Refresher::count() == refreshers_before);
+    const std::size_t t = settle(threads, threads_before, 2.0);
+    BOOST_TEST(t <= threads_before, t << " threads after freeing, " << threads_before << " before");
+    const std::size_t f = settle(fds, fds_before, 2.0);
+    BOOST_TEST(f <= fds_before, f << " descriptors after freeing, " << fds_before << " before");
+}
+
+BOOST_AUTO_TEST_CASE(churn_leaves_no_refresher_thread_or_descriptor)
+{
+    FleetServer fs;
+    const auto threads = [] { return entries("/proc/self/task"); };
+    const auto fds = [] { return entries("/proc/self/fd"); };
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const std::size_t threads_before = threads(), fds_before = fds(), refreshers_before = fwm::fleet::Refresher::count();
+    const std::string account = fwm::test::unique_account();
+    const std::string config =
+        client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true}", account);
+    for (int i = 0; i < 500; ++i) {
+        Collector c(config.c_str());
+        if (i % 5 == 0)
+            c.collect(nullptr); // some run (their first run waits), all are cancelled, then freed
+        c.cancel();
+    }
+    BOOST_TEST(fwm::fleet::Refresher::count() == refreshers_before);
+    const std::size_t t = settle(threads, threads_before, 2.0);
+    BOOST_TEST(t <= threads_before, t << " threads after churn, " << threads_before << " before");
+    const std::size_t f = settle(fds, fds_before, 2.0);
+    BOOST_TEST(f <= fds_before, f << " descriptors after churn, " << fds_before << " before");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
