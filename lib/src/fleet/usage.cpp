@@ -9,17 +9,6 @@ namespace fwm::fleet {
 
 namespace {
 
-const rapidjson::Value* list_member(const rapidjson::Value& doc, const char* name)
-{
-    const auto it = doc.FindMember(name);
-    if (it == doc.MemberEnd() || it->value.IsNull())
-        return nullptr;
-    if (!it->value.IsArray())
-        throw std::runtime_error(std::string("the usage answer's \"") + name + "\" is " +
-                                 util::json_kind(it->value) + ", not a list");
-    return &it->value;
-}
-
 // A row's key: the field, else the same dimension in its `group` map.
 std::string key_of(const rapidjson::Value& row, const char* field, const char* group_key, const std::string& where,
                    const UsageLimits& limits, Problems& problems)
@@ -47,35 +36,6 @@ bool in_day(const rapidjson::Value& row, double day_start, double day_end, const
     return *when >= day_start && *when < day_end;
 }
 
-template <class Row>
-void each_row(const rapidjson::Value* list, const char* name, double day_start, double day_end,
-              const UsageLimits& limits, Usage& u, Row&& row)
-{
-    if (!list)
-        return;
-    std::size_t index = 0;
-    for (const auto& v : list->GetArray()) {
-        const std::string where = std::string(name) + "[" + std::to_string(index++) + "]";
-        if (u.rows == limits.max_rows) {
-            u.problems.add("more than " + std::to_string(limits.max_rows) + " usage rows; the rest are skipped");
-            u.skipped += list->Size() - (index - 1);
-            return;
-        }
-        if (!v.IsObject()) {
-            u.problems.add(where + ": expected a mapping, got " + util::json_kind(v));
-            ++u.skipped;
-            continue;
-        }
-        if (!in_day(v, day_start, day_end, where, u.problems)) {
-            ++u.skipped;
-            continue;
-        }
-        ++u.rows;
-        if (!row(v, where))
-            ++u.skipped;
-    }
-}
-
 void add_tokens(std::map<std::string, std::uint64_t>& into, const std::string& model, std::uint64_t n,
                 const std::string& where, Problems& problems)
 {
@@ -92,12 +52,8 @@ void add_tokens(std::map<std::string, std::uint64_t>& into, const std::string& m
 
 Usage parse_usage(std::string_view json, double day_start, double day_end, const UsageLimits& limits)
 {
-    rapidjson::Document doc;
-    parse_answer(json, "the usage answer", doc);
-    const rapidjson::Value* dedicated = list_member(doc, "dedicatedCosts");
-    const rapidjson::Value* serverless = list_member(doc, "serverlessCosts");
     Usage u;
-    each_row(dedicated, "dedicatedCosts", day_start, day_end, limits, u, [&](const rapidjson::Value& v, const std::string& where) {
+    const auto dedicated = [&](const rapidjson::Value& v, const std::string& where) {
         const std::string deployment(
             last_segment(key_of(v, "deploymentId", "deployment_name", where, limits, u.problems)));
         const std::string accelerator = key_of(v, "acceleratorType", "accelerator_type", where, limits, u.problems);
@@ -109,8 +65,8 @@ Usage parse_usage(std::string_view json, double day_start, double day_end, const
         }
         u.accelerator_seconds[{deployment, accelerator}] += *seconds;
         return true;
-    });
-    each_row(serverless, "serverlessCosts", day_start, day_end, limits, u, [&](const rapidjson::Value& v, const std::string& where) {
+    };
+    const auto serverless = [&](const rapidjson::Value& v, const std::string& where) {
         const std::string model = key_of(v, "modelName", "model_name", where, limits, u.problems);
         if (model.empty()) {
             u.problems.add(where + ": no model");
@@ -125,7 +81,32 @@ Usage parse_usage(std::string_view json, double day_start, double day_end, const
         if (completion)
             add_tokens(u.completion_tokens, model, *completion, where, u.problems);
         return true;
-    });
+    };
+    AnswerParts parts;
+    parts.lists = {"dedicatedCosts", "serverlessCosts"};
+    parts.element = [&](std::size_t list, std::size_t index, const rapidjson::Value& v) {
+        const std::string where = std::string(parts.lists[list]) + "[" + std::to_string(index) + "]";
+        if (u.rows == limits.max_rows) {
+            u.problems.add("more than " + std::to_string(limits.max_rows) + " usage rows; the rest are skipped");
+            ++u.skipped;
+            return false;
+        }
+        if (!v.IsObject()) {
+            u.problems.add(where + ": expected a mapping, got " + util::json_kind(v));
+            ++u.skipped;
+            return true;
+        }
+        if (!in_day(v, day_start, day_end, where, u.problems)) {
+            ++u.skipped;
+            return true;
+        }
+        ++u.rows;
+        if (!(list == 0 ? dedicated(v, where) : serverless(v, where)))
+            ++u.skipped;
+        return true;
+    };
+    parts.unread = [&](std::size_t, std::size_t count) { u.skipped += count; };
+    read_answer(json, "the usage answer", parts);
     return u;
 }
 

@@ -33,7 +33,8 @@ struct UsageLimits {
 // Sums the rows whose startTime lies in [day_start, day_end) (rows without
 // a readable startTime are counted: the request asked for that day only).
 // Throws std::runtime_error naming what is wrong when the answer is not a
-// JSON object or a costs member is not a list.
+// JSON object or a costs member is not a list. The answer is read one row
+// at a time (read_answer), so memory is the body plus what is kept.
 Usage parse_usage(std::string_view json, double day_start, double day_end, const UsageLimits& limits = {});
 
 } // namespace fwm::fleet
