@@ -281,6 +281,106 @@ BOOST_AUTO_TEST_CASE(token_totals_that_pass_two_to_the_64_are_capped_and_noted)
     BOOST_TEST(u.problems.count == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_usage_row_sent_twice_counts_once_and_is_noted)
+{
+    const double day = 1795824000; // 2026-11-28
+    const auto u = parse_usage(R"({"dedicatedCosts": [
+        {"deploymentId": "d", "acceleratorType": "H100", "acceleratorSeconds": "3600",
+         "startTime": "2026-11-28T00:00:00Z", "endTime": "2026-11-29T00:00:00Z"},
+        {"deploymentId": "accounts/a/deployments/d", "acceleratorType": "H100", "acceleratorSeconds": 3600,
+         "startTime": "2026-11-28T00:00:00Z", "endTime": "2026-11-29T00:00:00Z", "placement": "US"}],
+      "serverlessCosts": [
+        {"modelName": "m", "promptTokens": "10", "completionTokens": "2", "startTime": "2026-11-28T00:00:00Z",
+         "endTime": "2026-11-29T00:00:00Z"},
+        {"modelName": "m", "promptTokens": "10", "completionTokens": "2", "startTime": "2026-11-28T00:00:00Z",
+         "endTime": "2026-11-29T00:00:00Z"},
+        {"modelName": "m", "promptTokens": "10", "completionTokens": "2", "startTime": "2026-11-28T00:00:00Z",
+         "endTime": "2026-11-29T00:00:00Z"}]})", day, day + 86400);
+    BOOST_TEST((u.accelerator_seconds.at({"d", "H100"}) == 3600.0)); // not 7,200
+    BOOST_TEST(u.prompt_tokens.at("m") == 10u);
+    BOOST_TEST(u.completion_tokens.at("m") == 2u);
+    BOOST_TEST(u.rows == 5u);
+    BOOST_TEST(u.skipped == 3u);
+    BOOST_REQUIRE_EQUAL(u.problems.count, 3u);
+    BOOST_TEST(u.problems.first[0] == "dedicatedCosts[1]: the same row as dedicatedCosts[0]; counted once");
+    BOOST_TEST(u.problems.first[2] == "serverlessCosts[2]: the same row as serverlessCosts[0]; counted once");
+}
+
+BOOST_AUTO_TEST_CASE(overlapping_usage_windows_are_not_summed_and_the_widest_counts)
+{
+    const double day = 1795824000; // 2026-11-28
+    const auto read = [&](const std::string& rows) {
+        return parse_usage(R"({"dedicatedCosts": [)" + rows + "]}", day, day + 86400);
+    };
+    const auto row = [](const char* seconds, const char* start, const char* end, const char* extra = "") {
+        return std::string(R"({"deploymentId": "d", "acceleratorType": "H100", "acceleratorSeconds": ")") + seconds +
+               R"(", "startTime": "2026-11-28T)" + start + R"(Z", "endTime": ")" + end + "Z\"" + extra + "}";
+    };
+    const std::string daily = row("3600", "00:00:00", "2026-11-29T00:00:00");
+    const std::string hourly = row("600", "05:00:00", "2026-11-28T06:00:00");
+    // A day and an hour inside it: the day counts, whichever comes first.
+    for (const std::string& rows : {daily + "," + hourly, hourly + "," + daily}) {
+        const auto u = read(rows);
+        BOOST_TEST((u.accelerator_seconds.at({"d", "H100"}) == 3600.0)); // not 4,200
+        BOOST_TEST(u.skipped == 1u);
+        BOOST_TEST(u.problems.count == 1u);
+    }
+    BOOST_TEST(read(hourly + "," + daily).problems.first.at(0) ==
+               "dedicatedCosts[0]: its window overlaps dedicatedCosts[1]'s for the same deployment and accelerator; "
+               "only dedicatedCosts[1] (the wider, or the first of equal ones) is counted");
+    // Equal widths: the first in the answer counts.
+    const auto equal = read(row("100", "01:00:00", "2026-11-28T03:00:00") + "," +
+                            row("999", "02:00:00", "2026-11-28T04:00:00") + "," +
+                            row("7", "01:00:00", "2026-11-28T03:00:00"));
+    BOOST_TEST((equal.accelerator_seconds.at({"d", "H100"}) == 100.0));
+    BOOST_TEST(equal.problems.count == 2u);
+    // Widest first: [0,2h) and [4h,10h) do not overlap, so both count; [1h,5h) overlaps both.
+    const auto chain = read(row("1", "00:00:00", "2026-11-28T02:00:00") + "," +
+                            row("10", "01:00:00", "2026-11-28T05:00:00") + "," +
+                            row("100", "04:00:00", "2026-11-28T10:00:00"));
+    BOOST_TEST((chain.accelerator_seconds.at({"d", "H100"}) == 101.0));
+    // Hours that only touch ([05:00, 06:00) and [06:00, 07:00)) are summed, and
+    // another accelerator or usageType is another series.
+    const auto apart = read(hourly + "," + row("60", "06:00:00", "2026-11-28T07:00:00") + "," +
+                            row("5", "05:00:00", "2026-11-28T06:00:00", R"(, "usageType": "RFT_ROLLOUT")") + "," +
+                            R"({"deploymentId": "d", "acceleratorType": "B200", "acceleratorSeconds": "1",
+                                "startTime": "2026-11-28T00:00:00Z", "endTime": "2026-11-29T00:00:00Z"})");
+    BOOST_TEST((apart.accelerator_seconds.at({"d", "H100"}) == 665.0));
+    BOOST_TEST((apart.accelerator_seconds.at({"d", "B200"}) == 1.0));
+    BOOST_TEST(apart.problems.count == 0u);
+    // The same for serverless rows of one model.
+    const auto tokens = parse_usage(R"({"serverlessCosts": [
+        {"modelName": "m", "promptTokens": "50", "startTime": "2026-11-28T05:00:00Z", "endTime": "2026-11-28T06:00:00Z"},
+        {"modelName": "m", "promptTokens": "900", "startTime": "2026-11-28T00:00:00Z", "endTime": "2026-11-29T00:00:00Z"},
+        {"modelName": "n", "promptTokens": "1", "startTime": "2026-11-28T05:00:00Z", "endTime": "2026-11-28T06:00:00Z"}]})",
+                                    day, day + 86400);
+    BOOST_TEST(tokens.prompt_tokens.at("m") == 900u);
+    BOOST_TEST(tokens.prompt_tokens.at("n") == 1u);
+    BOOST_TEST(tokens.problems.count == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(usage_rows_without_both_times_count_unless_repeated)
+{
+    const double day = 1795824000; // 2026-11-28
+    const auto u = parse_usage(R"({"dedicatedCosts": [
+        {"deploymentId": "d", "acceleratorSeconds": "10"},
+        {"deploymentId": "d", "acceleratorSeconds": "20"},
+        {"deploymentId": "d", "acceleratorSeconds": "10"},
+        {"deploymentId": "d", "acceleratorSeconds": "5", "startTime": "2026-11-28T05:00:00Z"},
+        {"deploymentId": "d", "acceleratorSeconds": "7", "startTime": "2026-11-28T05:00:00Z",
+         "endTime": "2026-11-28T05:00:00Z"},
+        {"deploymentId": "d", "acceleratorSeconds": "100", "startTime": "2026-11-28T00:00:00Z",
+         "endTime": "2026-11-29T00:00:00Z"}]})", day, day + 86400);
+    // 10 and 20, the repeat of 10 once, the rows with one time or an empty
+    // window, and the day beside them: nothing to check them against.
+    BOOST_TEST((u.accelerator_seconds.at({"d", ""}) == 142.0));
+    BOOST_TEST(u.skipped == 1u);
+    BOOST_REQUIRE_EQUAL(u.problems.count, 2u);
+    BOOST_TEST(u.problems.first[0] ==
+               "dedicatedCosts[4]: endTime is not after startTime; the row cannot be checked for overlaps");
+    BOOST_TEST(u.problems.first[1] == "dedicatedCosts[2]: the same row as dedicatedCosts[0]; counted once");
+}
+
 BOOST_AUTO_TEST_CASE(usage_answers_that_are_not_usage_are_errors)
 {
     for (const char* body : {"", "null", "[]", R"({"dedicatedCosts": {}})", R"({"serverlessCosts": "x"})"})
