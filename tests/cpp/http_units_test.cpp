@@ -37,6 +37,70 @@ BOOST_AUTO_TEST_CASE(parses_urls_with_ports_userinfo_and_ipv6)
     BOOST_TEST(!parse_url("api.fireworks.ai/metrics", e));
 }
 
+BOOST_AUTO_TEST_CASE(an_at_sign_after_the_authority_is_not_userinfo)
+{
+    std::string e;
+    auto path = parse_url("https://host:8443/v1/accounts/a@b/metrics", e);
+    BOOST_TEST_REQUIRE(path.has_value(), e);
+    BOOST_TEST(path->host == "host");
+    BOOST_TEST(path->port == 8443);
+    BOOST_TEST(path->target == "/v1/accounts/a@b/metrics");
+    BOOST_TEST(!path->has_credentials());
+    auto query = parse_url("https://host/x?q=a@b", e);
+    BOOST_TEST_REQUIRE(query.has_value(), e);
+    BOOST_TEST(query->host == "host");
+    BOOST_TEST(query->port == 443);
+    BOOST_TEST(query->target == "/x?q=a@b");
+    BOOST_TEST(!query->has_credentials());
+    auto bare_query = parse_url("http://host:81?who=me@there", e);
+    BOOST_TEST_REQUIRE(bare_query.has_value(), e);
+    BOOST_TEST(bare_query->host == "host");
+    BOOST_TEST(bare_query->port == 81);
+    BOOST_TEST(bare_query->target == "/?who=me@there");
+    BOOST_TEST(!bare_query->has_credentials());
+    auto fragment = parse_url("https://host/m#me@there", e);
+    BOOST_TEST_REQUIRE(fragment.has_value(), e);
+    BOOST_TEST(fragment->host == "host");
+    BOOST_TEST(fragment->target == "/m");
+    BOOST_TEST(!fragment->has_credentials());
+}
+
+BOOST_AUTO_TEST_CASE(userinfo_is_the_authority_up_to_its_last_at_sign)
+{
+    std::string e;
+    auto plain = parse_url("http://user:secret@proxy.local:3128/a@b", e);
+    BOOST_TEST_REQUIRE(plain.has_value(), e);
+    BOOST_TEST(plain->has_credentials());
+    BOOST_TEST(plain->user == "user");
+    BOOST_TEST(plain->password == "secret");
+    BOOST_TEST(plain->host == "proxy.local");
+    BOOST_TEST(plain->port == 3128);
+    BOOST_TEST(plain->target == "/a@b");
+    // An '@' inside the password: the last '@' of the authority ends the userinfo.
+    auto at_in_password = parse_url("http://user:p@ss@proxy.local:3128", e);
+    BOOST_TEST_REQUIRE(at_in_password.has_value(), e);
+    BOOST_TEST(at_in_password->user == "user");
+    BOOST_TEST(at_in_password->password == "p@ss");
+    BOOST_TEST(at_in_password->host == "proxy.local");
+    BOOST_TEST(at_in_password->redacted() == "http://proxy.local:3128/");
+    auto user_only = parse_url("https://user@host", e);
+    BOOST_TEST_REQUIRE(user_only.has_value(), e);
+    BOOST_TEST(user_only->has_credentials());
+    BOOST_TEST(user_only->host == "host");
+    // IPv6 literal with a port, after userinfo and before an '@' in the path.
+    auto v6 = parse_url("http://u:p@[FE80::1]:3128/x@y?z=@", e);
+    BOOST_TEST_REQUIRE(v6.has_value(), e);
+    BOOST_TEST(v6->user == "u");
+    BOOST_TEST(v6->host == "fe80::1");
+    BOOST_TEST(v6->port == 3128);
+    BOOST_TEST(v6->target == "/x@y?z=@");
+    BOOST_TEST(v6->authority() == "[fe80::1]:3128");
+    // A raw '/' in a password ends the authority early: the error quotes nothing of it.
+    BOOST_TEST(!parse_url("http://user:s3cr/et@proxy.local:3128", e));
+    BOOST_TEST(e.find("s3cr") == std::string::npos);
+    BOOST_TEST(e.find("percent-encode") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(resolves_redirect_locations)
 {
     std::string e;

@@ -136,40 +136,40 @@ bool read_deployment(const rapidjson::Value& v, std::size_t index, const PageLim
 
 DeploymentsPage parse_deployments_page(std::string_view json, const PageLimits& limits)
 {
-    rapidjson::Document doc;
-    parse_answer(json, "the deployments answer", doc);
     DeploymentsPage page;
-    const rapidjson::Value& root = doc; // const iterators: clang finds the reversed != ambiguous otherwise
-    const auto list = root.FindMember("deployments");
-    if (list != root.MemberEnd() && !list->value.IsNull()) {
-        if (!list->value.IsArray())
-            throw std::runtime_error(std::string("the deployments answer's \"deployments\" is ") +
-                                     util::json_kind(list->value) + ", not a list");
-        std::size_t index = 0;
-        for (const auto& v : list->value.GetArray()) {
-            if (page.deployments.size() == limits.max_deployments) {
-                page.skipped += list->value.Size() - index;
-                page.problems.add("more than " + std::to_string(limits.max_deployments) +
-                                  " deployments on one page; the rest are skipped");
-                break;
-            }
-            Deployment d;
-            if (read_deployment(v, index, limits, d, page.problems))
-                page.deployments.push_back(std::move(d));
-            else
-                ++page.skipped;
-            ++index;
+    AnswerParts parts;
+    parts.lists = {"deployments"};
+    parts.members = {"nextPageToken"};
+    parts.element = [&](std::size_t, std::size_t index, const rapidjson::Value& v) {
+        if (page.deployments.size() == limits.max_deployments) {
+            ++page.skipped;
+            page.problems.add("more than " + std::to_string(limits.max_deployments) +
+                              " deployments on one page; the rest are skipped");
+            return false;
         }
-    }
-    // Percent-encoded when sent back: any printable token is usable.
-    if (text_field(root, "nextPageToken", "", 1, page.problems)) {
-        const auto& raw = root["nextPageToken"];
-        const std::string_view t(raw.GetString(), raw.GetStringLength());
+        Deployment d;
+        if (read_deployment(v, index, limits, d, page.problems))
+            page.deployments.push_back(std::move(d));
+        else
+            ++page.skipped;
+        return true;
+    };
+    parts.unread = [&](std::size_t, std::size_t count) { page.skipped += count; };
+    parts.member = [&](std::size_t, const rapidjson::Value& v) {
+        if (v.IsNull())
+            return;
+        if (!v.IsString()) {
+            page.problems.add(std::string("nextPageToken: expected a string, got ") + util::json_kind(v));
+            return;
+        }
+        // Percent-encoded when sent back: any printable token is usable.
+        const std::string_view t(v.GetString(), v.GetStringLength());
         if (t.size() > limits.max_page_token_bytes || !util::is_clean_text(t))
             throw std::runtime_error("the deployments answer's nextPageToken is not a usable page token (" +
                                      std::to_string(t.size()) + " bytes)");
         page.next_page_token = std::string(t);
-    }
+    };
+    read_answer(json, "the deployments answer", parts);
     return page;
 }
 

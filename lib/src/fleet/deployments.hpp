@@ -48,7 +48,9 @@ struct PageLimits {
 };
 
 // Throws std::runtime_error naming what is wrong when the answer is not a
-// JSON object, or `deployments` is present and not a list.
+// JSON object, `deployments` is present and not a list, or nextPageToken is
+// not a usable page token. The answer is read one deployment at a time
+// (read_answer), so memory stays the body plus one page's results.
 DeploymentsPage parse_deployments_page(std::string_view json, const PageLimits& limits = {});
 
 } // namespace fwm::fleet

@@ -1,11 +1,13 @@
 // Reading fields of Fireworks' API answers, which follow protobuf's JSON
 // mapping: int64 values may come as strings, any field may be missing, and
 // an answer from the network is hostile until checked. Every field that is
-// present but unusable is noted as a problem and read as absent.
+// present but unusable is noted as a problem and read as absent; a field
+// that is not read cannot fail the answer, whatever it holds.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,19 +30,42 @@ std::optional<std::string> text_field(const rapidjson::Value& object, const char
                                       std::size_t max_bytes, Problems& problems);
 
 // A count: a non-negative JSON integer or a string of decimal digits (an
-// int64 in protobuf JSON), read exactly; nothing when absent or unusable.
+// int64 in protobuf JSON), read exactly; nothing when absent or unusable
+// (a fraction, a negative, or a number beyond a double's range is noted).
 std::optional<std::uint64_t> count_field(const rapidjson::Value& object, const char* name, std::string_view where,
                                          Problems& problems);
 
 // A non-negative finite quantity: a JSON number or a decimal string
-// ("12", "12.5"), read with correct rounding.
+// ("12", "12.5"), read with correct rounding; one beyond a double's range
+// is noted and read as absent.
 std::optional<double> quantity_field(const rapidjson::Value& object, const char* name, std::string_view where,
                                      Problems& problems);
 
-// Parses one API answer into `doc` (iteratively: no nesting depth can
-// exhaust the stack). Throws std::runtime_error naming `what` ("the usage
-// answer") when it is not valid JSON or not a mapping.
-void parse_answer(std::string_view json, const char* what, rapidjson::Document& doc);
+// What a reader wants of one answer. The answer is read as a stream: each
+// element of a `lists` member is built alone into a small Document, handed
+// to `element` and dropped; a `members` member is built whole and handed to
+// `member`; everything else is read past without being stored. So memory is
+// the body plus one element plus what the callbacks keep, whatever arrives.
+// Only the first of two members with the same name is read (as FindMember).
+// Numbers are read from their text, so none can fail the answer: a whole
+// number that fits is an exact integer, any other a correctly rounded
+// double, ±inf beyond a double's range (the field readers above note it).
+struct AnswerParts {
+    std::vector<const char*> lists;
+    std::vector<const char*> members;
+    // The index-th element of lists[list]; false to only count the rest of that list.
+    std::function<bool(std::size_t list, std::size_t index, const rapidjson::Value& element)> element;
+    // How many elements of lists[list] came after the one `element` declined.
+    std::function<void(std::size_t list, std::size_t count)> unread;
+    std::function<void(std::size_t member, const rapidjson::Value& value)> member;
+};
+
+// Reads one API answer (iteratively: no nesting depth can exhaust the
+// stack). Throws std::runtime_error naming `what` ("the usage answer") when
+// it is not valid JSON, not a mapping, or one of `lists` is present, not
+// null and not a list; an exception from a callback ends the read and
+// passes through.
+void read_answer(std::string_view json, const char* what, const AnswerParts& parts);
 
 // Exactly reads a string of 1 to 20 decimal digits into a uint64.
 std::optional<std::uint64_t> parse_count(std::string_view digits) noexcept;

@@ -1,6 +1,10 @@
 #include "fleet/usage.hpp"
 
-#include <stdexcept>
+#include <algorithm>
+#include <numeric>
+#include <optional>
+#include <tuple>
+#include <vector>
 
 #include "fleet/rfc3339.hpp"
 #include "util/json_kind.hpp"
@@ -8,17 +12,6 @@
 namespace fwm::fleet {
 
 namespace {
-
-const rapidjson::Value* list_member(const rapidjson::Value& doc, const char* name)
-{
-    const auto it = doc.FindMember(name);
-    if (it == doc.MemberEnd() || it->value.IsNull())
-        return nullptr;
-    if (!it->value.IsArray())
-        throw std::runtime_error(std::string("the usage answer's \"") + name + "\" is " +
-                                 util::json_kind(it->value) + ", not a list");
-    return &it->value;
-}
 
 // A row's key: the field, else the same dimension in its `group` map.
 std::string key_of(const rapidjson::Value& row, const char* field, const char* group_key, const std::string& where,
@@ -33,47 +26,105 @@ std::string key_of(const rapidjson::Value& row, const char* field, const char* g
     return {};
 }
 
-bool in_day(const rapidjson::Value& row, double day_start, double day_end, const std::string& where,
-            Problems& problems)
+struct Window {
+    std::optional<double> start, end;
+};
+
+// startTime and endTime; one that is not an RFC 3339 time is noted and read as absent.
+Window window_of(const rapidjson::Value& row, const std::string& where, Problems& problems)
 {
-    const auto t = text_field(row, "startTime", where, 64, problems);
-    if (!t)
-        return true;
-    const auto when = parse_rfc3339(*t);
-    if (!when) {
-        problems.add(where + ".startTime: \"" + *t + "\" is not an RFC 3339 time");
-        return true;
+    Window w;
+    for (const auto& [name, into] : {std::pair{"startTime", &w.start}, std::pair{"endTime", &w.end}}) {
+        if (const auto t = text_field(row, name, where, 64, problems)) {
+            *into = parse_rfc3339(*t);
+            if (!*into)
+                problems.add(where + "." + name + ": \"" + *t + "\" is not an RFC 3339 time");
+        }
     }
-    return *when >= day_start && *when < day_end;
+    if (w.start && w.end && *w.end <= *w.start)
+        problems.add(where + ": endTime is not after startTime; the row cannot be checked for overlaps");
+    return w;
 }
 
-template <class Row>
-void each_row(const rapidjson::Value* list, const char* name, double day_start, double day_end,
-              const UsageLimits& limits, Usage& u, Row&& row)
+// Token counts of a serverless row; either may be absent.
+struct Tokens {
+    std::optional<std::uint64_t> prompt, completion;
+    auto operator<=>(const Tokens&) const = default;
+};
+
+// One row that may count, as the rules of usage.hpp need it.
+template <class Amount>
+struct Row {
+    Window window;
+    Amount amount;
+    std::size_t index; // in its list
+    bool checked() const { return window.start && window.end && *window.end > *window.start; }
+    double width() const { return *window.end - *window.start; }
+};
+
+std::string where_of(const char* list, std::size_t index)
 {
-    if (!list)
-        return;
-    std::size_t index = 0;
-    for (const auto& v : list->GetArray()) {
-        const std::string where = std::string(name) + "[" + std::to_string(index++) + "]";
-        if (u.rows == limits.max_rows) {
-            u.problems.add("more than " + std::to_string(limits.max_rows) + " usage rows; the rest are skipped");
-            u.skipped += list->Size() - (index - 1);
-            return;
-        }
-        if (!v.IsObject()) {
-            u.problems.add(where + ": expected a mapping, got " + util::json_kind(v));
-            ++u.skipped;
+    return std::string(list) + "[" + std::to_string(index) + "]";
+}
+
+// The rows of one series that count, in answer order (usage.hpp): a repeat
+// counts once, and of overlapping windows only the widest (of equal ones
+// the first) counts. Each row set aside is a problem and skipped.
+template <class Amount>
+std::vector<const Row<Amount>*> counted(const std::vector<Row<Amount>>& rows, const char* list, const char* series,
+                                        Usage& u)
+{
+    if (rows.empty())
+        return {};
+    std::vector<std::size_t> order(rows.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const auto identity = [&](std::size_t i) {
+        return std::tie(rows[i].window.start, rows[i].window.end, rows[i].amount);
+    };
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::tuple_cat(identity(a), std::tie(rows[a].index)) < std::tuple_cat(identity(b), std::tie(rows[b].index));
+    });
+    std::vector<bool> out(rows.size());
+    for (std::size_t k = 1, first = order[0]; k < order.size(); ++k) {
+        if (identity(order[k]) != identity(first)) {
+            first = order[k];
             continue;
         }
-        if (!in_day(v, day_start, day_end, where, u.problems)) {
-            ++u.skipped;
-            continue;
-        }
-        ++u.rows;
-        if (!row(v, where))
-            ++u.skipped;
+        out[order[k]] = true;
+        u.problems.add(where_of(list, rows[order[k]].index) + ": the same row as " +
+                       where_of(list, rows[first].index) + "; counted once");
     }
+    // Widest first, then answer order: a row counts when no row before it
+    // in that order overlaps it. Counted windows never overlap, so only the
+    // one starting last before this one ends can.
+    std::erase_if(order, [&](std::size_t i) { return out[i] || !rows[i].checked(); });
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return std::pair(-rows[a].width(), rows[a].index) < std::pair(-rows[b].width(), rows[b].index);
+    });
+    std::map<double, std::size_t> kept; // start -> row
+    for (const std::size_t i : order) {
+        const Row<Amount>& r = rows[i];
+        const auto after = kept.lower_bound(*r.window.end);
+        if (after != kept.begin()) {
+            const std::size_t other = std::prev(after)->second;
+            if (*rows[other].window.end > *r.window.start) {
+                out[i] = true;
+                u.problems.add(where_of(list, r.index) + ": its window overlaps " + where_of(list, rows[other].index) +
+                               "'s for the same " + series + "; only " + where_of(list, rows[other].index) +
+                               " (the wider, or the first of equal ones) is counted");
+                continue;
+            }
+        }
+        kept.emplace(*r.window.start, i);
+    }
+    std::vector<const Row<Amount>*> result;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (out[i])
+            ++u.skipped;
+        else
+            result.push_back(&rows[i]);
+    }
+    return result;
 }
 
 void add_tokens(std::map<std::string, std::uint64_t>& into, const std::string& model, std::uint64_t n,
@@ -88,44 +139,105 @@ void add_tokens(std::map<std::string, std::uint64_t>& into, const std::string& m
     total += n;
 }
 
+constexpr const char* kDedicated = "dedicatedCosts";
+constexpr const char* kServerless = "serverlessCosts";
+
+// The rows that may count, by series, until the answer is read.
+struct Rows {
+    // (deployment, accelerator, usageType)
+    std::map<std::tuple<std::string, std::string, std::string>, std::vector<Row<double>>> dedicated;
+    // (model, usageType)
+    std::map<std::pair<std::string, std::string>, std::vector<Row<Tokens>>> serverless;
+};
+
+bool read_dedicated(const rapidjson::Value& v, const Window& w, std::size_t index, const UsageLimits& limits,
+                    Rows& rows, Usage& u)
+{
+    const std::string where = where_of(kDedicated, index);
+    std::string deployment(last_segment(key_of(v, "deploymentId", "deployment_name", where, limits, u.problems)));
+    std::string accelerator = key_of(v, "acceleratorType", "accelerator_type", where, limits, u.problems);
+    const auto seconds = quantity_field(v, "acceleratorSeconds", where, u.problems);
+    if (deployment.empty() || !seconds) {
+        if (deployment.empty())
+            u.problems.add(where + ": no deployment");
+        return false;
+    }
+    std::string type = text_field(v, "usageType", where, limits.max_text_bytes, u.problems).value_or("");
+    rows.dedicated[{std::move(deployment), std::move(accelerator), std::move(type)}].push_back({w, *seconds, index});
+    return true;
+}
+
+bool read_serverless(const rapidjson::Value& v, const Window& w, std::size_t index, const UsageLimits& limits,
+                     Rows& rows, Usage& u)
+{
+    const std::string where = where_of(kServerless, index);
+    std::string model = key_of(v, "modelName", "model_name", where, limits, u.problems);
+    if (model.empty()) {
+        u.problems.add(where + ": no model");
+        return false;
+    }
+    const Tokens tokens{count_field(v, "promptTokens", where, u.problems),
+                        count_field(v, "completionTokens", where, u.problems)};
+    if (!tokens.prompt && !tokens.completion)
+        return false;
+    std::string type = text_field(v, "usageType", where, limits.max_text_bytes, u.problems).value_or("");
+    rows.serverless[{std::move(model), std::move(type)}].push_back({w, tokens, index});
+    return true;
+}
+
+// The day's totals from the rows that count.
+void total(const Rows& rows, Usage& u)
+{
+    for (const auto& [key, series] : rows.dedicated) {
+        double& seconds = u.accelerator_seconds[{std::get<0>(key), std::get<1>(key)}];
+        for (const Row<double>* r : counted(series, kDedicated, "deployment and accelerator", u))
+            seconds += r->amount;
+    }
+    for (const auto& [key, series] : rows.serverless) {
+        for (const Row<Tokens>* r : counted(series, kServerless, "model", u)) {
+            const std::string where = where_of(kServerless, r->index);
+            if (r->amount.prompt)
+                add_tokens(u.prompt_tokens, key.first, *r->amount.prompt, where, u.problems);
+            if (r->amount.completion)
+                add_tokens(u.completion_tokens, key.first, *r->amount.completion, where, u.problems);
+        }
+    }
+}
+
 } // namespace
 
 Usage parse_usage(std::string_view json, double day_start, double day_end, const UsageLimits& limits)
 {
-    rapidjson::Document doc;
-    parse_answer(json, "the usage answer", doc);
-    const rapidjson::Value* dedicated = list_member(doc, "dedicatedCosts");
-    const rapidjson::Value* serverless = list_member(doc, "serverlessCosts");
     Usage u;
-    each_row(dedicated, "dedicatedCosts", day_start, day_end, limits, u, [&](const rapidjson::Value& v, const std::string& where) {
-        const std::string deployment(
-            last_segment(key_of(v, "deploymentId", "deployment_name", where, limits, u.problems)));
-        const std::string accelerator = key_of(v, "acceleratorType", "accelerator_type", where, limits, u.problems);
-        const auto seconds = quantity_field(v, "acceleratorSeconds", where, u.problems);
-        if (deployment.empty() || !seconds) {
-            if (deployment.empty())
-                u.problems.add(where + ": no deployment");
+    Rows rows;
+    AnswerParts parts;
+    parts.lists = {kDedicated, kServerless};
+    parts.element = [&](std::size_t list, std::size_t index, const rapidjson::Value& v) {
+        if (u.rows == limits.max_rows) {
+            u.problems.add("more than " + std::to_string(limits.max_rows) + " usage rows; the rest are skipped");
+            ++u.skipped;
             return false;
         }
-        u.accelerator_seconds[{deployment, accelerator}] += *seconds;
-        return true;
-    });
-    each_row(serverless, "serverlessCosts", day_start, day_end, limits, u, [&](const rapidjson::Value& v, const std::string& where) {
-        const std::string model = key_of(v, "modelName", "model_name", where, limits, u.problems);
-        if (model.empty()) {
-            u.problems.add(where + ": no model");
-            return false;
+        const std::string where = where_of(parts.lists[list], index);
+        if (!v.IsObject()) {
+            u.problems.add(where + ": expected a mapping, got " + util::json_kind(v));
+            ++u.skipped;
+            return true;
         }
-        const auto prompt = count_field(v, "promptTokens", where, u.problems);
-        const auto completion = count_field(v, "completionTokens", where, u.problems);
-        if (!prompt && !completion)
-            return false;
-        if (prompt)
-            add_tokens(u.prompt_tokens, model, *prompt, where, u.problems);
-        if (completion)
-            add_tokens(u.completion_tokens, model, *completion, where, u.problems);
+        const Window w = window_of(v, where, u.problems);
+        // A row without a readable startTime counts: the request asked for that day only.
+        if (w.start && (*w.start < day_start || *w.start >= day_end)) {
+            ++u.skipped;
+            return true;
+        }
+        ++u.rows;
+        if (!(list == 0 ? read_dedicated(v, w, index, limits, rows, u) : read_serverless(v, w, index, limits, rows, u)))
+            ++u.skipped;
         return true;
-    });
+    };
+    parts.unread = [&](std::size_t, std::size_t count) { u.skipped += count; };
+    read_answer(json, "the usage answer", parts);
+    total(rows, u);
     return u;
 }
 

@@ -87,20 +87,26 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
         return std::nullopt;
     }
     std::string_view rest = text.substr(colon + 3);
-    // Userinfo first: a proxy password may hold '/', '?' or '#', so the
-    // authority starts after the last '@' (an '@' in a path is written %40).
-    // Nothing before that '@' is ever quoted in an error.
-    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
-        const std::string_view info = rest.substr(0, at);
+    // RFC 3986: the authority ends at the first '/', '?' or '#', and only
+    // the part of it before its last '@' is userinfo, so an '@' in a path,
+    // query or fragment ("/accounts/a@b/") is not a password. A '/', '?',
+    // '#' or '@' inside a user name or password must be percent-encoded.
+    const auto path_at = rest.find_first_of("/?#");
+    std::string_view auth = rest.substr(0, path_at);
+    std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
+    // A password holding a raw '/' ends the authority inside it; its tail
+    // then sits before an '@' further on. Errors about the authority quote
+    // nothing in that case: what they would quote may be part of a password.
+    const bool may_hold_password = target.find('@') != std::string_view::npos;
+    if (const auto at = auth.rfind('@'); at != std::string_view::npos) {
+        // Nothing before that '@' is ever quoted in an error.
+        const std::string_view info = auth.substr(0, at);
         const auto sep = info.find(':');
         u.user = percent_decode(info.substr(0, sep));
         if (sep != std::string_view::npos)
             u.password = percent_decode(info.substr(sep + 1));
-        rest = rest.substr(at + 1);
+        auth = auth.substr(at + 1);
     }
-    const auto path_at = rest.find_first_of("/?#");
-    std::string_view auth = rest.substr(0, path_at);
-    std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
     if (const auto hash = target.find('#'); hash != std::string_view::npos)
         target = target.substr(0, hash);
     u.target = target.empty() ? "/" : (target[0] == '?' ? "/" + std::string(target) : std::string(target));
@@ -144,7 +150,9 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
         unsigned value = 0;
         const auto r = std::from_chars(port.data(), port.data() + port.size(), value);
         if (r.ec != std::errc{} || r.ptr != port.data() + port.size() || value == 0 || value > 65535) {
-            error = "has an invalid port '" + std::string(port.substr(0, 8)) + "'";
+            error = may_hold_password
+                        ? "has an invalid port (percent-encode any '/', '?', '#' or '@' in a user name or password)"
+                        : "has an invalid port '" + std::string(port.substr(0, 8)) + "'";
             return std::nullopt;
         }
         u.port = static_cast<unsigned short>(value);
