@@ -224,7 +224,7 @@ BOOST_AUTO_TEST_CASE(control_bytes_in_urls_are_refused_naming_the_option)
 BOOST_AUTO_TEST_CASE(proxy_password_with_slash_hash_and_question_mark)
 {
     std::string error;
-    const auto u = fwm::http::parse_url("http://user:S3CR/T0P#Q9Z?x@127.0.0.1:3128", error);
+    const auto u = fwm::http::parse_url("http://user:S3CR/T0P#Q9Z?x@127.0.0.1:3128", error, fwm::http::UrlRules::proxy);
     BOOST_TEST_REQUIRE(u.has_value(), error);
     BOOST_TEST(u->user == "user");
     BOOST_TEST(u->password == "S3CR/T0P#Q9Z?x");

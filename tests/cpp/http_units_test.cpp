@@ -97,6 +97,12 @@ BOOST_AUTO_TEST_CASE(userinfo_is_the_authority_up_to_its_last_at_sign)
     BOOST_TEST(v6->authority() == "[fe80::1]:3128");
     // A raw '/' in a password ends the authority early: the error quotes nothing of it.
     BOOST_TEST(!parse_url("http://user:s3cr/et@proxy.local:3128", e));
+    // A proxy URL has no path: its userinfo runs to the last '@'.
+    auto proxy = parse_url("http://user:s3cr/et@proxy.local:3128", e, fwm::http::UrlRules::proxy);
+    BOOST_TEST_REQUIRE(proxy.has_value(), e);
+    BOOST_TEST(proxy->password == "s3cr/et");
+    BOOST_TEST(proxy->host == "proxy.local");
+    BOOST_TEST(proxy->port == 3128);
     BOOST_TEST(e.find("s3cr") == std::string::npos);
     BOOST_TEST(e.find("percent-encode") != std::string::npos);
 }

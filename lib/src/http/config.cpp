@@ -52,10 +52,10 @@ std::string readable_file(const std::string& name, const Value& v)
     return path;
 }
 
-Url get_url(const std::string& name, const std::string& text)
+Url get_url(const std::string& name, const std::string& text, UrlRules rules = UrlRules::endpoint)
 {
     std::string error;
-    auto url = parse_url(text, error);
+    auto url = parse_url(text, error, rules);
     if (!url)
         option_wrong(name, error);
     return *url;
@@ -69,7 +69,7 @@ std::optional<Url> get_proxy_url(const std::string& name, const Value& v)
     if (text.empty())
         return std::nullopt;
     // "host:port" without a scheme is common in proxy settings.
-    Url u = get_url(name, text.find("://") == std::string::npos ? "http://" + text : text);
+    Url u = get_url(name, text.find("://") == std::string::npos ? "http://" + text : text, UrlRules::proxy);
     if (u.https())
         option_wrong(name, "uses https://, but only http:// proxies are supported (the tunnel to the endpoint is TLS)");
     return u;

@@ -64,7 +64,7 @@ std::string Url::redacted() const
     return scheme + "://" + authority() + target;
 }
 
-std::optional<Url> parse_url(std::string_view text, std::string& error)
+std::optional<Url> parse_url(std::string_view text, std::string& error, UrlRules rules)
 {
     if (!printable_ascii(text, error))
         return std::nullopt;
@@ -91,7 +91,11 @@ std::optional<Url> parse_url(std::string_view text, std::string& error)
     // the part of it before its last '@' is userinfo, so an '@' in a path,
     // query or fragment ("/accounts/a@b/") is not a password. A '/', '?',
     // '#' or '@' inside a user name or password must be percent-encoded.
-    const auto path_at = rest.find_first_of("/?#");
+    // A proxy URL has no path: there userinfo runs to the last '@' of the
+    // whole URL, so a password with a raw '/', '?' or '#' reads as written.
+    const auto last_at = rest.rfind('@');
+    const auto path_at =
+        rules == UrlRules::proxy && last_at != std::string_view::npos ? rest.find_first_of("/?#", last_at) : rest.find_first_of("/?#");
     std::string_view auth = rest.substr(0, path_at);
     std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
     // A password holding a raw '/' ends the authority inside it; its tail

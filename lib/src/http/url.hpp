@@ -27,9 +27,14 @@ struct Url {
     }
 };
 
+// How userinfo is found: RFC 3986 for endpoints (the authority ends at the
+// first '/', '?' or '#'); for a proxy URL, which has no path, it runs to
+// the last '@', so a proxy password may hold a raw '/', '?' or '#'.
+enum class UrlRules { endpoint, proxy };
+
 // Parses an absolute URL; nullopt with `error` set when it is not one. Any
 // byte <= 0x20 or >= 0x7f is refused, and the error never quotes userinfo.
-std::optional<Url> parse_url(std::string_view text, std::string& error);
+std::optional<Url> parse_url(std::string_view text, std::string& error, UrlRules rules = UrlRules::endpoint);
 
 // True when every byte of `text` is printable ASCII (no space); otherwise
 // `error` says which one is not.
