@@ -106,6 +106,16 @@ class Endpoint:
         self.proc.wait(timeout=10)
 
 
+def payload_endpoint(directory, key, deployments=3, seed=5, account='acme', extra=()):
+    """An Endpoint serving a generated Fireworks payload of `deployments`,
+    written into `directory` (a pathlib folder of the test's own)."""
+    import fireworks_payload
+
+    payload = directory / 'metrics.prom'
+    payload.write_text(fireworks_payload.render(deployments, seed=seed, account=account))
+    return Endpoint(str(payload), key, extra=extra)
+
+
 @pytest.fixture
 def aggregator():
     from datadog_checks.base.stubs import aggregator as stub

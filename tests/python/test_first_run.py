@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import ENDPOINT, Endpoint, require_binary
+from conftest import ENDPOINT, payload_endpoint, require_binary
 from datadog_checks.fireworks import fleet
 from datadog_checks.fireworks.check import FireworksCheck
 
@@ -18,12 +18,8 @@ KEY = 'fw-SECRET-3b9e1c77d2a4-first'
 
 def endpoint(tmp_path, fault=None):
     require_binary(ENDPOINT)
-    import fireworks_payload
-
-    payload = tmp_path / 'metrics.prom'
-    payload.write_text(fireworks_payload.render(3, seed=5, account='acme'))
     extra = ['--fleet', 'acme', '--page-size', '2'] + (['--api-fault', fault] if fault else [])
-    return Endpoint(str(payload), KEY, extra=extra)
+    return payload_endpoint(tmp_path, KEY, extra=extra)
 
 
 def instance(ep, **extra):

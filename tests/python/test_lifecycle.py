@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, Endpoint, shim_env
+from conftest import ROOT, Endpoint, payload_endpoint, shim_env
 from datadog_checks.base import AgentCheck, ConfigurationError
 from datadog_checks.base.errors import CheckException
 from datadog_checks.fireworks import FireworksCheck, binding
@@ -63,11 +63,7 @@ def silent():
 
 @pytest.fixture(scope='module')
 def endpoint(tmp_path_factory):
-    import fireworks_payload
-
-    path = tmp_path_factory.mktemp('payload') / 'metrics.prom'
-    path.write_text(fireworks_payload.render(3, seed=1, account='acme'))
-    e = Endpoint(str(path), SECRET)
+    e = payload_endpoint(tmp_path_factory.mktemp('payload'), SECRET, seed=1)
     yield e
     e.stop()
 

@@ -8,9 +8,8 @@ import weakref
 
 import pytest
 
-import fireworks_payload
 from agent_loader import AGENT_HOSTNAME, AgentLoader, LoadError
-from conftest import Endpoint, free_port
+from conftest import free_port, payload_endpoint
 from datadog_checks.base import AgentCheck
 from datadog_checks.base.log import CheckLogFormatter
 from datadog_checks.base.stubs.aggregator import AggregatorStub
@@ -21,9 +20,7 @@ SECRET = 'fw-SECRET-3b9e1c77d2a4-rtloader'
 
 @pytest.fixture(scope='module')
 def endpoint(tmp_path_factory):
-    path = tmp_path_factory.mktemp('payload') / 'metrics.prom'
-    path.write_text(fireworks_payload.render(2, seed=7, account='acme'))
-    e = Endpoint(str(path), SECRET)
+    e = payload_endpoint(tmp_path_factory.mktemp('payload'), SECRET, deployments=2, seed=7)
     yield e
     e.stop()
 
