@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -290,6 +291,22 @@ BOOST_AUTO_TEST_CASE(token_totals_that_pass_two_to_the_64_are_capped_and_noted)
         {"modelName": "m", "promptTokens": "18446744073709551616"}]})", 0, 1e12);
     BOOST_TEST(u.prompt_tokens.at("m") == UINT64_MAX);
     BOOST_TEST(u.problems.count == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(accelerator_seconds_that_pass_a_double_are_capped_and_noted)
+{
+    // Each row is finite; their sum is not.
+    const auto u = parse_usage(R"({"dedicatedCosts": [
+        {"deploymentId": "d", "acceleratorType": "A", "acceleratorSeconds": "1e308",
+         "startTime": "2026-11-27T00:00:00Z", "endTime": "2026-11-27T01:00:00Z"},
+        {"deploymentId": "d", "acceleratorType": "A", "acceleratorSeconds": "1e308",
+         "startTime": "2026-11-27T01:00:00Z", "endTime": "2026-11-27T02:00:00Z"}]})",
+                               0, 1e12);
+    const double total = u.accelerator_seconds.at({"d", "A"});
+    BOOST_TEST(std::isfinite(total));
+    BOOST_TEST(total == std::numeric_limits<double>::max());
+    BOOST_TEST(u.problems.count == 1u);
+    BOOST_TEST(u.problems.first.at(0).find("pass a double's range") != std::string::npos, u.problems.first.at(0));
 }
 
 BOOST_AUTO_TEST_CASE(a_usage_row_sent_twice_counts_once_and_is_noted)

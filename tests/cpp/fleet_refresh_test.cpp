@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <future>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -17,9 +19,11 @@
 #include "client_support.hpp"
 #include "collector/collector.hpp"
 #include "fleet/refresher.hpp"
+#include "fleet/report.hpp"
 #include "fleet/rfc3339.hpp"
 #include "http/client.hpp"
 #include "http/config.hpp"
+#include "http/runtime.hpp"
 #include "http/url.hpp"
 #include "util/option_error.hpp"
 
@@ -462,6 +466,67 @@ BOOST_AUTO_TEST_CASE(the_rest_api_takes_the_proxy_and_no_proxy_as_the_metrics_do
         BOOST_TEST(std::string(json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
         BOOST_TEST(proxy.log().find("Request (") == std::string::npos, proxy.log());
     }
+}
+
+BOOST_AUTO_TEST_CASE(the_fleet_summary_stays_json_whatever_a_number_holds)
+{
+    fwm::fleet::Snapshot snap;
+    auto usage = std::make_shared<fwm::fleet::UsageDay>();
+    usage->day = "2026-11-27";
+    usage->fetched_at = std::numeric_limits<double>::quiet_NaN();
+    usage->usage.accelerator_seconds[{"d", "A"}] = std::numeric_limits<double>::infinity();
+    snap.usage = usage;
+    fwm::fleet::FleetOptions o;
+    o.usage = true;
+    const auto doc = json(fwm::fleet::fleet_json(snap, o));
+    BOOST_TEST(doc["usage"]["last_good"]["accelerator_seconds"][0]["value"].IsNull());
+    BOOST_TEST(doc["usage"]["last_good"]["fetched_at"].IsNull());
+}
+
+BOOST_AUTO_TEST_CASE(instances_whose_rest_api_goes_through_different_proxies_do_not_share)
+{
+    // The metrics go direct (no_proxy: localhost); the REST API, at
+    // 127.0.0.1, through each instance's own proxy.
+    FleetServer fs;
+    Tinyproxy first, second;
+    const std::string account = fwm::test::unique_account();
+    const auto config = [&](const Tinyproxy& p) {
+        return client_json(fs.server.url(), proxy_json(p.port(), "", "[\"localhost\"]") +
+                                                ",\"fleet\":{\"collect_inventory\":true,\"api_endpoint\":\"" +
+                                                fs.server.url("", "127.0.0.1") + "\"}",
+                           account);
+    };
+    const std::size_t before = fwm::fleet::Refresher::count();
+    Collector a(config(first).c_str()), b(config(second).c_str());
+    BOOST_TEST(fwm::fleet::Refresher::count() == before + 2);
+    for (Collector* c : {&a, &b}) {
+        const auto r = c->collect(nullptr);
+        BOOST_TEST(std::string(json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+    }
+    const std::string tunnel = "CONNECT 127.0.0.1:" + std::to_string(fs.server.port());
+    BOOST_TEST(first.log().find(tunnel) != std::string::npos, first.log());
+    BOOST_TEST(second.log().find(tunnel) != std::string::npos, second.log());
+}
+
+BOOST_AUTO_TEST_CASE(rest_answers_are_decoded_and_read_off_the_io_thread)
+{
+    // The I/O thread carries every instance's network work: a large answer
+    // decoded or read there would hold up every scrape in the process.
+    FleetServer fs;
+    auto config = fwm::http::read_client_config(client_json(fs.server.url()).c_str());
+    config.purpose = fwm::http::Purpose::api;
+    fwm::http::Client client(config);
+    const auto io_thread = fwm::http::Runtime::acquire()->thread_id();
+    std::promise<std::pair<std::thread::id, int>> done;
+    client.collect_async("/v1/accounts/x/deployments?pageSize=200", [&](fwm::http::Collected got) {
+        done.set_value({std::this_thread::get_id(), got.info.status});
+    });
+    auto f = done.get_future();
+    BOOST_TEST_REQUIRE((f.wait_for(std::chrono::seconds(10)) == std::future_status::ready));
+    const auto [where, status] = f.get();
+    BOOST_TEST(status == FWM_OK);
+    BOOST_TEST((where != io_thread));
+    BOOST_TEST((where != std::this_thread::get_id()));
 }
 
 BOOST_AUTO_TEST_CASE(fleet_options_are_checked_by_name)

@@ -1,11 +1,18 @@
 // The collector's pure pieces: URLs, no_proxy, Retry-After, gzip.
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
 #include "http/account_registry.hpp"
 #include "http/gzip.hpp"
 #include "http/no_proxy.hpp"
 #include "http/retry_after.hpp"
+#include "http/tls_context.hpp"
 #include "http/url.hpp"
+#include "client_support.hpp"
 #include "test_server.hpp"
 
 using namespace fwm::http;
@@ -251,6 +258,29 @@ BOOST_AUTO_TEST_CASE(an_unfinished_request_keeps_its_slot)
     account.done(a.slot, t0 + std::chrono::seconds(91));
     BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(150), "k").verdict == Account::Verdict::over_limit));
     BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(151), "k").verdict == Account::Verdict::send));
+}
+
+BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_same)
+{
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("fwm-ca-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const fs::path ca = dir / "ca.pem";
+    fs::copy_file(fwm::test::pki().ca_cert, ca, fs::copy_options::overwrite_existing);
+    fwm::http::TlsConfig tls;
+    tls.ca_cert = ca.string();
+    const auto first = fwm::http::shared_tls_context(tls);
+    BOOST_TEST((fwm::http::shared_tls_context(tls) == first)); // the same settings and file: one context
+    fwm::http::TlsConfig other = tls;
+    other.verify = false;
+    BOOST_TEST((fwm::http::shared_tls_context(other) != first));
+    // A renewed file copied in with its size and modification time kept (cp -p).
+    const fs::path renewed = dir / "renewed.pem";
+    fs::copy_file(ca, renewed);
+    fs::last_write_time(renewed, fs::last_write_time(ca));
+    fs::rename(renewed, ca);
+    BOOST_TEST((fwm::http::shared_tls_context(tls) != first));
+    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -194,8 +194,11 @@ Result Collector::collect(const char* options_json) noexcept
         if (g.fleet) {
             const bool first = !g.waited_for_fleet.exchange(true);
             const auto waiting = std::chrono::steady_clock::now();
+            // Up to the report margin past timeout, like the scrape: a first
+            // refresh that fails by its own deadline (which starts a moment
+            // after the run's) is then said with its reason, not as missing.
             if (first)
-                g.fleet->wait_first(started + client_config_.timeout, cancelled_);
+                g.fleet->wait_first(started + client_config_.timeout + http::Client::kReportMargin, cancelled_);
             fleet_state = g.fleet->snapshot();
             if (first)
                 first_run = first_run_json(

@@ -8,9 +8,12 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <stdexcept>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -123,16 +126,42 @@ void finish(Attempt& a, int status, std::string message, double started, unsigne
     ++a.sequence;
 }
 
-// One GET on the API client, awaited on the I/O thread.
-asio::awaitable<http::Collected> fetch(http::Client& client, std::string target)
+// A GET's outcome with the answer read.
+template <class T>
+struct Answer {
+    http::CollectInfo info;
+    std::optional<T> value; // when info.status is FWM_OK and the answer could be read
+    std::string error;      // why it could not be
+};
+
+// One GET on the API client. The answer is decoded and read by `read` on
+// the runtime's worker thread, never on the I/O thread that every
+// instance's scrapes share; the coroutine resumes on its own executor.
+template <class T, class Read>
+asio::awaitable<Answer<T>> fetch(http::Client& client, std::string target, Read read)
 {
-    auto initiate = [&client, target = std::move(target)](auto handler) mutable {
+    auto initiate = [&client, target = std::move(target), read = std::move(read)](auto handler) mutable {
         // The handler moves only; collect_async's callback is copied.
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        client.collect_async(std::move(target), [h](http::Collected got) { std::move(*h)(std::move(got)); });
+        client.collect_async(std::move(target), [h, read](http::Collected got) {
+            Answer<T> a;
+            a.info = std::move(got.info);
+            if (a.info.status == FWM_OK && got.payload) {
+                try {
+                    a.value.emplace(read(std::string_view(got.payload->body.data(), got.payload->body.size())));
+                } catch (const std::runtime_error& e) {
+                    a.error = e.what();
+                } catch (const std::bad_alloc&) {
+                    a.error = "out of memory reading the answer";
+                }
+            }
+            got.payload.reset(); // the body goes here, on the worker
+            const auto executor = asio::get_associated_executor(*h);
+            asio::post(executor, [h, a = std::move(a)]() mutable { std::move(*h)(std::move(a)); });
+        });
     };
-    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(http::Collected)>(
-        std::move(initiate), asio::use_awaitable);
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Answer<T>)>(std::move(initiate),
+                                                                                           asio::use_awaitable);
 }
 
 // What a failed request says: the API, its path and the option that sets
@@ -250,7 +279,8 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
         std::string target = "/v1/accounts/" + account + "/deployments?pageSize=" + std::to_string(kPageSize);
         if (!token.empty())
             target += "&pageToken=" + percent_encode(token);
-        const http::Collected got = co_await fetch(*client, target);
+        Answer<DeploymentsPage> got = co_await fetch<DeploymentsPage>(
+            *client, target, [limits](std::string_view body) { return parse_deployments_page(body, limits); });
         requests += got.info.attempts;
         if (got.info.status != FWM_OK) {
             status = got.info.status;
@@ -258,15 +288,13 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
             message = failed_call("listing deployments", target, options.api_endpoint, got.info.message);
             break;
         }
-        DeploymentsPage page;
-        try {
-            page = parse_deployments_page(got.payload->body, limits);
-        } catch (const std::runtime_error& e) {
+        if (!got.value) {
             status = FWM_ERR_PROTOCOL;
             message = failed_call("listing deployments", target, options.api_endpoint,
-                                  std::string(e.what()) + " (page " + std::to_string(inventory->pages + 1) + ")");
+                                  got.error + " (page " + std::to_string(inventory->pages + 1) + ")");
             break;
         }
+        DeploymentsPage page = std::move(*got.value);
         ++inventory->pages;
         inventory->skipped += page.skipped;
         inventory->problems.count += page.problems.count;
@@ -346,7 +374,9 @@ asio::awaitable<Refresher::Core::UsageRead> Refresher::Core::read_usage_day(std:
     const std::string day_start = utc_day_start(some_second), day_end = utc_next_day_start(some_second);
     const std::string target = "/v1/accounts/" + account + "/billingUsage?startTime=" + percent_encode(day_start) +
                                "&endTime=" + percent_encode(day_end);
-    const http::Collected got = co_await fetch(*client, target);
+    const double from = *parse_rfc3339(day_start), to = *parse_rfc3339(day_end);
+    Answer<Usage> got = co_await fetch<Usage>(*client, target,
+                                              [from, to](std::string_view body) { return parse_usage(body, from, to); });
     r.requests = got.info.attempts;
     r.status = got.info.status;
     r.retry_after_s = got.info.retry_after_s;
@@ -354,16 +384,16 @@ asio::awaitable<Refresher::Core::UsageRead> Refresher::Core::read_usage_day(std:
         r.message = failed_call("reading billing usage", target, options.api_endpoint, got.info.message);
         co_return r;
     }
-    try {
-        auto usage = std::make_shared<UsageDay>();
-        usage->usage = parse_usage(got.payload->body, *parse_rfc3339(day_start), *parse_rfc3339(day_end));
-        usage->day = day_start.substr(0, 10);
-        usage->fetched_at = wall_now();
-        r.usage = std::move(usage);
-    } catch (const std::runtime_error& e) {
+    if (!got.value) {
         r.status = FWM_ERR_PROTOCOL;
-        r.message = failed_call("reading billing usage", target, options.api_endpoint, e.what());
+        r.message = failed_call("reading billing usage", target, options.api_endpoint, got.error);
+        co_return r;
     }
+    auto usage = std::make_shared<UsageDay>();
+    usage->usage = std::move(*got.value);
+    usage->day = day_start.substr(0, 10);
+    usage->fetched_at = wall_now();
+    r.usage = std::move(usage);
     co_return r;
 }
 
@@ -525,7 +555,11 @@ void unlock_registry_after_fork()
 // share one refresher (and so one request budget and one answer).
 std::string sharing_key(const http::ClientConfig& m, const FleetOptions& o)
 {
-    std::string key = o.api_endpoint.redacted() + "|" + m.account_id + "|" + m.transport();
+    // The transport as the REST API is reached: the proxy (and no_proxy)
+    // that applies to api_endpoint, not to the metrics endpoint.
+    http::ClientConfig api = m;
+    api.endpoint = o.api_endpoint;
+    std::string key = o.api_endpoint.redacted() + "|" + m.account_id + "|" + api.transport();
     for (auto n : {static_cast<long long>(o.inventory), static_cast<long long>(o.usage),
                    static_cast<long long>(o.inventory_tags), static_cast<long long>(o.inventory_interval.count()),
                    static_cast<long long>(o.usage_interval.count()), static_cast<long long>(o.max_requests_per_minute),

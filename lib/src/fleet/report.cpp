@@ -1,5 +1,6 @@
 #include "fleet/report.hpp"
 
+#include <cmath>
 #include <string_view>
 
 #include <rapidjson/writer.h>
@@ -12,6 +13,16 @@ namespace fwm::fleet {
 namespace {
 
 using Writer = rapidjson::Writer<util::StringSink>;
+
+// JSON has no infinities or NaN: one would leave the summary unreadable
+// (Writer::Double writes nothing), so such a value is written as null.
+void number(Writer& w, double v)
+{
+    if (std::isfinite(v))
+        w.Double(v);
+    else
+        w.Null();
+}
 
 void text(Writer& w, std::string_view s)
 {
@@ -42,9 +53,9 @@ void attempt(Writer& w, const Attempt& a)
     w.Key("message");
     text(w, a.message);
     w.Key("at");
-    w.Double(a.at);
+    number(w, a.at);
     w.Key("duration_s");
-    w.Double(a.duration_s);
+    number(w, a.duration_s);
     w.Key("requests");
     w.Uint(a.requests);
     w.Key("sequence");
@@ -94,7 +105,7 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o)
     count_or_null(w, "initializing_replicas", d.initializing_replicas);
     w.Key("create_time");
     if (d.create_time)
-        w.Double(*d.create_time);
+        number(w, *d.create_time);
     else
         w.Null();
     w.Key("tags");
@@ -111,7 +122,7 @@ void usage_day(Writer& w, const UsageDay& u)
     w.Key("day");
     text(w, u.day);
     w.Key("fetched_at");
-    w.Double(u.fetched_at);
+    number(w, u.fetched_at);
     w.Key("rows");
     w.Uint64(u.usage.rows);
     w.Key("skipped");
@@ -126,7 +137,7 @@ void usage_day(Writer& w, const UsageDay& u)
         w.Key("accelerator_type");
         text(w, key.second);
         w.Key("value");
-        w.Double(seconds);
+        number(w, seconds);
         w.EndObject();
     }
     w.EndArray();
@@ -179,7 +190,7 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
             const Inventory& inv = *s.inventory;
             w.StartObject();
             w.Key("fetched_at");
-            w.Double(inv.fetched_at);
+            number(w, inv.fetched_at);
             w.Key("pages");
             w.Uint64(inv.pages);
             w.Key("skipped");

@@ -1,6 +1,7 @@
 #include "fleet/usage.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <tuple>
@@ -190,8 +191,15 @@ void total(const Rows& rows, Usage& u)
 {
     for (const auto& [key, series] : rows.dedicated) {
         double& seconds = u.accelerator_seconds[{std::get<0>(key), std::get<1>(key)}];
-        for (const Row<double>* r : counted(series, kDedicated, "deployment and accelerator", u))
+        for (const Row<double>* r : counted(series, kDedicated, "deployment and accelerator", u)) {
+            if (seconds > std::numeric_limits<double>::max() - r->amount) { // finite rows, infinite sum
+                u.problems.add(where_of(kDedicated, r->index) +
+                               ": the day's accelerator-seconds pass a double's range; kept at the maximum");
+                seconds = std::numeric_limits<double>::max();
+                continue;
+            }
             seconds += r->amount;
+        }
     }
     for (const auto& [key, series] : rows.serverless) {
         for (const Row<Tokens>* r : counted(series, kServerless, "model", u)) {

@@ -576,17 +576,23 @@ void Client::collect_async(std::string target, std::function<void(Collected)> do
         done(std::move(out));
         return;
     }
-    asio::co_spawn(s->runtime->context(), run(s, started + s->config.timeout, std::move(target)),
-                   [s, started, done = std::move(done)](std::exception_ptr e, Outcome o) {
-                       Collected out;
-                       try {
-                           deliver(*s, from_exception(e, std::move(o)), started, out);
-                       } catch (const std::bad_alloc&) {
-                           out.payload.reset();
-                           out.info = failed(FWM_ERR_OUT_OF_MEMORY, "out of memory decoding the answer").info;
-                       }
-                       done(std::move(out));
-                   });
+    asio::co_spawn(
+        s->runtime->context(), run(s, started + s->config.timeout, std::move(target)),
+        [s, started, done = std::move(done)](std::exception_ptr e, Outcome o) mutable {
+            // Decoded on the worker: a large answer must not hold up the
+            // I/O thread that every handle's network work shares.
+            auto finish = [s, started, done = std::move(done), o = from_exception(e, std::move(o))]() mutable {
+                Collected out;
+                try {
+                    deliver(*s, std::move(o), started, out);
+                } catch (const std::bad_alloc&) {
+                    out.payload.reset();
+                    out.info = failed(FWM_ERR_OUT_OF_MEMORY, "out of memory decoding the answer").info;
+                }
+                done(std::move(out));
+            };
+            asio::post(s->runtime->worker(), std::move(finish));
+        });
 }
 
 Collected Client::collect()

@@ -64,10 +64,11 @@ public:
     Collected collect(const std::string& target);
 
     // The same without blocking: the collection runs on the shared I/O
-    // thread and `done` is called there (never on the caller's thread, and
-    // never inline), once, with what collect() would have returned; the
-    // body is decoded there too, so keep such answers small. `done` must
-    // not throw. The collection keeps the handle's state alive until then.
+    // thread; then the body is decoded and `done` is called, once, on the
+    // runtime's worker thread (never on the caller's, never inline; in a
+    // child of fork() with a handle of the parent, at once with the error),
+    // with what collect() would have returned. `done` must not throw. The
+    // collection keeps the handle's state alive until then.
     void collect_async(std::string target, std::function<void(Collected)> done);
 
     // Interrupts the running collection, if any, and makes every later

@@ -99,11 +99,13 @@ bool Runtime::child_of_fork()
     return g_child_of_busy_fork.load();
 }
 
-Runtime::Runtime()
-    : pid_(::getpid()), context_(std::make_shared<boost::asio::io_context>(1))
+namespace {
+
+// A thread that runs `context` until it is stopped.
+std::unique_ptr<Runtime::Thread> start_thread(const std::shared_ptr<boost::asio::io_context>& context)
 {
-    thread_ = std::make_unique<Thread>(Thread{boost::asio::make_work_guard(*context_), {}});
-    thread_->thread = std::thread([context = context_] {
+    auto t = std::make_unique<Runtime::Thread>(Runtime::Thread{boost::asio::make_work_guard(*context), {}});
+    t->thread = std::thread([context] {
         // Handlers never throw (every operation reports through its result),
         // but a stray exception must not end the thread while handles wait.
         for (;;) {
@@ -114,6 +116,40 @@ Runtime::Runtime()
             }
         }
     });
+    return t;
+}
+
+// Stops a thread's context and joins it, or leaves it to end by itself
+// when this is that thread (the last holder let go from one of its handlers).
+void stop_thread(Runtime::Thread& t, boost::asio::io_context& context)
+{
+    t.work.reset();
+    context.stop();
+    if (!t.thread.joinable())
+        return;
+    if (t.thread.get_id() == std::this_thread::get_id())
+        t.thread.detach(); // the thread owns the context
+    else
+        t.thread.join();
+}
+
+} // namespace
+
+Runtime::Runtime()
+    : pid_(::getpid()), context_(std::make_shared<boost::asio::io_context>(1))
+{
+    thread_ = start_thread(context_);
+}
+
+boost::asio::io_context& Runtime::worker()
+{
+    std::lock_guard lock(worker_mutex_);
+    if (!worker_) {
+        auto context = std::make_shared<boost::asio::io_context>(1);
+        worker_ = start_thread(context);
+        worker_context_ = std::move(context);
+    }
+    return *worker_context_;
 }
 
 bool Runtime::forked() const
@@ -134,16 +170,15 @@ Runtime::~Runtime()
         // the parent. Touching them would disturb the parent: leave it all.
         new std::shared_ptr<boost::asio::io_context>(std::move(context_));
         (void)thread_.release();
+        if (worker_) {
+            new std::shared_ptr<boost::asio::io_context>(std::move(worker_context_));
+            (void)worker_.release();
+        }
         return;
     }
-    thread_->work.reset();
-    context_->stop();
-    if (thread_->thread.joinable()) {
-        if (thread_->thread.get_id() == std::this_thread::get_id())
-            thread_->thread.detach(); // the last holder let go from a handler: the thread owns the context
-        else
-            thread_->thread.join();
-    }
+    if (worker_)
+        stop_thread(*worker_, *worker_context_);
+    stop_thread(*thread_, *context_);
 }
 
 std::shared_ptr<Runtime> Runtime::acquire()

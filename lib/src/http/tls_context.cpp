@@ -1,8 +1,8 @@
 #include "http/tls_context.hpp"
 
 #include <pthread.h>
+#include <sys/stat.h>
 
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -112,17 +112,20 @@ ssl::context make_tls_context(const TlsConfig& tls)
 namespace {
 
 // What makes two handles' contexts the same: their settings and the files
-// as they are now (a renewed certificate gets a new context).
+// as they are now. A renewed certificate gets a new context, also when it
+// was copied in with its size and modification time kept (cp -p, rsync -t):
+// the inode and the status-change time differ then.
 std::string file_identity(const std::string& path)
 {
     if (path.empty())
         return "-";
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec)
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
         return path + "|?";
-    const auto when = std::filesystem::last_write_time(path, ec);
-    return path + "|" + std::to_string(size) + "|" + (ec ? std::string("?") : std::to_string(when.time_since_epoch().count()));
+    return path + "|" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + "|" +
+           std::to_string(st.st_size) + "|" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + "|" + std::to_string(st.st_ctim.tv_sec) + "." +
+           std::to_string(st.st_ctim.tv_nsec);
 }
 
 } // namespace

@@ -26,11 +26,17 @@ def status_of(status):
 def assess(status, message, summary):
     """The Report of one collection. `summary` is the result's summary, or
     None when the library could not build one (out of memory, a bug)."""
-    summary = summary if isinstance(summary, dict) else {}
+    readable = isinstance(summary, dict)
+    summary = summary if readable else {}
     collection = summary.get('collection') or {}
     mapping = summary.get('mapping')
     level = status_of(status)
     text = '' if level == OK else (message or 'the collection failed ({})'.format(status))
+    if level == OK and not readable:
+        # Never silent: the run's own metrics, the fleet and the usage go with it.
+        level = WARNING
+        text = ('the library returned no readable summary for this run (out of memory, or a bug to report): '
+                'the check\'s own metrics, the inventory and the usage are not sent this run')
     if level != OK and not collection:
         text = '{} ({})'.format(text, status)  # the library failed before reporting anything
     gauges, counts = [], []
