@@ -50,7 +50,15 @@ Window window_of(const rapidjson::Value& row, const std::string& where, Problems
 // Token counts of a serverless row; either may be absent.
 struct Tokens {
     std::optional<std::uint64_t> prompt, completion;
-    auto operator<=>(const Tokens&) const = default;
+    // Written out: the portable build's libc++ has no <=> for std::optional.
+    friend bool operator==(const Tokens& a, const Tokens& b)
+    {
+        return a.prompt == b.prompt && a.completion == b.completion;
+    }
+    friend bool operator<(const Tokens& a, const Tokens& b)
+    {
+        return std::tie(a.prompt, a.completion) < std::tie(b.prompt, b.completion);
+    }
 };
 
 // One row that may count, as the rules of usage.hpp need it.
