@@ -285,8 +285,10 @@ void keep_idle(State& s)
     const State* self = &s;
     std::erase_if(pool.order, [&](const std::weak_ptr<State>& w) {
         const auto held = w.lock();
-        // Gone, the same handle again, or another process's runtime (a fork's leftover): forgotten.
-        return !held || held.get() == self || held->runtime != s.runtime;
+        // Gone, the same handle again, another process's runtime (a fork's
+        // leftover), or no longer idle (its connection in use or closed):
+        // forgotten, so that the cap counts only connections kept idle.
+        return !held || held.get() == self || held->runtime != s.runtime || !held->idle;
     });
     pool.order.push_back(s.weak_from_this());
     while (pool.order.size() > Client::kMaxIdleConnections) {
