@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  g++ make cmake binutils pkg-config
+  g++ make cmake binutils pkg-config ccache
   libboost1.81-dev libboost-test1.81-dev libssl-dev rapidjson-dev zlib1g-dev
   # libFuzzer and sanitizer runtimes for clang
   clang libclang-rt-14-dev

@@ -12,9 +12,25 @@ cd "$(dirname "$0")/.."
 JOBS=$(nproc)
 PY=/usr/bin/python3
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each stage's wall time, printed at the end: where the time goes.
+stage_names=()
+stage_seconds=()
+stage_started=$(date +%s)
+all_started=$stage_started
+stage_end() {
+  if [ ${#stage_names[@]} -gt 0 ]; then
+    stage_seconds+=($(($(date +%s) - stage_started)))
+  fi
+  stage_started=$(date +%s)
+}
+step() {
+  stage_end
+  stage_names+=("$1")
+  printf '\n==> %s\n' "$*"
+}
 passed=0
 
+step "Dependencies (Debian packages)"
 bash packaging/install-deps.sh
 
 step "C++ build and tests (RelWithDebInfo; the rate-limit test runs past one 60 s window)"
@@ -31,7 +47,7 @@ FWM_RELEASE_TESTS=aarch64 bash packaging/build_wheels.sh
 echo "release build (both architectures, with the aarch64 test programs): $(( $(date +%s) - release_started )) s"
 
 step "Python tests (pytest, Debian's python3; the wheels audited and installed as the Agent does)"
-$PY -m pytest -q -p no:cacheprovider tests/python | tee build/pytest.log
+FWM_REQUIRE_WHEELS=1 $PY -m pytest -q -p no:cacheprovider tests/python | tee build/pytest.log
 passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' build/pytest.log | tail -1)))
 
 step "The aarch64 library's C++ suites under qemu-user (parser, mapping, fleet, ABI and unload, client against the local TLS server, torture through the shared library)"
@@ -74,5 +90,12 @@ if grep -rl -- "$secret" build*/Testing/Temporary/ build/pytest.log 2>/dev/null;
 fi
 echo "no leak in $(ls build*/Testing/Temporary/*.log build/pytest.log | wc -l) logs"
 passed=$((passed + 1))
+
+stage_end
+printf '\nwhere the time went:\n'
+for i in "${!stage_names[@]}"; do
+  printf '  %5d s  %s\n' "${stage_seconds[$i]}" "${stage_names[$i]:0:100}"
+done
+printf '  %5d s  in all\n' $(($(date +%s) - all_started))
 
 printf '\ntests: %d passed, 0 failed\n' "$passed"

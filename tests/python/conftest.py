@@ -30,6 +30,11 @@ except ImportError:
     USING_STANDIN = True
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'slow: needs built wheels or runs for tens of seconds; '
+                                       'tests/run_fast.sh leaves it out (-m "not slow")')
+
+
 def shim_env(**extra):
     """Environment for a child `python3 -m datadog_checks.fireworks`."""
     env = dict(os.environ)

@@ -417,6 +417,7 @@ def run_until(check, aggregator, predicate, seconds=30):
         time.sleep(0.5)
 
 
+@pytest.mark.slow  # five listings, 10 s apart
 def test_the_check_joins_inventory_tags_and_reports_the_fleet(fleet_endpoint, aggregator):
     check = FireworksCheck('fireworks', {}, [fleet_instance(fleet_endpoint)])
     try:

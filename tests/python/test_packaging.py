@@ -37,13 +37,21 @@ def tarball_path(arch):
     return os.path.join(DIST, 'fireworks-check-{}-manual-{}.tar.gz'.format(__version__, arch))
 
 
+# Needs the release artefacts: tests/run_all.sh builds them first.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope='module')
 def dist():
-    """The artefacts in dist/: tests/run_all.sh builds them first; built here when missing."""
-    if not all(os.path.exists(p) for a in ARCHES for p in (wheel_path(a), tarball_path(a))):
-        r = subprocess.run(['bash', os.path.join(ROOT, 'packaging', 'build_wheels.sh')], capture_output=True,
-                           text=True, timeout=3600)
-        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    """The artefacts in dist/. Missing, the tests skip and say how to build
+    them (a build takes minutes); under tests/run_all.sh, which builds them
+    first and sets FWM_REQUIRE_WHEELS, missing ones are a failure."""
+    missing = [p for a in ARCHES for p in (wheel_path(a), tarball_path(a)) if not os.path.exists(p)]
+    if missing:
+        text = '{} missing: run `bash packaging/build_wheels.sh` first'.format(', '.join(os.path.relpath(p, ROOT) for p in missing))
+        if os.environ.get('FWM_REQUIRE_WHEELS'):
+            pytest.fail(text)
+        pytest.skip(text)
     return DIST
 
 
