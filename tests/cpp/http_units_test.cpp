@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "http/account_registry.hpp"
@@ -274,12 +275,26 @@ BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_sa
     fwm::http::TlsConfig other = tls;
     other.verify = false;
     BOOST_TEST((fwm::http::shared_tls_context(other) != first));
-    // A renewed file copied in with its size and modification time kept (cp -p).
+    // The same content copied in again: still one context.
+    const fs::path again = dir / "again.pem";
+    fs::copy_file(ca, again);
+    fs::rename(again, ca);
+    BOOST_TEST((fwm::http::shared_tls_context(tls) == first));
+    // Other content of the same size, with the modification time kept (cp -p).
+    const auto with_note = [&](const fs::path& to, char note) {
+        std::ifstream in(fwm::test::pki().ca_cert, std::ios::binary);
+        std::ofstream out(to, std::ios::binary);
+        out << in.rdbuf() << "\n# " << note << "\n"; // text outside PEM blocks is ignored
+    };
+    with_note(ca, 'a');
+    const auto noted = fwm::http::shared_tls_context(tls);
+    BOOST_TEST((noted != first));
+    const auto when = fs::last_write_time(ca);
     const fs::path renewed = dir / "renewed.pem";
-    fs::copy_file(ca, renewed);
-    fs::last_write_time(renewed, fs::last_write_time(ca));
+    with_note(renewed, 'b');
+    fs::last_write_time(renewed, when);
     fs::rename(renewed, ca);
-    BOOST_TEST((fwm::http::shared_tls_context(tls) != first));
+    BOOST_TEST((fwm::http::shared_tls_context(tls) != noted));
     fs::remove_all(dir);
 }
 

@@ -1,14 +1,15 @@
 #include "http/tls_context.hpp"
 
 #include <pthread.h>
-#include <sys/stat.h>
 
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -111,21 +112,36 @@ ssl::context make_tls_context(const TlsConfig& tls)
 
 namespace {
 
-// What makes two handles' contexts the same: their settings and the files
-// as they are now. A renewed certificate gets a new context, also when it
-// was copied in with its size and modification time kept (cp -p, rsync -t):
-// the inode and the status-change time differ then.
+// What makes two handles' contexts the same: their settings and what their
+// files hold now (a SHA-256 of each), so a renewed certificate gets a new
+// context however it was copied in (cp -p and rsync -t keep size and time).
+// Read, not stat()ed: glibc 2.17's stat() wrappers put errno in static TLS,
+// which a library loaded by dlopen() cannot have.
 std::string file_identity(const std::string& path)
 {
     if (path.empty())
         return "-";
-    struct stat st{};
-    if (::stat(path.c_str(), &st) != 0)
+    constexpr std::size_t kMaxBytes = 64u << 20; // far past any CA bundle or key
+    std::ifstream in(path, std::ios::binary);
+    std::string content;
+    char buffer[65536];
+    while (in && content.size() <= kMaxBytes) {
+        in.read(buffer, sizeof buffer);
+        content.append(buffer, static_cast<std::size_t>(in.gcount()));
+    }
+    if (!in.eof() || content.size() > kMaxBytes)
+        return path + "|?"; // unreadable: loading it fails and says so
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_Digest(content.data(), content.size(), digest, &size, EVP_sha256(), nullptr) != 1)
         return path + "|?";
-    return path + "|" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + "|" +
-           std::to_string(st.st_size) + "|" + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec) + "|" + std::to_string(st.st_ctim.tv_sec) + "." +
-           std::to_string(st.st_ctim.tv_nsec);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = path + "|";
+    for (unsigned i = 0; i < size; ++i) {
+        out += kHex[digest[i] >> 4];
+        out += kHex[digest[i] & 15];
+    }
+    return out;
 }
 
 } // namespace
