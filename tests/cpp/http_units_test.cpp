@@ -1,9 +1,12 @@
 // The collector's pure pieces: URLs, no_proxy, Retry-After, gzip.
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -263,39 +266,42 @@ BOOST_AUTO_TEST_CASE(an_unfinished_request_keeps_its_slot)
 
 BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_same)
 {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / ("fwm-ca-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    const fs::path ca = dir / "ca.pem";
-    fs::copy_file(fwm::test::pki().ca_cert, ca, fs::copy_options::overwrite_existing);
+    // POSIX calls rather than <filesystem>: this suite also runs as an
+    // aarch64 program under qemu-user.
+    char pattern[] = "/tmp/fwm-ca-XXXXXX";
+    BOOST_TEST_REQUIRE(::mkdtemp(pattern) != nullptr);
+    const std::string dir = pattern, ca = dir + "/ca.pem";
+    const auto write = [](const std::string& to, const std::string& note) {
+        std::ifstream in(fwm::test::pki().ca_cert, std::ios::binary);
+        std::ofstream out(to, std::ios::binary);
+        out << in.rdbuf() << note; // text outside PEM blocks is ignored
+    };
+    write(ca, "");
     fwm::http::TlsConfig tls;
-    tls.ca_cert = ca.string();
+    tls.ca_cert = ca;
     const auto first = fwm::http::shared_tls_context(tls);
     BOOST_TEST((fwm::http::shared_tls_context(tls) == first)); // the same settings and file: one context
     fwm::http::TlsConfig other = tls;
     other.verify = false;
     BOOST_TEST((fwm::http::shared_tls_context(other) != first));
     // The same content copied in again: still one context.
-    const fs::path again = dir / "again.pem";
-    fs::copy_file(ca, again);
-    fs::rename(again, ca);
+    write(dir + "/again.pem", "");
+    BOOST_TEST_REQUIRE(std::rename((dir + "/again.pem").c_str(), ca.c_str()) == 0);
     BOOST_TEST((fwm::http::shared_tls_context(tls) == first));
     // Other content of the same size, with the modification time kept (cp -p).
-    const auto with_note = [&](const fs::path& to, char note) {
-        std::ifstream in(fwm::test::pki().ca_cert, std::ios::binary);
-        std::ofstream out(to, std::ios::binary);
-        out << in.rdbuf() << "\n# " << note << "\n"; // text outside PEM blocks is ignored
-    };
-    with_note(ca, 'a');
+    write(ca, "\n# a\n");
     const auto noted = fwm::http::shared_tls_context(tls);
     BOOST_TEST((noted != first));
-    const auto when = fs::last_write_time(ca);
-    const fs::path renewed = dir / "renewed.pem";
-    with_note(renewed, 'b');
-    fs::last_write_time(renewed, when);
-    fs::rename(renewed, ca);
+    struct stat st{};
+    BOOST_TEST_REQUIRE(::stat(ca.c_str(), &st) == 0);
+    const std::string renewed = dir + "/renewed.pem";
+    write(renewed, "\n# b\n");
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    BOOST_TEST_REQUIRE(::utimensat(AT_FDCWD, renewed.c_str(), times, 0) == 0);
+    BOOST_TEST_REQUIRE(std::rename(renewed.c_str(), ca.c_str()) == 0);
     BOOST_TEST((fwm::http::shared_tls_context(tls) != noted));
-    fs::remove_all(dir);
+    std::remove(ca.c_str());
+    ::rmdir(dir.c_str());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
