@@ -162,6 +162,8 @@ struct TestServer::Impl {
             rec.user_agent = std::string(req[bhttp::field::user_agent]);
             rec.accept = std::string(req[bhttp::field::accept]);
             rec.accept_encoding = std::string(req[bhttp::field::accept_encoding]);
+            rec.content_type = std::string(req[bhttp::field::content_type]);
+            rec.body = std::move(req.body());
             rec.connection = connection;
             const Reply r = handle(rec);
             if (r.delay.count() > 0) { // without blocking the other connections

@@ -55,6 +55,8 @@ struct RequestRecord {
     std::string user_agent;
     std::string accept;
     std::string accept_encoding;
+    std::string content_type;
+    std::string body;           // a POST's body
     std::size_t connection = 0; // which accepted connection carried it
 };
 
