@@ -74,11 +74,20 @@ struct FleetServer {
                          "dedicatedCosts": [{"deploymentId": "dep0", "acceleratorType": "NVIDIA_H100_80GB", "acceleratorSeconds": "3600"}]})";
         return reply;
     };
+    // Why a deployment failed: the endpoint may not exist (404).
+    std::function<Reply(const RequestRecord&)> termination = [](const RequestRecord&) {
+        Reply reply;
+        reply.status = 404;
+        reply.body = R"({"error": "not found"})";
+        return reply;
+    };
     TestServer server{{true, pki().server}, [this](const RequestRecord& r, std::size_t) {
                           std::function<Reply(const RequestRecord&)> h;
                           {
                               std::lock_guard lock(mutex);
-                              if (r.target.find("/deployments") != std::string::npos)
+                              if (r.target.find("/terminationMessage") != std::string::npos)
+                                  h = termination;
+                              else if (r.target.find("/deployments") != std::string::npos)
                                   h = deployments;
                               else if (r.target.find("/billingUsage") != std::string::npos)
                                   h = usage;
@@ -138,8 +147,11 @@ BOOST_AUTO_TEST_CASE(the_inventory_is_paged_and_its_tags_join_every_metric_of_a_
     const auto& inv = doc["fleet"]["inventory"];
     BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == "FWM_OK");
     BOOST_TEST(inv["last_good"]["complete"].IsTrue());
-    BOOST_TEST(inv["attempt"]["requests"].GetUint() == 2u);
+    // Two pages, and once why the FAILED one failed (404: no message).
+    BOOST_TEST(inv["attempt"]["requests"].GetUint() == 3u);
+    BOOST_TEST(fs.count("/deployments/dep1/terminationMessage") == 1u);
     const auto& deployments = inv["last_good"]["deployments"];
+    BOOST_TEST(std::string(deployments[1]["termination_message"].GetString()).empty());
     BOOST_REQUIRE_EQUAL(deployments.Size(), 2u);
     BOOST_TEST(std::string(deployments[1]["status_message"].GetString()) == "no capacity");
     BOOST_TEST(std::string(deployments[1]["region"].GetString()) == "EUROPE");
@@ -160,7 +172,8 @@ BOOST_AUTO_TEST_CASE(the_inventory_is_paged_and_its_tags_join_every_metric_of_a_
     // Not again before inventory_interval.
     c.collect(nullptr);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    BOOST_TEST(fs.count("/deployments") == 2u);
+    BOOST_TEST(fs.count("/deployments?") == 2u);
+    BOOST_TEST(fs.count("/terminationMessage") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(inventory_tags_false_keeps_the_metrics_as_they_were)

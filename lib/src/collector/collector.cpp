@@ -6,11 +6,14 @@
 #endif
 
 #include <chrono>
+#include <cmath>
+#include <map>
 #include <mutex>
 #include <new>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/writer.h>
 
 #include "collector/report.hpp"
 #include "fleet/refresher.hpp"
@@ -20,6 +23,7 @@
 #include "mapping/mapper.hpp"
 #include "parser/parser.hpp"
 #include "parser/result_json.hpp"
+#include "util/json_sink.hpp"
 #include "util/option_error.hpp"
 #include "util/text.hpp"
 
@@ -110,12 +114,28 @@ void release_freed_memory(std::size_t payload_bytes) noexcept
 // wait) is said: {"waited_s":S, "missing":["inventory",...]}.
 std::string first_run_json(double waited_s, const fleet::Snapshot& snapshot, const fleet::FleetOptions& options)
 {
-    std::string out = "{\"waited_s\":" + std::to_string(waited_s) + ",\"missing\":[";
-    const bool inventory = options.inventory && snapshot.inventory_attempt.sequence == 0;
-    const bool usage = options.usage && snapshot.usage_attempt.sequence == 0;
-    out += inventory ? "\"inventory\"" : "";
-    out += usage ? (inventory ? ",\"usage\"" : "\"usage\"") : "";
-    return out + "]}";
+    std::string out;
+    {
+        util::StringSink sink{out};
+        rapidjson::Writer<util::StringSink> w(sink);
+        w.StartObject();
+        w.Key("waited_s");
+        w.Double(std::isfinite(waited_s) ? waited_s : 0.0);
+        w.Key("missing");
+        w.StartArray();
+        const std::pair<const char*, bool> kinds[] = {
+            {"inventory", options.inventory && snapshot.inventory_attempt.sequence == 0},
+            {"usage", options.usage && snapshot.usage_attempt.sequence == 0},
+            {"capacity", options.capacity && snapshot.capacity_attempt.sequence == 0},
+            {"costs", options.costs && snapshot.costs_attempt.sequence == 0},
+        };
+        for (const auto& [kind, missing] : kinds)
+            if (missing)
+                w.String(kind);
+        w.EndArray();
+        w.EndObject();
+    }
+    return out;
 }
 
 // Samples per parse chunk: about 1 MB of a Fireworks payload's arrays.
@@ -253,7 +273,11 @@ Result Collector::collect(const char* options_json) noexcept
         }
         r.summary = parser::summary_json(parsed, collection_json(got.info));
         add_member(r.summary, "mapping", mapping);
-        add_member(r.summary, "fleet", g.fleet ? fleet::fleet_json(fleet_state, fleet_options_, first_run) : "null");
+        add_member(r.summary, "fleet",
+                   g.fleet ? fleet::fleet_json(fleet_state, fleet_options_, first_run,
+                                               r.submissions ? r.submissions->prompt_token_rates()
+                                                             : std::map<std::string, double>{})
+                           : "null");
         // The body and its parse go now: only the compact submissions stay.
     });
     release_freed_memory(payload_bytes);

@@ -1,6 +1,7 @@
 #include "collector/submissions.hpp"
 
 #include <charconv>
+#include <string_view>
 #include <stdexcept>
 
 #include "mapping/json_groups.hpp"
@@ -41,12 +42,20 @@ void Submissions::group(const std::vector<std::string_view>& tags)
         JsonGroups::write_string(tags_, tags[i]);
     }
     tags_ += ']';
+    deployment_.clear();
+    for (const auto t : tags)
+        if (t.substr(0, 14) == "deployment_id:")
+            deployment_.assign(t.substr(14));
     groups_.push_back(Group{static_cast<std::uint32_t>(tags_.size()), 0, 0});
     close_group();
 }
 
 void Submissions::gauge(const std::string& name, double value)
 {
+    static constexpr std::string_view kPromptRate = ".tokens.prompt.rate";
+    if (!deployment_.empty() && name.size() > kPromptRate.size() &&
+        name.compare(name.size() - kPromptRate.size(), kPromptRate.size(), kPromptRate) == 0)
+        prompt_rates_[deployment_] += value;
     points_.push_back(Point{intern(name), value});
     groups_.back().points_end = static_cast<std::uint32_t>(points_.size());
 }

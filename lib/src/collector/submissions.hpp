@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,10 @@ public:
     bool next_batch(std::string& out, std::vector<double>& values);
 
     std::size_t groups() const { return groups_.size(); }
+    // This run's prompt tokens per second by deployment_id (the
+    // *.tokens.prompt.rate gauges summed over a deployment's series): the
+    // estimated cost per million tokens needs the rate of the same run.
+    const std::map<std::string, double>& prompt_token_rates() const { return prompt_rates_; }
     std::size_t points() const { return points_.size() + buckets_.size(); }
     std::size_t bytes() const; // held now, roughly
 
@@ -56,6 +61,8 @@ private:
     std::vector<Group> groups_;
     std::vector<Point> points_;
     std::vector<BucketPoint> buckets_;
+    std::string deployment_;  // the current group's deployment_id tag value
+    std::map<std::string, double> prompt_rates_;
     std::size_t next_group_ = 0;
 };
 

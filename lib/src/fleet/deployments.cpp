@@ -22,19 +22,6 @@ bool usable_key(std::string_view k) noexcept
     });
 }
 
-const rapidjson::Value* object_member(const rapidjson::Value& o, const char* name, const std::string& where,
-                                      Problems& problems)
-{
-    const auto it = o.FindMember(name);
-    if (it == o.MemberEnd() || it->value.IsNull())
-        return nullptr;
-    if (!it->value.IsObject()) {
-        problems.add(where + "." + name + ": expected a mapping, got " + util::json_kind(it->value));
-        return nullptr;
-    }
-    return &it->value;
-}
-
 std::string placement_text(const rapidjson::Value& p, const std::string& where, const PageLimits& limits,
                            Problems& problems)
 {
@@ -156,21 +143,23 @@ DeploymentsPage parse_deployments_page(std::string_view json, const PageLimits& 
     };
     parts.unread = [&](std::size_t, std::size_t count) { page.skipped += count; };
     parts.member = [&](std::size_t, const rapidjson::Value& v) {
-        if (v.IsNull())
-            return;
-        if (!v.IsString()) {
-            page.problems.add(std::string("nextPageToken: expected a string, got ") + util::json_kind(v));
-            return;
-        }
-        // Percent-encoded when sent back: any printable token is usable.
-        const std::string_view t(v.GetString(), v.GetStringLength());
-        if (t.size() > limits.max_page_token_bytes || !util::is_clean_text(t))
-            throw std::runtime_error("the deployments answer's nextPageToken is not a usable page token (" +
-                                     std::to_string(t.size()) + " bytes)");
-        page.next_page_token = std::string(t);
+        page.next_page_token = page_token(v, "the deployments answer", limits.max_page_token_bytes, page.problems);
     };
     read_answer(json, "the deployments answer", parts);
     return page;
+}
+
+std::string parse_termination_message(std::string_view json, std::size_t max_bytes)
+{
+    std::string message;
+    AnswerParts parts;
+    parts.members = {"message"};
+    parts.member = [&](std::size_t, const rapidjson::Value& v) {
+        if (v.IsString())
+            message = util::clean_text(std::string_view(v.GetString(), v.GetStringLength()), max_bytes);
+    };
+    read_answer(json, "the termination message answer", parts);
+    return message;
 }
 
 } // namespace fwm::fleet

@@ -29,6 +29,9 @@ struct Deployment {
     std::optional<std::uint64_t> ready_replicas, pending_scheduling_replicas, downloading_model_replicas,
         initializing_replicas;
     std::optional<double> create_time; // seconds since the epoch
+    // Why it failed (GET .../deployments/{id}/terminationMessage, read once
+    // when it is first seen FAILED; "" when none was given).
+    std::string termination_message;
 };
 
 struct DeploymentsPage {
@@ -52,5 +55,10 @@ struct PageLimits {
 // not a usable page token. The answer is read one deployment at a time
 // (read_answer), so memory stays the body plus one page's results.
 DeploymentsPage parse_deployments_page(std::string_view json, const PageLimits& limits = {});
+
+// The `message` of GET .../deployments/{id}/terminationMessage (clean text,
+// at most max_bytes; "" when absent). Throws std::runtime_error when the
+// answer is not a JSON object.
+std::string parse_termination_message(std::string_view json, std::size_t max_bytes = 500);
 
 } // namespace fwm::fleet

@@ -134,6 +134,68 @@ std::optional<double> quantity_field(const rapidjson::Value& o, const char* name
     return out;
 }
 
+std::optional<double> number_field(const rapidjson::Value& o, const char* name, std::string_view where,
+                                   Problems& problems)
+{
+    const auto it = o.FindMember(name);
+    if (it == o.MemberEnd() || it->value.IsNull())
+        return std::nullopt;
+    const rapidjson::Value& v = it->value;
+    double out = 0;
+    if (v.IsNumber()) {
+        out = v.GetDouble();
+    } else if (v.IsString()) {
+        std::string_view s(v.GetString(), v.GetStringLength());
+        const bool negative = !s.empty() && s[0] == '-';
+        if (negative)
+            s.remove_prefix(1);
+        if (s.empty() || s.size() > 64 || parser::to_double(s, false, out) != parser::Conversion::ok) {
+            problems.add(where_of(where, name) + ": \"" + util::clean_text(v.GetString(), 40) +
+                         "\" is not a decimal number");
+            return std::nullopt;
+        }
+        if (negative)
+            out = -out;
+    } else {
+        wrong_kind(problems, where, name, "a number", v);
+        return std::nullopt;
+    }
+    if (!std::isfinite(out)) {
+        problems.add(where_of(where, name) + ": " + number_text(out) + " is not a finite number");
+        return std::nullopt;
+    }
+    return out;
+}
+
+const rapidjson::Value* object_member(const rapidjson::Value& o, const char* name, const std::string& where,
+                                      Problems& problems)
+{
+    const auto it = o.FindMember(name);
+    if (it == o.MemberEnd() || it->value.IsNull())
+        return nullptr;
+    if (!it->value.IsObject()) {
+        problems.add(where + "." + name + ": expected a mapping, got " + util::json_kind(it->value));
+        return nullptr;
+    }
+    return &it->value;
+}
+
+std::string page_token(const rapidjson::Value& v, const char* what, std::size_t max_bytes, Problems& problems)
+{
+    if (v.IsNull())
+        return {};
+    if (!v.IsString()) {
+        problems.add(std::string("nextPageToken: expected a string, got ") + util::json_kind(v));
+        return {};
+    }
+    // Percent-encoded when sent back: any printable token is usable.
+    const std::string_view t(v.GetString(), v.GetStringLength());
+    if (t.size() > max_bytes || !util::is_clean_text(t))
+        throw std::runtime_error(std::string(what) + "'s nextPageToken is not a usable page token (" +
+                                 std::to_string(t.size()) + " bytes)");
+    return std::string(t);
+}
+
 namespace {
 
 // RapidJSON 1.1 refuses a number beyond a double's range ("Number too big")

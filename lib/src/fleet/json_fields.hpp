@@ -41,6 +41,21 @@ std::optional<std::uint64_t> count_field(const rapidjson::Value& object, const c
 std::optional<double> quantity_field(const rapidjson::Value& object, const char* name, std::string_view where,
                                      Problems& problems);
 
+// A number that may be negative or fractional: a JSON number or a decimal
+// string ("-1", "12.5"); nothing when absent, unusable or not finite (noted).
+std::optional<double> number_field(const rapidjson::Value& object, const char* name, std::string_view where,
+                                   Problems& problems);
+
+// A member that must be a mapping when present; null when absent, null or
+// not a mapping (noted).
+const rapidjson::Value* object_member(const rapidjson::Value& object, const char* name, const std::string& where,
+                                      Problems& problems);
+
+// A List answer's nextPageToken ("" when absent or null). Throws
+// std::runtime_error naming `what` when it is not a usable token (too long
+// or not printable): a page token is sent back, so it is never guessed at.
+std::string page_token(const rapidjson::Value& v, const char* what, std::size_t max_bytes, Problems& problems);
+
 // What a reader wants of one answer. The answer is read as a stream: each
 // element of a `lists` member is built alone into a small Document, handed
 // to `element` and dropped; a `members` member is built whole and handed to

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "util/option_reader.hpp"
+#include "util/text.hpp"
 
 namespace fwm::fleet {
 
@@ -31,6 +32,29 @@ bool tag_name(const std::string& s)
     });
 }
 
+// accelerator type -> US dollars per accelerator-hour.
+std::vector<std::pair<std::string, double>> prices(const std::string& name, const rapidjson::Value& v)
+{
+    if (!v.IsObject())
+        option_wrong(name, std::string("must be a mapping of accelerator type to US dollars per accelerator-hour, not ") +
+                               util::json_kind(v));
+    std::vector<std::pair<std::string, double>> out;
+    for (auto a = v.MemberBegin(); a != v.MemberEnd(); ++a) {
+        const std::string key(a->name.GetString(), a->name.GetStringLength());
+        const std::string where = name + "." + util::clean_text(key, 64);
+        const bool type = !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        });
+        if (!type)
+            option_wrong(where, "must name an accelerator type as Fireworks writes it (NVIDIA_H100_80GB)");
+        if (!a->value.IsNumber() || !(a->value.GetDouble() > 0 && a->value.GetDouble() <= 1e6))
+            option_wrong(where, "must be a price in US dollars per accelerator-hour, above 0 and at most 1000000");
+        out.emplace_back(key, a->value.GetDouble());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 } // namespace
 
 bool reserved_tag(const std::string& name)
@@ -39,7 +63,7 @@ bool reserved_tag(const std::string& name)
                                             "deployment_id", "deployment", "deployment_account", "base_model",
                                             "model", "http_code", "fireworks_account",
                                             // the inventory's own tags
-                                            "accelerator_type", "region", "deployment_name", "state"};
+                                            "accelerator_type", "region", "deployment_name", "state", "price_source"};
     return std::any_of(std::begin(kReserved), std::end(kReserved), [&](const char* r) { return name == r; });
 }
 
@@ -57,6 +81,20 @@ FleetOptions read_fleet_options(const rapidjson::Value* fleet, const http::Url& 
                 o.inventory = util::option_bool(name, v);
             } else if (name == "collect_usage") {
                 o.usage = util::option_bool(name, v);
+            } else if (name == "collect_capacity") {
+                o.capacity = util::option_bool(name, v);
+            } else if (name == "collect_costs") {
+                o.costs = util::option_bool(name, v);
+            } else if (name == "capacity_interval") {
+                o.capacity_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
+            } else if (name == "cost_interval") {
+                o.cost_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
+            } else if (name == "cost_scope") {
+                o.cost_scope = util::option_string(name, v);
+                if (o.cost_scope != "ACCOUNT" && o.cost_scope != "SELF")
+                    option_wrong(name, "must be ACCOUNT or SELF");
+            } else if (name == "accelerator_prices") {
+                o.accelerator_prices = prices(name, v);
             } else if (name == "inventory_tags") {
                 o.inventory_tags = util::option_bool(name, v);
             } else if (name == "inventory_interval") {

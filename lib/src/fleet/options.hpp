@@ -18,9 +18,16 @@ namespace fwm::fleet {
 struct FleetOptions {
     bool inventory = false;      // collect_inventory: list the deployments
     bool usage = false;          // collect_usage: today's billing usage
+    bool capacity = false;       // collect_capacity: the account's state and its quotas
+    bool costs = false;          // collect_costs: rated dollars (usageCosts) and the billing summary
     bool inventory_tags = true;  // join the inventory's tags onto every metric of a deployment
     std::chrono::seconds inventory_interval{300};
     std::chrono::seconds usage_interval{900};
+    std::chrono::seconds capacity_interval{300};
+    std::chrono::seconds cost_interval{3600};
+    std::string cost_scope = "ACCOUNT"; // usageCosts' scope: ACCOUNT (falls back to SELF on 403) or SELF
+    // accelerator_prices: accelerator type -> US dollars per accelerator-hour.
+    std::vector<std::pair<std::string, double>> accelerator_prices;
     http::Url api_endpoint;      // api_endpoint: the REST API's origin (openmetrics_endpoint's, else https://api.fireworks.ai)
     unsigned max_requests_per_minute = 30; // api_max_requests_per_minute: this instance's budget
     std::size_t max_deployments = 5000;
@@ -35,7 +42,7 @@ struct FleetOptions {
     // null: the system's. Tests set it to cross midnight.
     std::function<double()> wall_clock;
 
-    bool any() const { return inventory || usage; }
+    bool any() const { return inventory || usage || capacity || costs; }
 };
 
 // Tag names the check never writes from the inventory: Datadog's reserved

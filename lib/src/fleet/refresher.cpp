@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -134,16 +135,18 @@ struct Answer {
     std::string error;      // why it could not be
 };
 
-// One GET on the API client. The answer is decoded and read by `read` on
-// the runtime's worker thread, never on the I/O thread that every
-// instance's scrapes share; the coroutine resumes on its own executor.
+// One request on the API client (a POST of `post_json` when it is not
+// empty). The answer is decoded and read by `read` on the runtime's worker
+// thread, never on the I/O thread that every instance's scrapes share; the
+// coroutine resumes on its own executor.
 template <class T, class Read>
-asio::awaitable<Answer<T>> fetch(http::Client& client, std::string target, Read read)
+asio::awaitable<Answer<T>> fetch(http::Client& client, std::string target, std::string post_json, Read read)
 {
-    auto initiate = [&client, target = std::move(target), read = std::move(read)](auto handler) mutable {
+    auto initiate = [&client, target = std::move(target), post_json = std::move(post_json),
+                     read = std::move(read)](auto handler) mutable {
         // The handler moves only; collect_async's callback is copied.
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        client.collect_async(std::move(target), [h, read](http::Collected got) {
+        client.collect_async(std::move(target), std::move(post_json), [h, read](http::Collected got) {
             Answer<T> a;
             a.info = std::move(got.info);
             if (a.info.status == FWM_OK && got.payload) {
@@ -164,13 +167,57 @@ asio::awaitable<Answer<T>> fetch(http::Client& client, std::string target, Read 
                                                                                            asio::use_awaitable);
 }
 
+template <class T, class Read>
+asio::awaitable<Answer<T>> fetch(http::Client& client, std::string target, Read read)
+{
+    co_return co_await fetch<T>(client, std::move(target), std::string(), std::move(read));
+}
+
 // What a failed request says: the API, its path and the option that sets
 // where it goes (never the key, never the query).
-std::string failed_call(const char* doing, const std::string& target, const http::Url& api, const std::string& why)
+std::string failed_call(const char* doing, const std::string& target, const http::Url& api, const std::string& why,
+                        const char* method = "GET")
 {
     const std::string path = target.substr(0, target.find('?'));
-    return std::string(doing) + " (GET " + path + " on api_endpoint " + api.scheme + "://" + api.authority() +
-           "): " + why;
+    return std::string(doing) + " (" + method + " " + path + " on api_endpoint " + api.scheme + "://" +
+           api.authority() + "): " + why;
+}
+
+// The kinds of refresh, each on its own timer.
+enum Kind : std::size_t { kInventory, kUsage, kCapacity, kCosts, kKinds };
+
+const char* kFailedUnexpectedly[kKinds] = {
+    "listing deployments failed unexpectedly", "reading billing usage failed unexpectedly",
+    "reading the account and its quotas failed unexpectedly", "reading the costs failed unexpectedly"};
+
+// While the account is held to 10 requests a minute, each refresh waits at
+// least this long per request it made and per kind of refresh running:
+// about 2 requests a minute in all, leaving the rest to the account's own
+// traffic.
+constexpr std::chrono::seconds kSlowedPerRequest{30};
+
+// The outcome of one call of a refresh that makes several.
+struct CallOutcome {
+    int status = FWM_OK;
+    std::string message;
+    double retry_after_s = -1;
+    unsigned requests = 0;
+    void fail(int s, std::string m, double retry_after) // the first failure is the attempt's
+    {
+        if (status != FWM_OK)
+            return;
+        status = s;
+        message = std::move(m);
+        retry_after_s = retry_after;
+    }
+};
+
+void merge(Problems& into, Problems&& from)
+{
+    into.count += from.count;
+    for (auto& p : from.first)
+        if (into.first.size() < Problems::kKept)
+            into.first.push_back(std::move(p));
 }
 
 } // namespace
@@ -181,9 +228,13 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
     std::shared_ptr<http::Runtime> runtime;
     std::unique_ptr<http::Client> client;
     // I/O thread only.
-    asio::steady_timer inventory_timer, usage_timer;
+    std::array<asio::steady_timer, kKinds> timers;
+    std::map<std::string, std::string> termination; // deployment id -> its termination message, once asked
+    std::string cost_scope;                           // ACCOUNT until refused, then SELF
+    bool scope_fallback = false;
     std::atomic<bool> stopped{false};
-    std::atomic<bool> inventory_now{false}, usage_now{false}; // refresh_now() asked
+    std::array<std::atomic<bool>, kKinds> asked_now{}; // refresh_now() asked
+    std::atomic<bool> slowed{false};                  // held to the 10-a-minute envelope
 
     mutable std::mutex mutex;
     mutable std::condition_variable changed; // an attempt ended, or wake()
@@ -194,8 +245,9 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
         : options(std::move(o))
         , account(metrics.account_id)
         , runtime(http::Runtime::acquire())
-        , inventory_timer(runtime->context())
-        , usage_timer(runtime->context())
+        , timers{asio::steady_timer(runtime->context()), asio::steady_timer(runtime->context()),
+                 asio::steady_timer(runtime->context()), asio::steady_timer(runtime->context())}
+        , cost_scope(options.cost_scope)
     {
         http::ClientConfig api = metrics;
         api.purpose = http::Purpose::api;
@@ -205,54 +257,103 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
         client = std::make_unique<http::Client>(std::move(api));
     }
 
+    bool enabled(Kind k) const
+    {
+        const bool on[kKinds] = {options.inventory, options.usage, options.capacity, options.costs};
+        return on[k];
+    }
+
+    Attempt& attempt(Kind k) // under mutex
+    {
+        Attempt* a[kKinds] = {&snapshot.inventory_attempt, &snapshot.usage_attempt, &snapshot.capacity_attempt,
+                              &snapshot.costs_attempt};
+        return *a[k];
+    }
+
     bool first_done() const // under mutex
     {
-        return (!options.inventory || snapshot.inventory_attempt.sequence > 0) &&
-               (!options.usage || snapshot.usage_attempt.sequence > 0);
+        const Attempt* a[kKinds] = {&snapshot.inventory_attempt, &snapshot.usage_attempt, &snapshot.capacity_attempt,
+                                    &snapshot.costs_attempt};
+        for (std::size_t k = 0; k < kKinds; ++k)
+            if (enabled(static_cast<Kind>(k)) && a[k]->sequence == 0)
+                return false;
+        return true;
+    }
+
+    // The wait after a refresh that made `requests` requests, stretched
+    // while the account is held to 10 requests a minute.
+    Clock::duration paced(Clock::duration wait, unsigned requests) const
+    {
+        if (!slowed.load())
+            return wait;
+        std::size_t kinds = 0;
+        for (std::size_t k = 0; k < kKinds; ++k)
+            kinds += enabled(static_cast<Kind>(k)) ? 1 : 0;
+        return std::max<Clock::duration>(wait, kSlowedPerRequest * static_cast<long>(std::max(1u, requests) * kinds));
     }
 
     // One kind's refreshes for as long as the refresher runs.
-    static asio::awaitable<void> loop(std::shared_ptr<Core> self, bool inventory)
+    static asio::awaitable<void> loop(std::shared_ptr<Core> self, Kind kind)
     {
-        asio::steady_timer& timer = inventory ? self->inventory_timer : self->usage_timer;
+        asio::steady_timer& timer = self->timers[kind];
         for (;;) {
             if (self->stopped.load())
                 co_return;
             Clock::duration wait = kRetryAfterFailure;
-            (inventory ? self->inventory_now : self->usage_now).store(false); // this refresh answers it
+            self->asked_now[kind].store(false); // this refresh answers it
             try {
                 // Not one ?: with a co_await in each arm: GCC 12 runs both.
-                if (inventory)
+                if (kind == kInventory)
                     wait = co_await self->refresh_inventory();
-                else
+                else if (kind == kUsage)
                     wait = co_await self->refresh_usage();
+                else if (kind == kCapacity)
+                    wait = co_await self->refresh_capacity();
+                else
+                    wait = co_await self->refresh_costs();
             } catch (...) {
                 // Out of memory, or a bug: said as the attempt's outcome; tried again later.
-                self->record_failure(inventory);
+                self->record_failure(kind);
             }
             if (self->stopped.load())
                 co_return;
-            if ((inventory ? self->inventory_now : self->usage_now).exchange(false))
+            if (self->asked_now[kind].exchange(false))
                 continue;
-            timer.expires_after(wait);
+            unsigned requests = 0;
+            {
+                std::lock_guard lock(self->mutex);
+                requests = self->attempt(kind).requests;
+            }
+            timer.expires_after(self->paced(wait, requests));
             co_await timer.async_wait(kAwait); // refresh_now() and stopping cut it short
         }
     }
 
-    void record_failure(bool inventory) noexcept
+    void record_failure(Kind kind) noexcept
     {
         try {
             std::lock_guard lock(mutex);
-            Attempt& a = inventory ? snapshot.inventory_attempt : snapshot.usage_attempt;
-            finish(a, FWM_ERR_INTERNAL, inventory ? "listing deployments failed unexpectedly" : "reading billing usage failed unexpectedly",
-                   wall_now(), 0, -1);
+            finish(attempt(kind), FWM_ERR_INTERNAL, kFailedUnexpectedly[kind], wall_now(), 0, -1);
             changed.notify_all();
         } catch (...) {
         }
     }
 
+    double wall() const { return options.wall_clock ? options.wall_clock() : wall_now(); }
+
     asio::awaitable<Clock::duration> refresh_inventory();
     asio::awaitable<Clock::duration> refresh_usage();
+    asio::awaitable<Clock::duration> refresh_capacity();
+    asio::awaitable<Clock::duration> refresh_costs();
+    asio::awaitable<void> read_termination_messages(Inventory& inventory, unsigned& requests);
+    asio::awaitable<void> read_account(Capacity& c, const Capacity* last, CallOutcome& out);
+    asio::awaitable<void> read_quotas(Capacity& c, const Capacity* last, CallOutcome& out);
+    asio::awaitable<std::shared_ptr<CostDay>> read_cost_day(std::int64_t some_second, Problems& problems,
+                                                            CallOutcome& out);
+    asio::awaitable<bool> read_cost_rows(const std::string& day_start, const std::string& day_end, const char* dimension,
+                                         std::vector<RatedRow>& rows, CostDay& day, Problems& problems,
+                                         CallOutcome& out);
+    asio::awaitable<void> read_billing(Costs& c, const Costs* last, CallOutcome& out);
 
     struct UsageRead {
         int status = FWM_OK;
@@ -343,6 +444,7 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
             inventory->problems.add(std::to_string(ds.end() - dup) + " deployments listed twice; the first kept");
             ds.erase(dup, ds.end());
         }
+        co_await read_termination_messages(*inventory, requests);
         inventory->fetched_at = wall_now();
         if (options.inventory_tags) {
             auto join = std::make_shared<mapping::JoinedTags>();
@@ -432,11 +534,308 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_usage()
     co_return next_after(today.status, options.usage_interval, today.retry_after_s);
 }
 
+// Why a deployment failed, asked once when it is first seen FAILED (a few a
+// refresh): the endpoint may not exist (404), which leaves no message.
+asio::awaitable<void> Refresher::Core::read_termination_messages(Inventory& inventory, unsigned& requests)
+{
+    constexpr std::size_t kPerRefresh = 3, kKept = 10000;
+    std::size_t asked = 0;
+    for (auto& d : inventory.deployments) {
+        if (d.state != "FAILED")
+            continue;
+        auto it = termination.find(d.id);
+        if (it == termination.end()) {
+            if (asked == kPerRefresh || termination.size() >= kKept || stopped.load())
+                continue;
+            ++asked;
+            const std::string target =
+                "/v1/accounts/" + account + "/deployments/" + percent_encode(d.id) + "/terminationMessage";
+            Answer<std::string> got = co_await fetch<std::string>(
+                *client, target, [](std::string_view body) { return parse_termination_message(body); });
+            requests += got.info.attempts;
+            if (got.info.status == FWM_ERR_RATE_LIMITED || got.info.status == FWM_ERR_CANCELLED)
+                break; // asked again at the next refresh
+            it = termination.emplace(d.id, got.value.value_or("")).first;
+        }
+        d.termination_message = it->second;
+    }
+    if (inventory.complete) // one that recovers and fails again is asked again
+        std::erase_if(termination, [&](const auto& entry) {
+            const auto d = std::lower_bound(inventory.deployments.begin(), inventory.deployments.end(), entry.first,
+                                            [](const Deployment& x, const std::string& id) { return x.id < id; });
+            return d == inventory.deployments.end() || d->id != entry.first || d->state != "FAILED";
+        });
+}
+
+asio::awaitable<void> Refresher::Core::read_account(Capacity& c, const Capacity* last, CallOutcome& out)
+{
+    const std::string target = "/v1/accounts/" + account;
+    Answer<AccountInfo> got =
+        co_await fetch<AccountInfo>(*client, target, [](std::string_view body) { return parse_account(body); });
+    out.requests += got.info.attempts;
+    if (got.value) {
+        merge(c.problems, std::move(got.value->problems));
+        got.value->problems = {};
+        c.account = std::move(*got.value);
+        co_return;
+    }
+    const bool answered = got.info.status == FWM_OK;
+    c.account_error = failed_call("reading the account", target, options.api_endpoint, answered ? got.error : got.info.message);
+    out.fail(answered ? FWM_ERR_PROTOCOL : got.info.status, c.account_error, got.info.retry_after_s);
+    if (last)
+        c.account = last->account; // the last good one
+}
+
+asio::awaitable<void> Refresher::Core::read_quotas(Capacity& c, const Capacity* last, CallOutcome& out)
+{
+    constexpr std::size_t kMaxPages = 50;
+    std::vector<Quota> quotas;
+    std::string token;
+    Problems problems;
+    bool ok = true;
+    for (std::size_t pages = 0;; ++pages) {
+        std::string target = "/v1/accounts/" + account + "/quotas?pageSize=" + std::to_string(kPageSize);
+        if (!token.empty())
+            target += "&pageToken=" + percent_encode(token);
+        Answer<QuotasPage> got =
+            co_await fetch<QuotasPage>(*client, target, [](std::string_view body) { return parse_quotas_page(body); });
+        out.requests += got.info.attempts;
+        if (!got.value) {
+            const bool answered = got.info.status == FWM_OK;
+            out.fail(answered ? FWM_ERR_PROTOCOL : got.info.status,
+                     failed_call("listing quotas", target, options.api_endpoint, answered ? got.error : got.info.message),
+                     got.info.retry_after_s);
+            ok = false;
+            break;
+        }
+        merge(problems, std::move(got.value->problems));
+        for (auto& q : got.value->quotas)
+            quotas.push_back(std::move(q));
+        if (got.value->next_page_token.empty())
+            break;
+        if (got.value->next_page_token == token || pages + 1 == kMaxPages) {
+            problems.add("the quotas API kept paging; listing stopped after " + std::to_string(pages + 1) + " pages");
+            c.complete = false;
+            break;
+        }
+        token = std::move(got.value->next_page_token);
+    }
+    if (!ok) { // the last good listing stays
+        if (last) {
+            c.quotas = last->quotas;
+            c.quotas_read = last->quotas_read;
+            c.complete = last->complete;
+        }
+        co_return;
+    }
+    std::stable_sort(quotas.begin(), quotas.end(), [](const Quota& a, const Quota& b) { return a.id < b.id; });
+    const auto dup = std::unique(quotas.begin(), quotas.end(), [](const Quota& a, const Quota& b) { return a.id == b.id; });
+    if (dup != quotas.end()) {
+        problems.add(std::to_string(quotas.end() - dup) + " quotas listed twice; the first kept");
+        quotas.erase(dup, quotas.end());
+    }
+    merge(c.problems, std::move(problems));
+    c.quotas = std::move(quotas);
+    c.quotas_read = true;
+}
+
+asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_capacity()
+{
+    const double started = wall_now();
+    std::shared_ptr<const Capacity> last;
+    {
+        std::lock_guard lock(mutex);
+        last = snapshot.capacity;
+    }
+    auto c = std::make_shared<Capacity>();
+    CallOutcome out;
+    co_await read_account(*c, last.get(), out);
+    if (out.status != FWM_ERR_RATE_LIMITED && !stopped.load()) // a 429 holds the account's calls back
+        co_await read_quotas(*c, last.get(), out);
+    else if (last) {
+        c->quotas = last->quotas;
+        c->quotas_read = last->quotas_read;
+    }
+    c->fetched_at = wall_now();
+    Envelope envelope;
+    if (c->account && suspended(c->account->suspend_state)) {
+        envelope.slowed = true;
+        envelope.reason = "the account is suspended (" + c->account->suspend_state +
+                          "): Fireworks then allows it 10 API requests a minute for all its traffic, so this check "
+                          "makes its REST calls about 2 a minute at most until the suspension ends";
+    }
+    slowed.store(envelope.slowed);
+    std::lock_guard lock(mutex);
+    finish(snapshot.capacity_attempt, out.status, std::move(out.message), started, out.requests, out.retry_after_s);
+    if (c->account || c->quotas_read)
+        snapshot.capacity = std::move(c);
+    snapshot.envelope = std::move(envelope);
+    changed.notify_all();
+    co_return next_after(out.status, options.capacity_interval, out.retry_after_s);
+}
+
+// One usageCosts query, all its pages, into `rows` (one per model or key:
+// a repeat is noted and left out). False when it failed.
+asio::awaitable<bool> Refresher::Core::read_cost_rows(const std::string& day_start, const std::string& day_end,
+                                                      const char* dimension, std::vector<RatedRow>& rows, CostDay& day,
+                                                      Problems& problems, CallOutcome& out)
+{
+    constexpr std::size_t kMaxPages = 50;
+    constexpr unsigned kCostPageSize = 1000;
+    const std::string target = "/v1/accounts/" + account + "/usageCosts:query";
+    const bool by_model = std::string_view(dimension) == "MODEL";
+    std::string token;
+    for (std::size_t pages = 0;;) {
+        Answer<CostsPage> got = co_await fetch<CostsPage>(
+            *client, target, costs_query(cost_scope, dimension, day_start, day_end, token, kCostPageSize),
+            [](std::string_view body) { return parse_costs_page(body); });
+        out.requests += got.info.attempts;
+        if (got.info.status == FWM_ERR_HTTP_FORBIDDEN && cost_scope == "ACCOUNT" && pages == 0 &&
+            token.empty()) {
+            // Costs of the whole account need an administrator's key: this key's own, then.
+            cost_scope = "SELF";
+            scope_fallback = true;
+            continue;
+        }
+        if (!got.value) {
+            const bool answered = got.info.status == FWM_OK;
+            out.fail(answered ? FWM_ERR_PROTOCOL : got.info.status,
+                     failed_call("querying usage costs", target, options.api_endpoint,
+                                 answered ? got.error : got.info.message, "POST"),
+                     got.info.retry_after_s);
+            co_return false;
+        }
+        CostsPage& page = *got.value;
+        merge(problems, std::move(page.problems));
+        if (page.subtotal)
+            day.subtotal = page.subtotal;
+        if (page.evaluation_time)
+            day.evaluation_time = page.evaluation_time;
+        if (!page.attribution_completeness.empty())
+            day.attribution_completeness = page.attribution_completeness;
+        for (auto& row : page.rows) {
+            if (!row.day.empty() && row.day != day.day) {
+                problems.add("a cost row of " + row.day + " in the answer for " + day.day + "; left out");
+                continue;
+            }
+            const auto same = std::find_if(rows.begin(), rows.end(), [&](const RatedRow& r) {
+                return (by_model ? r.model == row.model : (r.api_key_id == row.api_key_id && r.user == row.user)) &&
+                       r.amount.currency() == row.amount.currency();
+            });
+            if (same != rows.end()) {
+                problems.add("the " + std::string(by_model ? "model " + row.model : "API key " + row.api_key_id) +
+                             " came twice for " + day.day + "; the first kept");
+                continue;
+            }
+            rows.push_back(std::move(row));
+        }
+        if (page.next_page_token.empty())
+            co_return true;
+        if (page.next_page_token == token || ++pages == kMaxPages) {
+            problems.add("the usage costs API kept paging; stopped after " + std::to_string(pages) + " pages");
+            co_return true;
+        }
+        token = std::move(page.next_page_token);
+    }
+}
+
+asio::awaitable<std::shared_ptr<CostDay>> Refresher::Core::read_cost_day(std::int64_t some_second, Problems& problems,
+                                                                         CallOutcome& out)
+{
+    auto day = std::make_shared<CostDay>();
+    const std::string start = utc_day_start(some_second), end = utc_next_day_start(some_second);
+    day->day = start.substr(0, 10);
+    bool ok = co_await read_cost_rows(start, end, "MODEL", day->by_model, *day, problems, out);
+    if (ok && !stopped.load())
+        ok = co_await read_cost_rows(start, end, "API_KEY", day->by_api_key, *day, problems, out);
+    if (!ok)
+        day.reset();
+    co_return day;
+}
+
+asio::awaitable<void> Refresher::Core::read_billing(Costs& c, const Costs* last, CallOutcome& out)
+{
+    const auto now = static_cast<std::int64_t>(wall());
+    const UtcMonth month = utc_month_of(now);
+    const std::string to = utc_next_day_start(now); // the end is exclusive: today included
+    const std::string target = "/v1/accounts/" + account + "/billing/summary?startTime=" +
+                               percent_encode(month.start_text) + "&endTime=" + percent_encode(to);
+    Answer<BillingSummary> got = co_await fetch<BillingSummary>(
+        *client, target, [](std::string_view body) { return parse_billing_summary(body); });
+    out.requests += got.info.attempts;
+    if (got.value) {
+        merge(c.problems, std::move(got.value->problems));
+        c.billed = std::move(got.value->lines);
+        c.billed_from = month.start_text.substr(0, 10);
+        c.billed_to = to.substr(0, 10);
+        c.billed_read = true;
+        co_return;
+    }
+    const bool answered = got.info.status == FWM_OK;
+    c.billing_error =
+        failed_call("reading the billing summary", target, options.api_endpoint, answered ? got.error : got.info.message);
+    out.fail(answered ? FWM_ERR_PROTOCOL : got.info.status, c.billing_error, got.info.retry_after_s);
+    if (last) {
+        c.billed = last->billed;
+        c.billed_from = last->billed_from;
+        c.billed_to = last->billed_to;
+        c.billed_read = last->billed_read;
+    }
+}
+
+asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_costs()
+{
+    const double started = wall_now();
+    const auto now = static_cast<std::int64_t>(wall());
+    std::shared_ptr<const Costs> last;
+    {
+        std::lock_guard lock(mutex);
+        last = snapshot.costs;
+    }
+    auto c = std::make_shared<Costs>();
+    CallOutcome out;
+    std::shared_ptr<CostDay> today = co_await read_cost_day(now, c->problems, out);
+    if (today && last && last->today && last->today->day == today->day) {
+        c->day_before = last->day_before; // kept for the whole day
+    } else if (today && last && last->today && !stopped.load()) {
+        // The first reading of a new day: the day before once more, for its final totals.
+        if (auto when = parse_rfc3339(last->today->day + "T12:00:00Z")) {
+            c->day_before = co_await read_cost_day(static_cast<std::int64_t>(*when), c->problems, out);
+            if (!c->day_before)
+                c->problems.add("the final costs of " + last->today->day + " could not be read; its last hours are not counted");
+        }
+    }
+    if (today)
+        c->today = std::move(today);
+    else if (last) {
+        c->today = last->today;
+        c->day_before = last->day_before;
+    }
+    if (out.status != FWM_ERR_RATE_LIMITED && !stopped.load())
+        co_await read_billing(*c, last.get(), out);
+    else if (last) {
+        c->billed = last->billed;
+        c->billed_from = last->billed_from;
+        c->billed_to = last->billed_to;
+        c->billed_read = last->billed_read;
+    }
+    c->scope = cost_scope;
+    c->scope_fallback = scope_fallback;
+    c->fetched_at = wall_now();
+    std::lock_guard lock(mutex);
+    finish(snapshot.costs_attempt, out.status, std::move(out.message), started, out.requests, out.retry_after_s);
+    if (c->today || c->billed_read)
+        snapshot.costs = std::move(c);
+    changed.notify_all();
+    co_return next_after(out.status, options.cost_interval, out.retry_after_s);
+}
+
 Refresher::Refresher(const http::ClientConfig& metrics, FleetOptions options)
     : pid_(::getpid())
 {
     if (metrics.account_id.empty())
-        throw util::OptionError("options 'collect_inventory' and 'collect_usage' need 'account_id'");
+        throw util::OptionError(
+            "options 'collect_inventory', 'collect_usage', 'collect_capacity' and 'collect_costs' need 'account_id'");
     core_ = std::make_shared<Core>(metrics, std::move(options));
 }
 
@@ -451,8 +850,8 @@ Refresher::~Refresher()
     core_->client->cancel(); // a request in flight ends at once
     try {
         asio::post(core_->runtime->context(), [core = core_] {
-            core->inventory_timer.cancel();
-            core->usage_timer.cancel();
+            for (auto& t : core->timers)
+                t.cancel();
         });
     } catch (...) {
         // No memory for the post: the timers end by themselves.
@@ -475,10 +874,9 @@ void Refresher::start()
         core_->running = true;
     }
     try {
-        if (core_->options.inventory)
-            asio::co_spawn(core_->runtime->context(), Core::loop(core_, true), asio::detached);
-        if (core_->options.usage)
-            asio::co_spawn(core_->runtime->context(), Core::loop(core_, false), asio::detached);
+        for (std::size_t k = 0; k < kKinds; ++k)
+            if (core_->enabled(static_cast<Kind>(k)))
+                asio::co_spawn(core_->runtime->context(), Core::loop(core_, static_cast<Kind>(k)), asio::detached);
     } catch (...) {
         // Out of memory: the next run starts them.
         std::lock_guard lock(core_->mutex);
@@ -488,11 +886,11 @@ void Refresher::start()
 
 void Refresher::refresh_now()
 {
-    core_->inventory_now.store(true);
-    core_->usage_now.store(true);
+    for (auto& n : core_->asked_now)
+        n.store(true);
     asio::post(core_->runtime->context(), [core = core_] {
-        core->inventory_timer.cancel();
-        core->usage_timer.cancel();
+        for (auto& t : core->timers)
+            t.cancel();
     });
 }
 
@@ -561,6 +959,8 @@ std::string sharing_key(const http::ClientConfig& m, const FleetOptions& o)
     api.endpoint = o.api_endpoint;
     std::string key = o.api_endpoint.redacted() + "|" + m.account_id + "|" + api.transport();
     for (auto n : {static_cast<long long>(o.inventory), static_cast<long long>(o.usage),
+                   static_cast<long long>(o.capacity), static_cast<long long>(o.costs),
+                   static_cast<long long>(o.capacity_interval.count()), static_cast<long long>(o.cost_interval.count()),
                    static_cast<long long>(o.inventory_tags), static_cast<long long>(o.inventory_interval.count()),
                    static_cast<long long>(o.usage_interval.count()), static_cast<long long>(o.max_requests_per_minute),
                    static_cast<long long>(o.max_deployments), static_cast<long long>(o.max_response_bytes),
@@ -570,6 +970,9 @@ std::string sharing_key(const http::ClientConfig& m, const FleetOptions& o)
         key += "|" + std::to_string(n);
     for (const auto& [annotation, tag] : o.annotation_tags)
         key += "|" + annotation + "=" + tag;
+    key += "|" + o.cost_scope;
+    for (const auto& [type, price] : o.accelerator_prices)
+        key += "|" + type + "=" + std::to_string(price);
     // The key is hashed with the rest: only the same key shares, and it is not kept in clear.
     return http::cache_key_for(key, m.api_key);
 }

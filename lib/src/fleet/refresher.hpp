@@ -1,6 +1,7 @@
 // Keeps one Fireworks account's view fresh for every check instance of it:
-// the deployments inventory every inventory_interval and today's billing
-// usage every usage_interval, over an 'api' client (the same TLS, proxy,
+// the deployments inventory every inventory_interval, today's billing
+// usage every usage_interval, the account and its quotas every
+// capacity_interval, and the dollars every cost_interval, over an 'api' client (the same TLS, proxy,
 // key and deadlines as the metrics). The refreshes are timers and
 // coroutines on the library's one I/O runtime, not threads: hundreds of
 // instances cost no thread and one refresh per account. Instances of the
@@ -17,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "fleet/capacity.hpp"
+#include "fleet/costs.hpp"
 #include "fleet/deployments.hpp"
 #include "fleet/options.hpp"
 #include "fleet/usage.hpp"
@@ -43,6 +46,47 @@ struct UsageDay {
     std::shared_ptr<const UsageDay> day_before;
 };
 
+// The account and its quotas. A part whose call failed keeps its last good
+// answer (and says why in account_error or problems).
+struct Capacity {
+    std::optional<AccountInfo> account;
+    std::string account_error;      // why the account could not be read this time
+    std::vector<Quota> quotas;      // sorted by id, one per id
+    bool quotas_read = false;       // some listing of them succeeded
+    bool complete = true;           // the last listing held every page
+    double fetched_at = 0;
+    Problems problems;
+};
+
+// One UTC day of rated dollars, by model and by API key.
+struct CostDay {
+    std::string day; // "YYYY-MM-DD"
+    std::vector<RatedRow> by_model, by_api_key;
+    std::optional<Money> subtotal;
+    std::optional<double> evaluation_time;
+    std::string attribution_completeness;
+};
+
+struct Costs {
+    std::shared_ptr<const CostDay> today;
+    std::shared_ptr<const CostDay> day_before; // read once more at the first refresh of a day
+    std::string scope;               // the usageCosts scope in use
+    bool scope_fallback = false;     // ACCOUNT was refused (403): SELF
+    std::vector<BillingLine> billed; // month to date
+    std::string billed_from, billed_to; // [from, to) as YYYY-MM-DD
+    bool billed_read = false;
+    std::string billing_error;       // why the billing summary could not be read this time
+    double fetched_at = 0;
+    Problems problems;
+};
+
+// Fireworks allows an account without credits (or suspended) 10 API
+// requests a minute for all its traffic: the refreshes then slow down.
+struct Envelope {
+    bool slowed = false;
+    std::string reason;
+};
+
 // The last refresh attempt of one kind.
 struct Attempt {
     int status = -1;            // an fwm_status; -1 before the first attempt ends
@@ -58,7 +102,10 @@ struct Snapshot {
     std::shared_ptr<const Inventory> inventory;         // the last good one, or null
     std::shared_ptr<const mapping::JoinedTags> tags;    // from it, when inventory_tags
     std::shared_ptr<const UsageDay> usage;              // the last good one, or null
-    Attempt inventory_attempt, usage_attempt;
+    std::shared_ptr<const Capacity> capacity;           // the last good parts, or null
+    std::shared_ptr<const Costs> costs;                 // the last good parts, or null
+    Attempt inventory_attempt, usage_attempt, capacity_attempt, costs_attempt;
+    Envelope envelope;
 };
 
 // The tags the inventory gives a deployment's metrics, in a fixed order.

@@ -1,6 +1,10 @@
 #include "fleet/report.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <string_view>
 
 #include <rapidjson/writer.h>
@@ -77,7 +81,42 @@ void problems(Writer& w, const Problems& p)
     w.EndObject();
 }
 
-void deployment(Writer& w, const Deployment& d, const FleetOptions& o)
+// What one deployment costs an hour, and where its price came from.
+struct Estimate {
+    std::optional<double> per_hour;
+    const char* source = "";
+};
+
+Estimate estimate(const Deployment& d, const FleetOptions& o, const std::map<std::string, Price>& billed)
+{
+    Estimate e;
+    if (!d.replicas || !d.accelerator_count || d.accelerator_type.empty())
+        return e;
+    const double accelerators = static_cast<double>(*d.replicas) * static_cast<double>(*d.accelerator_count);
+    const auto configured = std::lower_bound(o.accelerator_prices.begin(), o.accelerator_prices.end(),
+                                             std::make_pair(d.accelerator_type, 0.0),
+                                             [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (configured != o.accelerator_prices.end() && configured->first == d.accelerator_type) {
+        e.per_hour = accelerators * configured->second;
+        e.source = "config";
+    } else if (const auto b = billed.find(d.accelerator_type); b != billed.end() && b->second.currency == "USD") {
+        e.per_hour = accelerators * b->second.per_hour;
+        e.source = "billing";
+    }
+    return e;
+}
+
+void optional_number(Writer& w, const char* key, const std::optional<double>& v)
+{
+    w.Key(key);
+    if (v)
+        number(w, *v);
+    else
+        w.Null();
+}
+
+void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std::map<std::string, Price>& billed,
+                const std::map<std::string, double>& rates)
 {
     w.StartObject();
     const std::pair<const char*, const std::string*> texts[] = {
@@ -113,7 +152,249 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o)
     for (const auto& t : deployment_tags(d, o))
         text(w, t);
     w.EndArray();
+    w.Key("termination_message");
+    text(w, d.termination_message);
+    w.Key("scaled_to_zero");
+    if (d.replicas)
+        w.Bool(*d.replicas == 0);
+    else
+        w.Null();
+    const Estimate e = estimate(d, o, billed);
+    optional_number(w, "estimated_cost_per_hour", e.per_hour);
+    w.Key("price_source");
+    w.String(e.source);
+    std::optional<double> rate, per_million;
+    if (const auto r = rates.find(d.id); r != rates.end() && std::isfinite(r->second))
+        rate = r->second;
+    if (e.per_hour && rate && *rate > 0)
+        per_million = *e.per_hour / (*rate * 3600 / 1e6);
+    optional_number(w, "prompt_tokens_per_s", rate);
+    optional_number(w, "estimated_cost_per_million_tokens", per_million);
     w.EndObject();
+}
+
+void money(Writer& w, const char* key, const std::optional<Money>& m)
+{
+    w.Key(key);
+    if (!m) {
+        w.Null();
+        return;
+    }
+    w.StartObject();
+    w.Key("currency");
+    text(w, m->currency());
+    w.Key("amount");
+    number(w, m->value());
+    w.EndObject();
+}
+
+// Accelerators the inventory shows running per (accelerator, region) of the
+// quotas' names.
+std::map<std::pair<std::string, std::string>, double> accelerators_in_use(const Inventory& inv)
+{
+    std::map<std::pair<std::string, std::string>, double> out;
+    for (const auto& d : inv.deployments) {
+        const std::string family = accelerator_family(d.accelerator_type), region = region_slug(d.region);
+        if (family.empty() || region.empty() || !d.replicas || !d.accelerator_count)
+            continue;
+        out[{family, region}] += static_cast<double>(*d.replicas) * static_cast<double>(*d.accelerator_count);
+    }
+    return out;
+}
+
+void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
+{
+    w.StartObject();
+    w.Key("fetched_at");
+    number(w, c.fetched_at);
+    w.Key("account");
+    if (!c.account) {
+        w.Null();
+    } else {
+        const AccountInfo& a = *c.account;
+        w.StartObject();
+        const std::pair<const char*, const std::string*> texts[] = {
+            {"state", &a.state},
+            {"suspend_state", &a.suspend_state},
+            {"status_code", &a.status_code},
+            {"status_message", &a.status_message},
+            {"display_name", &a.display_name},
+            {"account_type", &a.account_type},
+        };
+        for (const auto& [key, value] : texts) {
+            w.Key(key);
+            text(w, *value);
+        }
+        w.EndObject();
+    }
+    w.Key("account_error");
+    text(w, c.account_error);
+    const auto in_use = inv ? accelerators_in_use(*inv) : std::map<std::pair<std::string, std::string>, double>{};
+    w.Key("quotas");
+    w.StartArray();
+    const Quota* spend = nullptr;
+    for (const auto& q : c.quotas) {
+        if (q.id == kSpendQuota)
+            spend = &q;
+        const auto gpu = gpu_quota(q.id);
+        w.StartObject();
+        w.Key("id");
+        text(w, q.id);
+        optional_number(w, "limit", q.limit);
+        optional_number(w, "max_approved", q.max_approved);
+        optional_number(w, "usage", q.usage);
+        w.Key("unlimited");
+        w.Bool(q.limit && unlimited(*q.limit));
+        w.Key("accelerator");
+        text(w, gpu ? gpu->first : "");
+        w.Key("region");
+        text(w, gpu ? gpu->second : "");
+        w.Key("accelerators_in_use");
+        if (gpu && inv) {
+            const auto it = in_use.find(*gpu);
+            number(w, it == in_use.end() ? 0.0 : it->second);
+        } else {
+            w.Null();
+        }
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("spend");
+    if (!spend || !spend->usage) {
+        w.Null();
+    } else {
+        const bool none = !spend->limit || unlimited(*spend->limit);
+        w.StartObject();
+        w.Key("month_to_date");
+        number(w, *spend->usage);
+        optional_number(w, "limit", none ? std::nullopt : spend->limit);
+        w.Key("unlimited");
+        w.Bool(spend->limit && unlimited(*spend->limit));
+        optional_number(w, "utilization",
+                        none || *spend->limit == 0 ? std::nullopt : std::optional<double>(*spend->usage / *spend->limit));
+        optional_number(w, "projected_month_end", projected_month_end(*spend->usage, now));
+        w.Key("month");
+        text(w, utc_month(now));
+        w.EndObject();
+    }
+    w.Key("complete");
+    w.Bool(c.complete);
+    problems(w, c.problems);
+    w.EndObject();
+}
+
+void rated_rows(Writer& w, const char* by, const std::vector<RatedRow>& rows)
+{
+    for (const auto& r : rows) {
+        w.StartObject();
+        w.Key("by");
+        w.String(by);
+        w.Key("model");
+        text(w, r.model);
+        w.Key("api_key_id");
+        text(w, r.api_key_id);
+        w.Key("user");
+        text(w, r.user);
+        w.Key("currency");
+        text(w, r.amount.currency());
+        w.Key("amount");
+        number(w, r.amount.value());
+        w.EndObject();
+    }
+}
+
+void cost_day(Writer& w, const CostDay& d)
+{
+    w.Key("day");
+    text(w, d.day);
+    optional_number(w, "evaluation_time", d.evaluation_time);
+    w.Key("attribution_completeness");
+    text(w, d.attribution_completeness);
+    w.Key("rated");
+    w.StartArray();
+    rated_rows(w, "model", d.by_model);
+    rated_rows(w, "api_key", d.by_api_key);
+    w.EndArray();
+    money(w, "subtotal", d.subtotal);
+}
+
+void costs(Writer& w, const Costs& c)
+{
+    w.StartObject();
+    w.Key("fetched_at");
+    number(w, c.fetched_at);
+    w.Key("scope");
+    text(w, c.scope);
+    w.Key("scope_fallback");
+    w.Bool(c.scope_fallback);
+    if (c.today) {
+        cost_day(w, *c.today);
+    } else {
+        w.Key("day");
+        w.String("");
+        w.Key("evaluation_time");
+        w.Null();
+        w.Key("attribution_completeness");
+        w.String("");
+        w.Key("rated");
+        w.StartArray();
+        w.EndArray();
+        w.Key("subtotal");
+        w.Null();
+    }
+    w.Key("day_before");
+    if (c.day_before) {
+        w.StartObject();
+        cost_day(w, *c.day_before);
+        w.EndObject();
+    } else {
+        w.Null();
+    }
+    w.Key("billed");
+    w.StartArray();
+    for (const auto& l : c.billed) {
+        w.StartObject();
+        const std::pair<const char*, const std::string*> texts[] = {
+            {"category", &l.category},
+            {"grouping_key", &l.grouping_key},
+            {"grouping_value", &l.grouping_value},
+            {"secondary_grouping_key", &l.secondary_grouping_key},
+            {"secondary_grouping_value", &l.secondary_grouping_value},
+        };
+        for (const auto& [key, value] : texts) {
+            w.Key(key);
+            text(w, *value);
+        }
+        optional_number(w, "quantity", l.quantity);
+        optional_number(w, "unit_amount", l.unit_amount ? std::optional<double>(l.unit_amount->value()) : std::nullopt);
+        w.Key("total");
+        number(w, l.total.value());
+        w.Key("currency");
+        text(w, l.total.currency());
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("billed_from");
+    text(w, c.billed_from);
+    w.Key("billed_to");
+    text(w, c.billed_to);
+    w.Key("billing_error");
+    text(w, c.billing_error);
+    problems(w, c.problems);
+    w.EndObject();
+}
+
+void section(Writer& w, const char* key, bool on, const Attempt& a, const std::function<void()>& last_good)
+{
+    w.Key(key);
+    if (!on) {
+        w.Null();
+        return;
+    }
+    w.StartObject();
+    attempt(w, a);
+    w.Key("last_good");
+    last_good();
 }
 
 void usage_day(Writer& w, const UsageDay& u)
@@ -169,8 +450,13 @@ void usage_day(Writer& w, const UsageDay& u)
 
 } // namespace
 
-std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::string& first_run)
+std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::string& first_run,
+                       const std::map<std::string, double>& prompt_token_rates)
 {
+    const std::map<std::string, Price> billed =
+        s.costs ? prices_from_billing(s.costs->billed) : std::map<std::string, Price>{};
+    const double now = o.wall_clock ? o.wall_clock()
+                                    : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::string out;
     util::StringSink sink{out};
     Writer w(sink);
@@ -203,7 +489,7 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
             w.Key("deployments");
             w.StartArray();
             for (const auto& d : inv.deployments)
-                deployment(w, d, o);
+                deployment(w, d, o, billed, prompt_token_rates);
             w.EndArray();
             w.EndObject();
         }
@@ -223,6 +509,30 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
         }
         w.EndObject();
     }
+    section(w, "capacity", o.capacity, s.capacity_attempt, [&] {
+        if (s.capacity)
+            capacity(w, *s.capacity, s.inventory.get(), now);
+        else
+            w.Null();
+    });
+    if (o.capacity) {
+        w.Key("envelope");
+        w.StartObject();
+        w.Key("slowed");
+        w.Bool(s.envelope.slowed);
+        w.Key("reason");
+        text(w, s.envelope.reason);
+        w.EndObject();
+        w.EndObject();
+    }
+    section(w, "costs", o.costs, s.costs_attempt, [&] {
+        if (s.costs)
+            costs(w, *s.costs);
+        else
+            w.Null();
+    });
+    if (o.costs)
+        w.EndObject();
     w.EndObject();
     return out;
 }

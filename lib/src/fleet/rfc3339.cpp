@@ -110,4 +110,19 @@ std::string utc_day_start(std::int64_t unix_seconds) { return day_text(floor_day
 
 std::string utc_next_day_start(std::int64_t unix_seconds) { return day_text(floor_days(unix_seconds) + 1); }
 
+UtcMonth utc_month_of(std::int64_t unix_seconds)
+{
+    int y = 0;
+    unsigned m = 0, d = 0;
+    civil_from_days(floor_days(unix_seconds), y, m, d);
+    UtcMonth out;
+    out.start = days_from_civil(y, m, 1) * 86400;
+    out.end = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) * 86400;
+    out.start_text = day_text(out.start / 86400);
+    char name[16];
+    std::snprintf(name, sizeof name, "%04d-%02u", y, m);
+    out.name = name;
+    return out;
+}
+
 } // namespace fwm::fleet

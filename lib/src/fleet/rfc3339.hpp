@@ -19,4 +19,12 @@ std::optional<double> parse_rfc3339(std::string_view text) noexcept;
 std::string utc_day_start(std::int64_t unix_seconds);
 std::string utc_next_day_start(std::int64_t unix_seconds);
 
+// The UTC month holding `unix_seconds`: [start, end) in seconds since the
+// epoch, its first day as "YYYY-MM-DDT00:00:00Z" and its name "YYYY-MM".
+struct UtcMonth {
+    std::int64_t start = 0, end = 0;
+    std::string start_text, name;
+};
+UtcMonth utc_month_of(std::int64_t unix_seconds);
+
 } // namespace fwm::fleet

@@ -304,7 +304,8 @@ void keep_idle(State& s)
 
 // The whole collection on the I/O thread: admission, attempts, backoff,
 // redirects. Holds the state, so it may outlive the collect() that started it.
-asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadline, std::string target)
+asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadline, std::string target,
+                            std::string post_json)
 {
     Interrupt interrupt;
     interrupt.requested = s->cancelled.load();
@@ -359,7 +360,8 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
         }
 
         ++info.attempts;
-        ExchangeResult r = co_await exchange(*conn, url, s->config, *s->tls, s->runtime, deadline, interrupt);
+        ExchangeResult r =
+            co_await exchange(*conn, url, s->config, *s->tls, s->runtime, deadline, interrupt, post_json);
         s->account->done(admission.slot, Clock::now());
         Judgement j;
         if (!r.ok) {
@@ -382,6 +384,15 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
                 s->serve_cache(out, cache, Clock::now());
                 co_return out;
             }
+        }
+        if (j.next == Judgement::follow && !post_json.empty()) {
+            // A query is not sent on to wherever a redirect points (a 303
+            // would turn it into a GET, a 307 repeat it elsewhere).
+            last = {FWM_ERR_REDIRECT,
+                    "HTTP " + std::to_string(info.http_status) + " redirect answering a POST to " + who(url) +
+                        ": not followed; check " + s->config.endpoint_option(),
+                    false};
+            break;
         }
         if (j.next == Judgement::follow) {
             if (++redirects > kMaxRedirects) {
@@ -570,6 +581,11 @@ void Client::cancel() noexcept
 
 void Client::collect_async(std::string target, std::function<void(Collected)> done)
 {
+    collect_async(std::move(target), std::string(), std::move(done));
+}
+
+void Client::collect_async(std::string target, std::string post_json, std::function<void(Collected)> done)
+{
     const std::shared_ptr<State> s = state_;
     const auto started = Clock::now();
     if (s->runtime->forked()) {
@@ -579,7 +595,7 @@ void Client::collect_async(std::string target, std::function<void(Collected)> do
         return;
     }
     asio::co_spawn(
-        s->runtime->context(), run(s, started + s->config.timeout, std::move(target)),
+        s->runtime->context(), run(s, started + s->config.timeout, std::move(target), std::move(post_json)),
         [s, started, done = std::move(done)](std::exception_ptr e, Outcome o) mutable {
             // Decoded on the worker: a large answer must not hold up the
             // I/O thread that every handle's network work shares.
@@ -628,7 +644,7 @@ Collected Client::collect(const std::string& target)
         }
     } unregister{*s, waiter};
 
-    asio::co_spawn(s->runtime->context(), run(s, deadline, target), [waiter](std::exception_ptr e, Outcome o) {
+    asio::co_spawn(s->runtime->context(), run(s, deadline, target, std::string()), [waiter](std::exception_ptr e, Outcome o) {
         o = from_exception(e, std::move(o));
         std::lock_guard lock(waiter->mutex);
         waiter->outcome = std::move(o);

@@ -70,6 +70,9 @@ public:
     // with what collect() would have returned. `done` must not throw. The
     // collection keeps the handle's state alive until then.
     void collect_async(std::string target, std::function<void(Collected)> done);
+    // The same as a POST of `post_json` (a REST query; a redirect answering
+    // it is a failure, not followed). An empty `post_json` is a GET.
+    void collect_async(std::string target, std::string post_json, std::function<void(Collected)> done);
 
     // Interrupts the running collection, if any, and makes every later
     // collect() return FWM_ERR_CANCELLED. Thread safe; never blocks.

@@ -235,22 +235,30 @@ asio::awaitable<Failure> handshake_step(Connection& conn, const Url& url, const 
     co_return f;
 }
 
-// The request, with the key; never logged.
-bhttp::request<bhttp::empty_body> make_request(const Url& url, const ClientConfig& config, const Url* plain_proxy)
+// The request, with the key; never logged. A POST when `post_json` is not
+// empty (a REST query), else a GET.
+bhttp::request<bhttp::string_body> make_request(const Url& url, const ClientConfig& config, const Url* plain_proxy,
+                                                const std::string& post_json)
 {
-    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, plain_proxy ? url.redacted() : url.target, 11};
+    bhttp::request<bhttp::string_body> req{post_json.empty() ? bhttp::verb::get : bhttp::verb::post,
+                                           plain_proxy ? url.redacted() : url.target, 11};
     req.set(bhttp::field::host, url.authority());
     req.set(bhttp::field::authorization, "Bearer " + config.api_key);
     req.set(bhttp::field::user_agent, kUserAgent);
-    req.set(bhttp::field::accept, kAccept);
+    req.set(bhttp::field::accept, config.purpose == Purpose::api ? "application/json" : kAccept);
     req.set(bhttp::field::accept_encoding, "gzip");
     if (plain_proxy && plain_proxy->has_credentials())
         req.set(bhttp::field::proxy_authorization, "Basic " + base64(plain_proxy->user + ":" + plain_proxy->password));
+    if (!post_json.empty()) {
+        req.set(bhttp::field::content_type, "application/json");
+        req.body() = post_json;
+        req.prepare_payload();
+    }
     return req;
 }
 
 template <class Stream>
-asio::awaitable<Failure> write_step(Stream& stream, const bhttp::request<bhttp::empty_body>& req,
+asio::awaitable<Failure> write_step(Stream& stream, const bhttp::request<bhttp::string_body>& req,
                                     const std::string& peer, const ClientConfig& config, Clock::time_point deadline,
                                     bool reused, const Interrupt& interrupt)
 {
@@ -343,10 +351,11 @@ asio::awaitable<ExchangeResult> read_step(Stream& stream, Connection& conn, cons
 template <class Stream>
 asio::awaitable<ExchangeResult> request_response(Stream& stream, Connection& conn, const Url& url,
                                                  const ClientConfig& config, const Url* plain_proxy,
-                                                 Clock::time_point deadline, bool reused, const Interrupt& interrupt)
+                                                 Clock::time_point deadline, bool reused, const Interrupt& interrupt,
+                                                 const std::string& post_json)
 {
     const std::string peer = url.authority();
-    const auto req = make_request(url, config, plain_proxy);
+    const auto req = make_request(url, config, plain_proxy, post_json);
     Failure f = co_await write_step(stream, req, peer, config, deadline, reused, interrupt);
     if (f.status != 0)
         co_return ExchangeResult{false, {}, std::move(f)};
@@ -437,7 +446,7 @@ void Interrupt::fire()
 
 asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const ClientConfig& config,
                                          asio::ssl::context& tls_ctx, std::shared_ptr<Runtime> runtime,
-                                         Clock::time_point deadline, Interrupt& interrupt)
+                                         Clock::time_point deadline, Interrupt& interrupt, const std::string& post_json)
 {
     const std::string origin = url.scheme + "://" + url.authority();
     const Url* proxy = config.proxy.for_target(url);
@@ -467,9 +476,11 @@ asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const
         // expression, and structured bindings of co_await results.
         ExchangeResult r;
         if (conn.tls)
-            r = co_await request_response(*conn.tls, conn, url, config, nullptr, deadline, reused, interrupt);
+            r = co_await request_response(*conn.tls, conn, url, config, nullptr, deadline, reused, interrupt,
+                                          post_json);
         else
-            r = co_await request_response(*conn.plain, conn, url, config, plain_proxy, deadline, reused, interrupt);
+            r = co_await request_response(*conn.plain, conn, url, config, plain_proxy, deadline, reused, interrupt,
+                                          post_json);
         if (!r.ok) {
             conn.close();
             if (r.failure.status == kStale && round == 0)

@@ -77,10 +77,12 @@ struct ExchangeResult {
     Failure failure;
 };
 
-// GET `url` with the handle's headers. Never throws; never outlives
-// `deadline`; `interrupt` lets cancel() stop it between or inside steps.
+// GET `url` with the handle's headers (POST `post_json` when it is not
+// empty). Never throws; never outlives `deadline`; `interrupt` lets
+// cancel() stop it between or inside steps.
 boost::asio::awaitable<ExchangeResult> exchange(Connection& conn, const Url& url, const ClientConfig& config,
                                                 boost::asio::ssl::context& tls, std::shared_ptr<Runtime> runtime,
-                                                Clock::time_point deadline, Interrupt& interrupt);
+                                                Clock::time_point deadline, Interrupt& interrupt,
+                                                const std::string& post_json);
 
 } // namespace fwm::http
