@@ -141,6 +141,70 @@ FIRST_RUN_MISSING = {
 }
 
 
+class DayCounter(object):
+    """A UTC day's running totals, {(metric, tags): total}, as monotonic
+    counts (the Agent sends the increase between two values), with the state
+    that must outlive a run: per series, its day, the highest value sent that
+    day and whether the day before's final total was sent.
+
+    Only the first reading is a baseline: what came before the check started
+    is not any window's; a series that appears later counts from 0 (a 0 goes
+    first: the Agent may still hold its last value of an earlier day), and so
+    does one that only the day before's final totals hold. Within a day a
+    total never goes down (a row skipped once, a revision): the highest one
+    is sent again. On a new UTC day, the day before's final totals go first
+    (the library reads that day once more), then, in the next run, a 0 and
+    the new total: with flush_first_value the Agent reads the 0 as a reset
+    and counts the new day from 0, even when its total is not lower than the
+    last one of the day before."""
+
+    def __init__(self):
+        self.counted = {}  # series -> {day, the highest value sent that day, tail sent}
+        self.seen = False
+
+    def counts(self, day, today, finals, before_day):
+        """`today`: this reading's totals of `day`; `finals`: the day before's
+        final totals ({} or None when the reading has none), of `before_day`."""
+        out = []
+        baseline = not self.seen
+        keys = list(today) + ([k for k in finals if k not in today] if finals and not baseline else [])
+        finals = finals or {}
+        for key in keys:
+            name, tags = key[0], list(key[1])
+            value, final = today.get(key), finals.get(key)
+            st = self.counted.get(key)
+            if st is None:
+                if baseline:
+                    out.append(Count(name, value, tags, False))
+                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
+                elif final is not None and before_day and before_day < day:
+                    # new in the day before's last hours: its final total, from 0
+                    out.extend([Count(name, 0, tags, True), Count(name, final, tags, True)])
+                    self.counted[key] = {'day': before_day, 'value': final, 'tail': True}
+                elif value is not None:
+                    # a 0 first: the Agent may still hold this context's last value of an earlier day
+                    out.extend([Count(name, 0, tags, True), Count(name, value, tags, True)])
+                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
+            elif st['day'] == day:
+                if value is not None:
+                    st['value'] = max(st['value'], value)
+                    out.append(Count(name, st['value'], tags, True))
+            else:
+                final = final if before_day == st['day'] else None
+                if final is not None and final > st['value'] and not st['tail']:
+                    st['value'], st['tail'] = final, True  # this run: the last hours of that day
+                    out.append(Count(name, final, tags, True))
+                elif value is not None:
+                    out.append(Count(name, 0, tags, True))
+                    out.append(Count(name, value, tags, True))
+                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
+        self.seen = True
+        # Series not seen for more than a day go: the state stays the size of the account.
+        for key in [k for k, st in self.counted.items() if st['day'] < day and st['day'] != before_day]:
+            del self.counted[key]
+        return out
+
+
 class FleetState(object):
     """Per instance, between runs: the inventory last compared, when each
     deployment started being short of ready replicas, which usage series
@@ -155,8 +219,7 @@ class FleetState(object):
         self.previous_complete = False  # it came from a listing that held every deployment
         self.problems_logged = {}  # what kind -> the problems last logged
         self.short_since = {}
-        self.counted = {}  # usage series -> {day, the highest value sent that day, tail sent}
-        self.usage_seen = False
+        self.usage_counter = DayCounter()
         self.logged = {'inventory': None, 'usage': None}
 
     def assess(self, fleet, now):
@@ -265,60 +328,11 @@ class FleetState(object):
             checks.append(Check(status, tags, message))
 
     def _usage(self, good):
-        """The day's running totals as monotonic counts (the Agent sends the
-        increase between two values). Only the instance's first reading is a
-        baseline: usage before the check started is not any window's; a
-        series that appears later counts from 0 (a 0 goes first: the Agent
-        may still hold its last value of an earlier day), and so does one
-        that only the day before's final totals hold. Within a day a total never
-        goes down (a row skipped once, a revision): the highest one is sent
-        again. On a new UTC day, the day before's final totals go first (the
-        library reads that day once more), then, in the next run, a 0 and the
-        new total: with flush_first_value the Agent reads the 0 as a reset and
-        counts the new day from 0, even when its total is not lower than the
-        last one of the day before."""
-        out = []
-        day = good.get('day') or ''
+        """The day's usage totals as monotonic counts (DayCounter)."""
         before = good.get('day_before') if isinstance(good.get('day_before'), dict) else None
-        finals = self._totals(before) if before else {}
-        baseline = not self.usage_seen
-        today = self._totals(good)
-        before_day = before.get('day') if before else None
-        keys = list(today) + ([k for k in finals if k not in today] if before and not baseline else [])
-        for key in keys:
-            name, tags = key[0], list(key[1])
-            value, final = today.get(key), finals.get(key)
-            st = self.counted.get(key)
-            if st is None:
-                if baseline:
-                    out.append(Count(name, value, tags, False))
-                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
-                elif final is not None and before_day and before_day < day:
-                    # new in the day before's last hours: its final total, from 0
-                    out.extend([Count(name, 0, tags, True), Count(name, final, tags, True)])
-                    self.counted[key] = {'day': before_day, 'value': final, 'tail': True}
-                elif value is not None:
-                    # a 0 first: the Agent may still hold this context's last value of an earlier day
-                    out.extend([Count(name, 0, tags, True), Count(name, value, tags, True)])
-                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
-            elif st['day'] == day:
-                if value is not None:
-                    st['value'] = max(st['value'], value)
-                    out.append(Count(name, st['value'], tags, True))
-            else:
-                final = final if before_day == st['day'] else None
-                if final is not None and final > st['value'] and not st['tail']:
-                    st['value'], st['tail'] = final, True  # this run: the last hours of that day
-                    out.append(Count(name, final, tags, True))
-                elif value is not None:
-                    out.append(Count(name, 0, tags, True))
-                    out.append(Count(name, value, tags, True))
-                    self.counted[key] = {'day': day, 'value': value, 'tail': False}
-        self.usage_seen = True
-        # Series not seen for more than a day go: the state stays the size of the account.
-        for key in [k for k, st in self.counted.items() if st['day'] < day and st['day'] != (before or {}).get('day')]:
-            del self.counted[key]
-        return out
+        return self.usage_counter.counts(good.get('day') or '', self._totals(good),
+                                         self._totals(before) if before else None,
+                                         before.get('day') if before else None)
 
     def _totals(self, good):
         """{(metric, tags): running total} of one day's usage (numbers only)."""
