@@ -48,7 +48,7 @@ HEADER = ('metric_name,metric_type,interval,unit_name,per_unit_name,description,
 VALID_TYPES = {'count', 'gauge', 'rate'}
 # The units used here, each in Datadog's units catalogue.
 CATALOGUE_UNITS = {'millisecond', 'second', 'token', 'request', 'error', 'fraction', 'percent', 'byte', 'item', 'instance', 'device',
-                   'response', 'operation', 'hour', 'day'}
+                   'response', 'operation', 'hour', 'day', 'dollar'}
 TIME_UNITS = {'nanosecond', 'microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week'}
 
 
@@ -79,7 +79,7 @@ def test_metadata_follows_ddevs_rules():
     with open(os.path.join(SHIM, 'metadata.csv'), newline='') as f:
         rows = list(csv.DictReader(f))
     names = [row['metric_name'] for row in rows]
-    assert len(rows) == 78
+    assert len(rows) == 94
     assert names == sorted(names), 'metadata.csv must be sorted by metric_name'
     assert len(set(names)) == len(names)
     for row in rows:

@@ -474,3 +474,30 @@ def test_one_run_has_the_account_quotas_spend_dollars_and_cost_per_hour(tmp_path
     finally:
         check.cancel()
         ep.stop()
+
+
+def test_every_capacity_and_cost_metric_of_metadata_csv_comes_with_its_type():
+    import csv
+    import os
+
+    from conftest import ROOT
+
+    with open(os.path.join(ROOT, 'python_shim', 'metadata.csv')) as f:
+        listed = {r['metric_name']: r['metric_type'] for r in csv.DictReader(f)
+                  if r['metric_name'].startswith(('fireworks.quota.', 'fireworks.spend.', 'fireworks.cost.'))
+                  or r['metric_name'] in ('fireworks.deployment.scaled_to_zero',
+                                          'fireworks.deployment.estimated_cost_per_hour',
+                                          'fireworks.deployment.estimated_cost_per_million_tokens')}
+    snapshot = capacity(100, quotas=[quota('h100-us-iowa-1', 8, 6.0, 'h100', 'us-iowa-1', max_approved=16,
+                                           in_use=4)],
+                        spend={'month_to_date': 1.0, 'limit': 2, 'unlimited': False, 'utilization': 0.5,
+                               'projected_month_end': 3.0, 'month': '2026-12'})
+    snapshot['costs'] = costs(rated=[by_model('m', 1.0)], evaluation_time=50.0,
+                              billed=[{'category': 'dedicated', 'total': 2.0}])['costs']
+    snapshot['inventory'] = inventory(100, dep('a', estimated_cost_per_hour=1.0, price_source='config',
+                                               estimated_cost_per_million_tokens=2.0))['inventory']
+    out = fleet.FleetState('acme', CHECK_TAGS).assess(snapshot, 100)
+    sent = {p.name: 'gauge' for p in out.gauges}
+    sent.update({c.name: 'count' for c in out.counts})
+    assert {n: sent.get(n) for n in listed} == listed
+    assert len(listed) == 16
