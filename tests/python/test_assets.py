@@ -328,6 +328,45 @@ def test_error_ratio_monitor_threshold_means_a_share_of_requests():
     assert value == pytest.approx(0.20) and fires
 
 
+def spend_series(minutes, interval, projected, limit=1000.0):
+    """The spend gauges of account acme, one point per refresh: projected(ts) is the
+    month-end projection at ts (None: not sent, as in a month's first day)."""
+    points = {}
+    tags = frozenset({'fireworks_account:acme'})
+    for i in range(minutes * 60 // interval):
+        ts = (i + 1) * interval
+        points.setdefault(('fireworks.spend.limit', tags), {})[ts] = limit
+        if projected(ts) is not None:
+            points.setdefault(('fireworks.spend.projected_month_end', tags), {})[ts] = projected(ts)
+    return points
+
+
+def test_the_spend_projection_monitor_fires_on_a_projection_over_the_limit_for_an_hour():
+    query = dict(monitors())['spend_projected_over_limit.json']['definition']['query']
+    group = 'fireworks_account:acme'
+    assert evaluate(query, spend_series(60, 300, lambda ts: 1200.0), 3600)[group] == (pytest.approx(1.2), True)
+    # Over the limit for the last half hour only: one busy morning is not yet a trend.
+    late = spend_series(60, 300, lambda ts: 1200.0 if ts > 1800 else 900.0)
+    assert evaluate(query, late, 3600)[group] == (pytest.approx(0.9), False)
+    assert evaluate(query, spend_series(60, 300, lambda ts: 950.0), 3600)[group][1] is False
+    # No projection (the first 24 h of a month): nothing to judge.
+    assert group not in evaluate(query, spend_series(60, 300, lambda ts: None), 3600)
+
+
+def test_the_capacity_monitors_watch_the_right_series_and_thresholds():
+    found = dict(monitors())
+    suspended = found['account_suspended.json']['definition']
+    assert suspended['type'] == 'service check' and suspended['query'].startswith('"fireworks.account.status"')
+    assert suspended['options']['thresholds']['critical'] == 1
+    near = found['spend_near_limit.json']['definition']
+    assert near['query'].startswith('max(last_15m):max:fireworks.spend.utilization{*} by {fireworks_account} >= ')
+    assert near['options']['thresholds'] == {'critical': 0.9, 'warning': 0.8}  # Fireworks e-mails at 80 %
+    gpu = found['gpu_quota_utilization.json']['definition']
+    # Only the <accelerator>-<region> quotas carry quota_accelerator: not the spend or rate quotas.
+    assert 'fireworks.quota.utilization{quota_accelerator:*} by {fireworks_account,quota} >= 0.9' in gpu['query']
+    assert gpu['options']['thresholds']['critical'] == 0.9
+
+
 def test_manifest_v2_has_every_mandatory_field_and_points_at_existing_assets():
     with open(os.path.join(SHIM, 'manifest.json')) as f:
         manifest = json.load(f)
