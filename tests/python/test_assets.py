@@ -122,7 +122,10 @@ def widgets(items, depth=0):
 
 # The check's own metrics carry fireworks_account; deployment metrics carry
 # the label deployment_account (the same account) and deployment_id, model.
-ACCOUNT_LEVEL = re.compile(r'fireworks\.(scrape\.|deployments$|inventory\.|usage\.age$)')
+ACCOUNT_LEVEL = re.compile(r'fireworks\.(scrape\.|deployments$|inventory\.|usage\.age$|quota\.|spend\.|cost\.)')
+# Per model or per API key: a query sums one of the two, never both (each is the whole bill).
+RATED = re.compile(r'fireworks\.cost\.rated(_today)?$')
+ACCOUNT_CHECKS = ('fireworks.can_connect', 'fireworks.account.status')
 FLEET = re.compile(r'fireworks\.(deployment\.|usage\.accelerator_seconds$)')
 SERVERLESS = re.compile(r'fireworks\.usage\.(prompt|completion)_tokens$')
 FILTER = re.compile(r'^(?:avg|sum|max|min|p\d+):([a-z0-9_.]+)\{([^}]*)\}')
@@ -179,7 +182,7 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
         d = w['definition']
         if d['type'] == 'check_status':
             assert d['check'] in service_checks()
-            assert d['tags'] == (['$fireworks_account'] if d['check'] == 'fireworks.can_connect'
+            assert d['tags'] == (['$fireworks_account'] if d['check'] in ACCOUNT_CHECKS
                                  else ['$fireworks_account', '$deployment_id', '$model'])
         for r in d.get('requests', []):
             assert r['response_format'] in ('timeseries', 'scalar') and r['formulas']
@@ -198,6 +201,9 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
                     assert '(distribution)' in meta[name]['description'], name
                 if ACCOUNT_LEVEL.match(name):
                     assert '$fireworks_account' in scope, q['query']
+                    if RATED.match(name):
+                        assert len([s for s in scope if s.startswith('cost_by:')]) == 1, q['query']
+                        found.add(next(s for s in scope if s.startswith('cost_by:')))
                 elif SERVERLESS.match(name):  # per model, not per deployment
                     assert {'$fireworks_account', '$model'} <= set(scope), q['query']
                 elif FLEET.match(name):  # from the check, tagged like its own metrics plus the deployment
@@ -210,7 +216,11 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
         'fireworks.tokens.generated_per_request', 'fireworks.tokens.prompt_per_request'}
     for name in ('fireworks.requests.rate', 'fireworks.requests.errors.rate', 'fireworks.requests.concurrent',
                  'fireworks.kv_cache.blocks_used', 'fireworks.tokens.prompt.rate', 'fireworks.deployments',
-                 'fireworks.scrape.duration', 'fireworks.scrape.rate_limited'):
+                 'fireworks.scrape.duration', 'fireworks.scrape.rate_limited',
+                 # Capacity & Cost: headroom, spend against the limit, dollars by model and key, cost per deployment.
+                 'fireworks.quota.limit', 'fireworks.quota.usage', 'fireworks.quota.accelerators_in_use',
+                 'fireworks.spend.month_to_date', 'fireworks.spend.limit', 'fireworks.spend.projected_month_end',
+                 'cost_by:model', 'cost_by:api_key', 'fireworks.deployment.estimated_cost_per_hour'):
         assert name in found, name
 
 
