@@ -412,8 +412,9 @@ class DayCounter(object):
 
 class FleetState(object):
     """Per instance, between runs: the inventory last compared, when each
-    deployment started being short of ready replicas, which usage series
-    have a first value (and its day), and the refresh failures already logged."""
+    deployment started being short of ready replicas, the usage's and the
+    costs' day counters, the account's last state (for its events), and
+    what was already logged."""
 
     def __init__(self, account, check_tags, ready_grace_period=DEFAULT_READY_GRACE):
         self.account = account
@@ -528,9 +529,10 @@ class FleetState(object):
     def _capacity(self, good, now, gauges, checks, events, logs):
         self._problems('account and quotas', good.get('problems') or {}, logs)
         error = good.get('account_error') or ''
-        self._say('account', 'reading the account failed: {}; fireworks.account.status is not sent'.format(error)
-                  if error else '', logs, cleared='the account is read again')
         account = good.get('account')
+        self._say('account', 'reading the account failed: {}{}'.format(
+            error, '' if isinstance(account, dict) else '; fireworks.account.status is not sent') if error else '',
+            logs, cleared='the account is read again')
         if isinstance(account, dict):
             status, message = account_status(account)
             checks.append(Check(status, self.check_tags, message, ACCOUNT_CHECK))
