@@ -48,7 +48,7 @@ HEADER = ('metric_name,metric_type,interval,unit_name,per_unit_name,description,
 VALID_TYPES = {'count', 'gauge', 'rate'}
 # The units used here, each in Datadog's units catalogue.
 CATALOGUE_UNITS = {'millisecond', 'second', 'token', 'request', 'error', 'fraction', 'percent', 'byte', 'item', 'instance', 'device',
-                   'response', 'operation', 'hour', 'day'}
+                   'response', 'operation', 'hour', 'day', 'dollar'}
 TIME_UNITS = {'nanosecond', 'microsecond', 'millisecond', 'second', 'minute', 'hour', 'day', 'week'}
 
 
@@ -79,7 +79,7 @@ def test_metadata_follows_ddevs_rules():
     with open(os.path.join(SHIM, 'metadata.csv'), newline='') as f:
         rows = list(csv.DictReader(f))
     names = [row['metric_name'] for row in rows]
-    assert len(rows) == 78
+    assert len(rows) == 94
     assert names == sorted(names), 'metadata.csv must be sorted by metric_name'
     assert len(set(names)) == len(names)
     for row in rows:
@@ -122,7 +122,10 @@ def widgets(items, depth=0):
 
 # The check's own metrics carry fireworks_account; deployment metrics carry
 # the label deployment_account (the same account) and deployment_id, model.
-ACCOUNT_LEVEL = re.compile(r'fireworks\.(scrape\.|deployments$|inventory\.|usage\.age$)')
+ACCOUNT_LEVEL = re.compile(r'fireworks\.(scrape\.|deployments$|inventory\.|usage\.age$|quota\.|spend\.|cost\.)')
+# Per model or per API key: a query sums one of the two, never both (each is the whole bill).
+RATED = re.compile(r'fireworks\.cost\.rated(_today)?$')
+ACCOUNT_CHECKS = ('fireworks.can_connect', 'fireworks.account.status')
 FLEET = re.compile(r'fireworks\.(deployment\.|usage\.accelerator_seconds$)')
 SERVERLESS = re.compile(r'fireworks\.usage\.(prompt|completion)_tokens$')
 FILTER = re.compile(r'^(?:avg|sum|max|min|p\d+):([a-z0-9_.]+)\{([^}]*)\}')
@@ -179,7 +182,7 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
         d = w['definition']
         if d['type'] == 'check_status':
             assert d['check'] in service_checks()
-            assert d['tags'] == (['$fireworks_account'] if d['check'] == 'fireworks.can_connect'
+            assert d['tags'] == (['$fireworks_account'] if d['check'] in ACCOUNT_CHECKS
                                  else ['$fireworks_account', '$deployment_id', '$model'])
         for r in d.get('requests', []):
             assert r['response_format'] in ('timeseries', 'scalar') and r['formulas']
@@ -198,6 +201,9 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
                     assert '(distribution)' in meta[name]['description'], name
                 if ACCOUNT_LEVEL.match(name):
                     assert '$fireworks_account' in scope, q['query']
+                    if RATED.match(name):
+                        assert len([s for s in scope if s.startswith('cost_by:')]) == 1, q['query']
+                        found.add(next(s for s in scope if s.startswith('cost_by:')))
                 elif SERVERLESS.match(name):  # per model, not per deployment
                     assert {'$fireworks_account', '$model'} <= set(scope), q['query']
                 elif FLEET.match(name):  # from the check, tagged like its own metrics plus the deployment
@@ -210,7 +216,11 @@ def test_dashboard_queries_are_formulas_over_listed_metrics_and_honour_every_var
         'fireworks.tokens.generated_per_request', 'fireworks.tokens.prompt_per_request'}
     for name in ('fireworks.requests.rate', 'fireworks.requests.errors.rate', 'fireworks.requests.concurrent',
                  'fireworks.kv_cache.blocks_used', 'fireworks.tokens.prompt.rate', 'fireworks.deployments',
-                 'fireworks.scrape.duration', 'fireworks.scrape.rate_limited'):
+                 'fireworks.scrape.duration', 'fireworks.scrape.rate_limited',
+                 # Capacity & Cost: headroom, spend against the limit, dollars by model and key, cost per deployment.
+                 'fireworks.quota.limit', 'fireworks.quota.usage', 'fireworks.quota.accelerators_in_use',
+                 'fireworks.spend.month_to_date', 'fireworks.spend.limit', 'fireworks.spend.projected_month_end',
+                 'cost_by:model', 'cost_by:api_key', 'fireworks.deployment.estimated_cost_per_hour'):
         assert name in found, name
 
 
@@ -326,6 +336,45 @@ def test_error_ratio_monitor_threshold_means_a_share_of_requests():
     old = query.replace('avg(last_10m)', 'sum(last_10m)')
     value, fires = evaluate(old, error_series(10, 30, steady, lambda ts: 0.01), 600)['deployment_id:d1']
     assert value == pytest.approx(0.20) and fires
+
+
+def spend_series(minutes, interval, projected, limit=1000.0):
+    """The spend gauges of account acme, one point per refresh: projected(ts) is the
+    month-end projection at ts (None: not sent, as in a month's first day)."""
+    points = {}
+    tags = frozenset({'fireworks_account:acme'})
+    for i in range(minutes * 60 // interval):
+        ts = (i + 1) * interval
+        points.setdefault(('fireworks.spend.limit', tags), {})[ts] = limit
+        if projected(ts) is not None:
+            points.setdefault(('fireworks.spend.projected_month_end', tags), {})[ts] = projected(ts)
+    return points
+
+
+def test_the_spend_projection_monitor_fires_on_a_projection_over_the_limit_for_an_hour():
+    query = dict(monitors())['spend_projected_over_limit.json']['definition']['query']
+    group = 'fireworks_account:acme'
+    assert evaluate(query, spend_series(60, 300, lambda ts: 1200.0), 3600)[group] == (pytest.approx(1.2), True)
+    # Over the limit for the last half hour only: one busy morning is not yet a trend.
+    late = spend_series(60, 300, lambda ts: 1200.0 if ts > 1800 else 900.0)
+    assert evaluate(query, late, 3600)[group] == (pytest.approx(0.9), False)
+    assert evaluate(query, spend_series(60, 300, lambda ts: 950.0), 3600)[group][1] is False
+    # No projection (the first 24 h of a month): nothing to judge.
+    assert group not in evaluate(query, spend_series(60, 300, lambda ts: None), 3600)
+
+
+def test_the_capacity_monitors_watch_the_right_series_and_thresholds():
+    found = dict(monitors())
+    suspended = found['account_suspended.json']['definition']
+    assert suspended['type'] == 'service check' and suspended['query'].startswith('"fireworks.account.status"')
+    assert suspended['options']['thresholds']['critical'] == 1
+    near = found['spend_near_limit.json']['definition']
+    assert near['query'].startswith('max(last_15m):max:fireworks.spend.utilization{*} by {fireworks_account} >= ')
+    assert near['options']['thresholds'] == {'critical': 0.9, 'warning': 0.8}  # Fireworks e-mails at 80 %
+    gpu = found['gpu_quota_utilization.json']['definition']
+    # Only the <accelerator>-<region> quotas carry quota_accelerator: not the spend or rate quotas.
+    assert 'fireworks.quota.utilization{quota_accelerator:*} by {fireworks_account,quota} >= 0.9' in gpu['query']
+    assert gpu['options']['thresholds']['critical'] == 0.9
 
 
 def test_manifest_v2_has_every_mandatory_field_and_points_at_existing_assets():

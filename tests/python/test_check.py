@@ -73,13 +73,15 @@ def sample_value(payload_text, name, dep_id, extra=''):
     raise AssertionError('no {} for {}'.format(name, dep_id))
 
 
-FLEET_PREFIXES = ('fireworks.deployment.', 'fireworks.inventory.', 'fireworks.usage.')
+FLEET_PREFIXES = ('fireworks.deployment.', 'fireworks.inventory.', 'fireworks.usage.', 'fireworks.quota.',
+                  'fireworks.spend.', 'fireworks.cost.')
 
 
 def test_every_metadata_metric_is_submitted_and_nothing_else(aggregator, endpoint):
     check = FireworksCheck('fireworks', {}, [instance(endpoint, rates_as_counts=True)])
     run(check)
-    # The inventory and usage metrics need the REST API: test_fleet.py covers them.
+    # The inventory, usage, capacity and cost metrics need the REST API: test_fleet.py and
+    # test_capacity.py cover them.
     meta = {n: r for n, r in metadata().items() if not n.startswith(FLEET_PREFIXES)}
     for name, row in meta.items():
         if '(distribution)' in row['description']:  # listed as gauge, as Datadog lists distributions

@@ -192,3 +192,50 @@ def test_check_readable_output_shows_the_fleet_of_each_run(tmp_path):
     assert not any(line.split()[0].startswith('fireworks.deployment.') for line in lines if line.startswith('  '))
     assert not any(line.startswith('service check fireworks.deployment.ready') for line in lines)
     assert key.encode() not in r.stdout + r.stderr
+
+
+def _items(outcome):
+    """An Outcome as the Recorder keeps what the check submits."""
+    items = [{'kind': 'metric', 'type': 'gauge', 'name': n, 'value': v, 'tags': list(t)} for n, v, t in outcome.gauges]
+    items += [{'kind': 'service_check', 'name': c.name, 'status': c.status, 'message': c.message,
+               'tags': list(c.tags)} for c in outcome.checks]
+    items += [{'kind': 'metric', 'type': 'monotonic_count', 'name': c.name, 'value': c.value, 'tags': list(c.tags),
+               'flush_first_value': c.flush_first_value} for c in outcome.counts]
+    return items
+
+
+def test_check_readable_output_has_a_line_for_the_account_quotas_spend_and_dollars():
+    import io
+
+    from datadog_checks.fireworks import cli, fleet
+    from test_capacity import account, by_key, by_model, capacity, costs, quota
+    from test_fleet import dep, inventory
+
+    snapshot = capacity(100, account('CREDIT_DEPLETED'), quotas=[
+        quota('h100-us-iowa-1', 8, 6.0, 'h100', 'us-iowa-1', max_approved=16, in_use=4)], spend={
+        'month_to_date': 812.5, 'limit': 1000, 'unlimited': False, 'utilization': 0.8125,
+        'projected_month_end': 1500.0, 'month': '2026-12'})
+    snapshot['costs'] = costs(rated=[by_model('accounts/fireworks/models/kimi-k2', 12.34),
+                                     by_key('key-1', 3.2, user='users/alice', currency='EUR')])['costs']
+    snapshot['inventory'] = inventory(100, dep('a', estimated_cost_per_hour=112.0, price_source='billing',
+                                               estimated_cost_per_million_tokens=31.11))['inventory']
+    out = io.StringIO()
+    cli._print_readable(_items(fleet.FleetState('acme', ['fireworks_account:acme']).assess(snapshot, 100)), out)
+    lines = out.getvalue().splitlines()
+    for line in ('service check fireworks.account.status: CRITICAL - account suspended: CREDIT_DEPLETED (credits '
+                 'used up; API requests are rejected)',
+                 'quota h100-us-iowa-1: usage 6 of 8 (75 %), max approved 16, 4 accelerators in use',
+                 'spend this month: 812.50 of 1000.00 (81 %), projected 1500.00 at month end',
+                 'dollars today by api_key key-1 (users/alice) = 3.20 EUR',
+                 'dollars today by model kimi-k2 = 12.34 USD',
+                 'estimated cost of a: 112.00 USD/hour (billing), 31.11 USD per million prompt tokens'):
+        assert line in lines, out.getvalue()
+    # Dollars are not usage, and the fleet's gauges stay out of the table of scraped series.
+    assert not any(line.startswith('usage today fireworks.cost.') for line in lines)
+    assert not any(line.split()[0].startswith(('fireworks.quota.', 'fireworks.cost.', 'fireworks.spend.'))
+                   for line in lines if line.startswith('  '))
+    # Asked for and not come yet: said.
+    out = io.StringIO()
+    cli._print_readable([], out, None, {'collect_capacity': True, 'collect_costs': True})
+    assert 'capacity: no account or quotas in this run' in out.getvalue()
+    assert 'costs: no rated dollars in this run' in out.getvalue()

@@ -525,3 +525,88 @@ def test_the_example_shows_each_options_real_default():
             assert shown[option['name']] == text, (option['name'], shown[option['name']], text)
             checked += 1
     assert checked >= 20
+
+
+# -- the capacity and cost options (forwarded in "fleet", checked by the library) --
+
+CAPACITY_AND_COSTS = {'collect_capacity': True, 'capacity_interval': 600, 'collect_costs': True,
+                      'cost_interval': 1800, 'cost_scope': 'SELF',
+                      'accelerator_prices': {'NVIDIA_H100_80GB': 7.0, 'AMD_MI300X_192GB': 3}}
+
+
+def test_the_capacity_and_cost_options_travel_in_the_fleet_object():
+    config = cfg.client_config(base_instance(**CAPACITY_AND_COSTS))
+    assert config['fleet'] == CAPACITY_AND_COSTS
+    assert not set(CAPACITY_AND_COSTS) & (set(config) | set(config['mapping']))
+    # Left out, they are not sent: the library's defaults apply.
+    assert 'fleet' not in cfg.client_config(base_instance())
+
+
+def test_the_spec_gives_the_capacity_and_cost_defaults_and_bounds():
+    by_name = {o['name']: o for o in sections()['instances']}
+    assert {n: by_name[n]['value'].get('default') for n in CAPACITY_AND_COSTS} == {
+        'collect_capacity': False, 'capacity_interval': 300, 'collect_costs': False, 'cost_interval': 3600,
+        'cost_scope': 'ACCOUNT', 'accelerator_prices': None}
+    for name in ('capacity_interval', 'cost_interval'):
+        assert '(10 to 86400)' in ' '.join(by_name[name]['description'].split()), name
+    for name, words in (('collect_capacity', ('free of charge', '10', '2 requests per capacity_interval')),
+                        ('collect_costs', ('free of charge', '3 requests per cost_interval', 'never converted')),
+                        ('cost_scope', ('ACCOUNT', 'SELF', '403')),
+                        ('accelerator_prices', ('USD per accelerator-hour', 'price_source:config',
+                                                'price_source:billing', 'no price list'))):
+        text = ' '.join(by_name[name]['description'].split())
+        for w in words:
+            assert w in text, (name, w)
+
+
+def test_a_price_that_is_not_a_finite_number_names_its_accelerator():
+    with pytest.raises(cfg.InvalidConfig) as e:
+        cfg.client_config(base_instance(accelerator_prices={'NVIDIA_H100_80GB': float('inf')}))
+    assert str(e.value) == "option 'accelerator_prices.NVIDIA_H100_80GB' must be a finite number"
+    with pytest.raises(cfg.InvalidConfig) as e:
+        cfg.client_config(base_instance(accelerator_prices={8: 7.0}))
+    assert str(e.value) == "option 'accelerator_prices' has a key that is not a string: 8"
+
+
+@pytest.mark.parametrize('option, words', [
+    ('collect_capacity', 'the account and its quotas'), ('collect_costs', 'the costs'),
+    ('collect_usage', 'the billing usage'), ('collect_inventory', 'the deployments inventory'),
+])
+def test_an_http_api_endpoint_names_what_would_travel_in_clear(option, words):
+    instance = base_instance(api_endpoint='http://gateway.internal:8080', **{option: True})
+    assert cfg.insecure_settings(instance) == [
+        'api_endpoint uses http://: the API key and {} travel unencrypted'.format(words)]
+    both = base_instance(api_endpoint='http://gw', collect_capacity=True, collect_costs=True, collect_usage=True)
+    assert cfg.insecure_settings(both) == [
+        'api_endpoint uses http://: the API key and the billing usage, the account and its quotas and the costs '
+        'travel unencrypted']
+
+
+def test_every_fleet_option_at_its_example_is_taken_by_the_library():
+    """The library reads the "fleet" object and refuses a name it does not
+    know: the shim's list, the spec and the library's reader agree."""
+    by_name = {o['name']: o for o in sections()['instances']}
+    for name in cfg.FLEET_OPTIONS:
+        example = by_name[name]['value']['example']
+        if name == 'api_endpoint':
+            example = 'https://127.0.0.1:9'  # nothing is asked of it here
+        check = make(base_instance(**{name: example}))
+        assert check._client_config['fleet'] == {name: example}
+        check.cancel()
+
+
+@pytest.mark.parametrize('option, value', [
+    ('collect_capacity', 'true'), ('collect_costs', 1),
+    ('capacity_interval', 9), ('capacity_interval', 86401), ('capacity_interval', 30.5), ('capacity_interval', '300'),
+    ('cost_interval', 5), ('cost_interval', 100000),
+    ('cost_scope', 'account'), ('cost_scope', 'ALL'), ('cost_scope', 7),
+    ('accelerator_prices', [7.0]), ('accelerator_prices', {'NVIDIA_H100_80GB': 0}),
+    ('accelerator_prices', {'NVIDIA_H100_80GB': -1}), ('accelerator_prices', {'NVIDIA_H100_80GB': 1000001}),
+    ('accelerator_prices', {'NVIDIA_H100_80GB': '7'}), ('accelerator_prices', {'h100': 7.0}),
+])
+def test_a_wrong_capacity_or_cost_value_is_refused_naming_the_option(option, value):
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(**{option: value}))
+    # Refused for its value, by the reader that knows it: not as an unknown name.
+    assert "option '{}".format(option) in str(e.value) and 'unknown option' not in str(e.value), str(e.value)
+    assert SECRET not in str(e.value)

@@ -125,11 +125,12 @@ class FireworksCheck(AgentCheck):
             self.count(name, value, tags, None, None, True)
 
     def _submit_fleet(self, outcome):
-        """The inventory and the usage (fleet.py decides what they mean)."""
+        """The inventory, the usage, the account and quotas, and the costs
+        (fleet.py decides what they mean)."""
         for name, value, tags in outcome.gauges:
             self.gauge(name, value, tags, None, None, True)
-        for status, tags, message in outcome.checks:
-            self.service_check(fleet.READY_CHECK, status, tags=tags, message=message or None, raw=True)
+        for status, tags, message, name in outcome.checks:
+            self.service_check(name, status, tags=tags, message=message or None, raw=True)
         for e in outcome.events:
             self.event(e)
         for name, value, tags, flush_first_value in outcome.counts:

@@ -114,9 +114,11 @@ def _print_json(items, out):
         out.write(json.dumps(item, separators=(',', ':')) + '\n')
 
 
-# What the inventory and the usage submit (fleet.py): shown in their own section.
-FLEET_PREFIXES = ('fireworks.deployment.', 'fireworks.inventory.', 'fireworks.usage.')
+# What the inventory, the usage, the capacity and the costs submit (fleet.py): shown in their own section.
+FLEET_PREFIXES = ('fireworks.deployment.', 'fireworks.inventory.', 'fireworks.usage.', 'fireworks.quota.',
+                  'fireworks.spend.', 'fireworks.cost.')
 READY_CHECK = 'fireworks.deployment.ready'
+ACCOUNT_CHECK = 'fireworks.account.status'
 
 
 def _tag(tags, name):
@@ -142,6 +144,8 @@ def _print_fleet(items, out, instance=None):
             if i['name'] == 'fireworks.deployment.state':
                 d['state_name'] = _tag(i['tags'], 'state')
             d.setdefault('accelerator_type', _tag(i['tags'], 'accelerator_type'))
+            if i['name'] == 'fireworks.deployment.estimated_cost_per_hour':
+                d['price_source'] = _tag(i['tags'], 'price_source')
         elif i['kind'] == 'service_check' and i['name'] == READY_CHECK:
             by_deployment[_tag(i['tags'], 'deployment_id')]['ready_check'] = _status(i)
     if by_deployment:
@@ -152,12 +156,75 @@ def _print_fleet(items, out, instance=None):
         out.write('fleet: no deployments inventory in this run (collect_inventory: it has not arrived yet)\n')
     for e in (i for i in items if i['kind'] == 'event'):
         out.write('event [{}] {}\n'.format(e['alert_type'], e['title']))
-    usage = [m for m in items if m['kind'] == 'metric' and m.get('type') == 'monotonic_count']
+    usage = [m for m in items if m['kind'] == 'metric' and m.get('type') == 'monotonic_count' and
+             m['name'].startswith('fireworks.usage.')]
     for m in usage:
         subject = ', '.join(t for t in m['tags'] if t.split(':', 1)[0] in ('deployment_id', 'accelerator_type', 'model'))
         out.write('usage today {} {{{}}} = {:.15g}\n'.format(m['name'], subject, m['value']))
     if not usage and instance.get('collect_usage') is True:
         out.write('usage: no billing usage in this run (collect_usage: it has not arrived yet)\n')
+    _print_capacity(items, out, instance)
+    _print_costs(items, by_deployment, out, instance)
+
+
+def _gauges(items, name):
+    return [i for i in items if i['kind'] == 'metric' and i['name'] == name]
+
+
+def _percent(part, whole):
+    return ' ({:.0f} %)'.format(100.0 * part / whole) if whole else ''
+
+
+def _print_capacity(items, out, instance):
+    """The account status is a service check line; a line per quota, one for the spend."""
+    if instance.get('collect_capacity') is True and not any(
+            i['kind'] == 'service_check' and i['name'] == ACCOUNT_CHECK for i in items) and not _gauges(
+                items, 'fireworks.quota.usage'):
+        out.write('capacity: no account or quotas in this run (collect_capacity: it has not arrived yet)\n')
+    quotas = defaultdict(dict)
+    for i in items:
+        if i['kind'] == 'metric' and i['name'].startswith('fireworks.quota.'):
+            quotas[_tag(i['tags'], 'quota')][i['name'][len('fireworks.quota.'):]] = i['value']
+    for q_id in sorted(quotas):
+        q = quotas[q_id]
+        parts = ['usage {:.15g}'.format(q['usage']) if 'usage' in q else 'usage -']
+        if 'limit' in q:
+            parts[0] += ' of {:.15g}{}'.format(q['limit'], _percent(q.get('usage', 0), q['limit']))
+        if 'max_approved' in q:
+            parts.append('max approved {:.15g}'.format(q['max_approved']))
+        if 'accelerators_in_use' in q:
+            parts.append('{:.15g} accelerators in use'.format(q['accelerators_in_use']))
+        out.write('quota {}: {}\n'.format(q_id, ', '.join(parts)))
+    spend = {i['name'][len('fireworks.spend.'):]: i['value'] for i in items
+             if i['kind'] == 'metric' and i['name'].startswith('fireworks.spend.')}
+    if 'month_to_date' in spend:
+        out.write('spend this month: {:.2f}{}{}\n'.format(
+            spend['month_to_date'],
+            ' of {:.2f}{}'.format(spend['limit'], _percent(spend['month_to_date'], spend['limit']))
+            if 'limit' in spend else '',
+            ', projected {:.2f} at month end'.format(spend['projected_month_end'])
+            if 'projected_month_end' in spend else ''))
+
+
+def _print_costs(items, by_deployment, out, instance):
+    """Today's rated dollars per model and per API key, and each deployment's estimate."""
+    rated = _gauges(items, 'fireworks.cost.rated_today')
+    for m in sorted(rated, key=lambda m: (_tag(m['tags'], 'cost_by'), -m['value'])):
+        by = _tag(m['tags'], 'cost_by')
+        who = _tag(m['tags'], 'model') if by == 'model' else _tag(m['tags'], 'api_key_id')
+        user = _tag(m['tags'], 'user')
+        out.write('dollars today by {} {}{} = {:.2f} {}\n'.format(
+            by, who or '(none)', ' ({})'.format(user) if user else '', m['value'],
+            _tag(m['tags'], 'currency') or 'USD'))
+    if not rated and instance.get('collect_costs') is True:
+        out.write('costs: no rated dollars in this run (collect_costs: they have not arrived yet)\n')
+    for d_id in sorted(by_deployment):
+        d = by_deployment[d_id]
+        if 'estimated_cost_per_hour' in d:
+            out.write('estimated cost of {}: {:.2f} USD/hour ({}){}\n'.format(
+                d_id, d['estimated_cost_per_hour'], d.get('price_source') or '?',
+                ', {:.4g} USD per million prompt tokens'.format(d['estimated_cost_per_million_tokens'])
+                if 'estimated_cost_per_million_tokens' in d else ''))
 
 
 def _print_inventory(by_deployment, age, out):

@@ -26,6 +26,12 @@ MAPPING_OPTIONS = (
 FLEET_OPTIONS = (
     'collect_inventory', 'collect_usage', 'inventory_interval', 'usage_interval', 'inventory_tags', 'api_endpoint',
     'annotation_tags', 'api_max_requests_per_minute', 'max_deployments', 'api_max_response_bytes',
+    'collect_capacity', 'capacity_interval', 'collect_costs', 'cost_interval', 'cost_scope', 'accelerator_prices',
+)
+# Each collect_* option of the fleet and what it fetches, as a warning names it.
+FLEET_COLLECTS = (
+    ('collect_inventory', 'the deployments inventory'), ('collect_usage', 'the billing usage'),
+    ('collect_capacity', 'the account and its quotas'), ('collect_costs', 'the costs'),
 )
 # Read here, in Python.
 SHIM_INSTANCE_OPTIONS = ('proxy', 'skip_proxy', 'tags', 'service', 'tls_ignore_warning', 'empty_default_hostname',
@@ -125,9 +131,9 @@ def insecure_settings(instance):
         out.append('openmetrics_endpoint uses http://: the API key and the metrics travel unencrypted')
     # Left out, the REST API follows openmetrics_endpoint's origin, scheme included.
     api = instance.get('api_endpoint') or endpoint
-    if (isinstance(api, str) and api.strip().lower().startswith('http://')
-            and (instance.get('collect_inventory') is True or instance.get('collect_usage') is True)):
-        out.append('api_endpoint uses http://: the API key and the deployments inventory travel unencrypted')
+    fetched = [what for name, what in FLEET_COLLECTS if instance.get(name) is True]
+    if isinstance(api, str) and api.strip().lower().startswith('http://') and fetched:
+        out.append('api_endpoint uses http://: the API key and {} travel unencrypted'.format(_listed(fetched)))
     if instance.get('tls_ignore_warning') is True:
         return out
     if instance.get('tls_verify') is False:
@@ -136,6 +142,10 @@ def insecure_settings(instance):
     elif instance.get('tls_validate_hostname') is False:
         out.append("tls_validate_hostname is false: any valid certificate is accepted for the endpoint's host")
     return out
+
+
+def _listed(items):
+    return items[0] if len(items) == 1 else '{} and {}'.format(', '.join(items[:-1]), items[-1])
 
 
 class InvalidConfig(ValueError):
@@ -192,7 +202,8 @@ def _check_json(name, value):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidConfig("option '{}' has a key that is not a string: {!r}".format(name, key)[:200])
-            _check_json('{}.{}'.format(name, key) if name != 'mapping' else key, item)
+            # The mapping's and the fleet's keys are the instance's own option names.
+            _check_json('{}.{}'.format(name, key) if name not in ('mapping', 'fleet') else key, item)
         return
     raise InvalidConfig("option '{}' must be {}, not {}".format(
         name, 'a string' if name in ('account_id', 'api_key') else 'a number, a string, a list or a mapping',
