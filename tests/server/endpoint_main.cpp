@@ -9,10 +9,11 @@
 // every request) or a generated payload; a wrong Bearer key gets 401;
 // /status/<code> answers with that status; with --rate-limit, more than N
 // metrics requests in 60 s get a 429 with Retry-After, as Fireworks does.
-// With --fleet, /v1/accounts/ACCOUNT/deployments and .../billingUsage answer
-// as fleet_api.hpp describes, for the deployments of the metrics served
-// (pages of at most --page-size, 2 unless set). --api-fault makes those two
-// APIs never answer, answer 503, or answer 1.5 s late.
+// With --fleet, /v1/accounts/ACCOUNT and the REST paths under it (deployments,
+// billingUsage, quotas) answer as fleet_api.hpp describes, for the
+// deployments of the metrics served (pages of at most --page-size, 2 unless
+// set); other paths under it but metrics answer 404. --api-fault makes every
+// REST path never answer, answer 503, or answer 1.5 s late.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -90,7 +91,7 @@ int main(int argc, char** argv)
             r.body = "{\"error\":\"unauthorized\"}";
             return r;
         }
-        const bool rest = req.target.find("/deployments") != std::string::npos ||
+        const bool rest = FleetApi::rest_target(req.target) || req.target.find("/deployments") != std::string::npos ||
                           req.target.find("/billingUsage") != std::string::npos;
         if (rest && api_fault == "hang") {
             r.mode = Reply::Mode::never;

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <set>
 
+#include "account_api.hpp"
 #include "fleet_model.hpp"
 #include "rest_json.hpp"
 
@@ -32,20 +33,52 @@ FleetApi::FleetApi(std::string account, Source source, unsigned page_size)
 {
 }
 
+bool FleetApi::rest_target(const std::string& target)
+{
+    const std::string path = target.substr(0, target.find('?'));
+    const std::string accounts = "/v1/accounts/";
+    if (path.rfind(accounts, 0) != 0)
+        return false;
+    const std::size_t slash = path.find('/', accounts.size());
+    return slash == std::string::npos || path.substr(slash) != "/metrics";
+}
+
+unsigned FleetApi::step() const
+{
+    return listings_ ? listings_ - 1 : 0;
+}
+
 std::optional<Reply> FleetApi::answer(const RequestRecord& req)
 {
-    const std::string prefix = "/v1/accounts/" + account_ + "/";
-    if (req.target.rfind(prefix, 0) != 0)
+    const std::string base = "/v1/accounts/" + account_;
+    if (req.target.rfind(base, 0) != 0)
         return std::nullopt;
-    const std::string rest = req.target.substr(prefix.size());
+    std::string rest = req.target.substr(base.size());
+    if (!rest.empty() && rest[0] != '/' && rest[0] != '?')
+        return std::nullopt; // another account whose id starts with this one
     const std::size_t q = rest.find('?');
-    const std::string path = rest.substr(0, q), query = q == std::string::npos ? "" : rest.substr(q + 1);
+    const std::string query = q == std::string::npos ? "" : rest.substr(q + 1);
+    std::string path = rest.substr(0, q);
+    if (!path.empty())
+        path.erase(0, 1);
+    if (path == "metrics")
+        return std::nullopt;
+    if (const std::size_t c = path.find("%3A"); c != std::string::npos)
+        path.replace(c, 3, ":");
     std::lock_guard lock(mutex_);
+    if (req.method != "GET")
+        return error_reply(405, 12, req.method + " " + path + " is not allowed");
+    if (path.empty())
+        return account_reply(account_, ++account_readings_);
     if (path == "deployments")
         return deployments(query);
     if (path == "billingUsage")
         return usage(query);
-    return std::nullopt;
+    if (path == "quotas")
+        return quotas_reply(account_, fleet_at(source_(), step()),
+                            query_param(query, "pageToken").empty() ? ++quota_listings_ : quota_listings_, query,
+                            page_size_);
+    return error_reply(404, 5, "no such resource: " + path);
 }
 
 Reply FleetApi::deployments(const std::string& query)
@@ -62,8 +95,7 @@ Reply FleetApi::deployments(const std::string& query)
     } else {
         ++listings_;
     }
-    const unsigned step = listings_ - 1;
-    const auto list = fleet_at(source_(), step);
+    const auto list = fleet_at(source_(), listings_ - 1);
     std::string items;
     const std::size_t page = std::min<std::size_t>(page_size_, std::max(1, std::atoi(query_param(query, "pageSize").c_str())));
     const std::time_t now = std::time(nullptr);

@@ -1,9 +1,9 @@
-// A Fireworks-like REST API for the local endpoint: ListDeployments (paged)
-// and billingUsage, from the documented shapes, with a fleet that changes
-// on every listing: the first deployment scales, the second fails at the
-// third listing and recovers at the fourth, a canary comes at the third and
-// goes at the fifth. Usage grows on every
-// reading. For the demo and the Python tests.
+// A Fireworks-like REST API for the local endpoint, from the documented
+// shapes, for the demo and the Python tests: ListDeployments (paged) and
+// billingUsage over the fleet of fleet_model.hpp, which steps on every
+// listing; the account and its quotas (account_api.hpp). Usage and spend
+// grow on every reading. Any other path under the account but its metrics
+// answers 404.
 #pragma once
 
 #include <functional>
@@ -24,19 +24,26 @@ public:
 
     FleetApi(std::string account, Source source, unsigned page_size);
 
-    // The answer for a REST path, or nothing when `req` is not one.
+    // The answer for a REST path of the account, or nothing when `req` is
+    // not one (the metrics, another account, another path).
     std::optional<Reply> answer(const RequestRecord& req);
+
+    // Whether `target` is a REST path of any account, not its metrics.
+    static bool rest_target(const std::string& target);
 
 private:
     Reply deployments(const std::string& query);
     Reply usage(const std::string& query);
+    unsigned step() const; // the fleet's step now: the last listing's
 
     std::string account_;
     Source source_;
     unsigned page_size_;
     std::mutex mutex_;
-    unsigned listings_ = 0; // first pages served: the fleet's step
-    unsigned readings_ = 0; // usage answers served
+    unsigned listings_ = 0;         // first pages served: the fleet's step
+    unsigned readings_ = 0;         // usage answers served
+    unsigned account_readings_ = 0; // account answers served
+    unsigned quota_listings_ = 0;   // first quota pages served
 };
 
 // The (deployment_id, base_model) pairs of a Prometheus payload.

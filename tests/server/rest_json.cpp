@@ -60,6 +60,13 @@ std::string json_quote(const std::string& text)
     return out + "\"";
 }
 
+std::string json_number(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+
 std::string utc_time(std::time_t t, int millis)
 {
     std::tm tm{};

@@ -19,6 +19,8 @@ Reply error_reply(unsigned status, int code, const std::string& message);
 
 // A JSON string literal, quotes included.
 std::string json_quote(const std::string& text);
+// A JSON number without trailing zeros: 36, 18.5, 612.4.
+std::string json_number(double v);
 
 // "YYYY-MM-DDTHH:MM:SSZ", with `millis` as a fraction when >= 0.
 std::string utc_time(std::time_t t, int millis = -1);
