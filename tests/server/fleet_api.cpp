@@ -5,6 +5,7 @@
 #include <set>
 
 #include "account_api.hpp"
+#include "cost_api.hpp"
 #include "fleet_model.hpp"
 #include "rest_json.hpp"
 
@@ -28,8 +29,9 @@ std::vector<std::pair<std::string, std::string>> deployments_in(const std::strin
     return {found.begin(), found.end()};
 }
 
-FleetApi::FleetApi(std::string account, Source source, unsigned page_size)
-    : account_(std::move(account)), source_(std::move(source)), page_size_(std::max(1u, page_size))
+FleetApi::FleetApi(std::string account, Source source, unsigned page_size, bool costs_self_only)
+    : account_(std::move(account)), source_(std::move(source)), page_size_(std::max(1u, page_size)),
+      costs_self_only_(costs_self_only)
 {
 }
 
@@ -66,6 +68,9 @@ std::optional<Reply> FleetApi::answer(const RequestRecord& req)
     if (const std::size_t c = path.find("%3A"); c != std::string::npos)
         path.replace(c, 3, ":");
     std::lock_guard lock(mutex_);
+    if (path == "usageCosts:query")
+        return req.method == "POST" ? usage_costs_reply(req, cost_readings_, page_size_, costs_self_only_)
+                                    : error_reply(405, 12, "usageCosts:query takes POST");
     if (req.method != "GET")
         return error_reply(405, 12, req.method + " " + path + " is not allowed");
     if (path.empty())
@@ -78,6 +83,8 @@ std::optional<Reply> FleetApi::answer(const RequestRecord& req)
         return quotas_reply(account_, fleet_at(source_(), step()),
                             query_param(query, "pageToken").empty() ? ++quota_listings_ : quota_listings_, query,
                             page_size_);
+    if (path == "billing/summary")
+        return billing_summary_reply(query, ++billing_readings_);
     return error_reply(404, 5, "no such resource: " + path);
 }
 

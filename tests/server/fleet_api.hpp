@@ -1,12 +1,13 @@
 // A Fireworks-like REST API for the local endpoint, from the documented
 // shapes, for the demo and the Python tests: ListDeployments (paged) and
 // billingUsage over the fleet of fleet_model.hpp, which steps on every
-// listing; the account and its quotas (account_api.hpp). Usage and spend
-// grow on every reading. Any other path under the account but its metrics
-// answers 404.
+// listing; the account and its quotas (account_api.hpp); usageCosts:query
+// and billing/summary (cost_api.hpp). Usage, spend and dollars grow on every
+// reading. Any other path under the account but its metrics answers 404.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,7 +23,9 @@ public:
     // (deployment_id, base_model) of the deployments the metrics show now.
     using Source = std::function<std::vector<std::pair<std::string, std::string>>()>;
 
-    FleetApi(std::string account, Source source, unsigned page_size);
+    // costs_self_only: usageCosts:query refuses scope ACCOUNT with 403, as
+    // for a key that is not an account administrator.
+    FleetApi(std::string account, Source source, unsigned page_size, bool costs_self_only = false);
 
     // The answer for a REST path of the account, or nothing when `req` is
     // not one (the metrics, another account, another path).
@@ -39,11 +42,14 @@ private:
     std::string account_;
     Source source_;
     unsigned page_size_;
+    bool costs_self_only_;
     std::mutex mutex_;
     unsigned listings_ = 0;         // first pages served: the fleet's step
     unsigned readings_ = 0;         // usage answers served
     unsigned account_readings_ = 0; // account answers served
     unsigned quota_listings_ = 0;   // first quota pages served
+    unsigned billing_readings_ = 0; // billing summaries served
+    std::map<std::string, unsigned> cost_readings_; // usageCosts first pages per grouping
 };
 
 // The (deployment_id, base_model) pairs of a Prometheus payload.
