@@ -11,11 +11,11 @@
 // /status/<code> answers with that status; with --rate-limit, more than N
 // metrics requests in 60 s get a 429 with Retry-After, as Fireworks does.
 // With --fleet, /v1/accounts/ACCOUNT and the REST paths under it (deployments,
-// billingUsage, quotas, usageCosts:query, billing/summary) answer as
-// fleet_api.hpp describes, for the deployments of the metrics served (pages
-// of at most --page-size, 2 unless set); other paths under it but metrics
-// answer 404. --api-fault makes every REST path never answer, answer 503,
-// or answer 1.5 s late. --costs-scope self-only
+// billingUsage, quotas, usageCosts:query, billing/summary, a deployment's
+// terminationMessage) answer as fleet_api.hpp describes, for the deployments
+// of the metrics served (pages of at most --page-size, 2 unless set); other
+// paths under it but metrics answer 404. --api-fault makes every REST path
+// never answer, answer 503, or answer 1.5 s late. --costs-scope self-only
 // refuses usageCosts:query with scope ACCOUNT (403), as for a key that is
 // not an account administrator.
 #include <algorithm>

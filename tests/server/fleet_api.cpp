@@ -85,6 +85,10 @@ std::optional<Reply> FleetApi::answer(const RequestRecord& req)
                             page_size_);
     if (path == "billing/summary")
         return billing_summary_reply(query, ++billing_readings_);
+    const std::string suffix = "/terminationMessage";
+    if (path.rfind("deployments/", 0) == 0 && path.size() > 12 + suffix.size() &&
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return termination_message(path.substr(12, path.size() - 12 - suffix.size()));
     return error_reply(404, 5, "no such resource: " + path);
 }
 
@@ -165,6 +169,21 @@ Reply FleetApi::usage(const std::string& query)
                       R"(", "audioInputSeconds": 0, "usageType": "TEXT_COMPLETION_INFERENCE_USAGE", "group": {}})";
     }
     return json_reply(R"({"dedicatedCosts": [)" + dedicated + R"(], "serverlessCosts": [)" + serverless + "]}");
+}
+
+Reply FleetApi::termination_message(const std::string& id)
+{
+    // The second deployment's, once it has failed (the third listing); no
+    // other deployment ever terminated.
+    const auto fleet = fleet_at(source_(), step());
+    if (listings_ < 3 || fleet.size() < 2 || fleet[1].id != id)
+        return error_reply(404, 5, "deployment " + id + " has no termination message");
+    const unsigned k = fleet[1].kind;
+    return json_reply(R"({"message": )" +
+                      json_quote("replica 0 could not be scheduled: 0 of " + std::to_string(kAcceleratorCounts[k]) +
+                                 " " + kAccelerators[k] + " free in " + kRegions[k] +
+                                 "; the deployment was stopped after 3 attempts") +
+                      "}");
 }
 
 } // namespace fwm::test

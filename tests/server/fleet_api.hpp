@@ -1,9 +1,10 @@
 // A Fireworks-like REST API for the local endpoint, from the documented
 // shapes, for the demo and the Python tests: ListDeployments (paged) and
 // billingUsage over the fleet of fleet_model.hpp, which steps on every
-// listing; the account and its quotas (account_api.hpp); usageCosts:query
-// and billing/summary (cost_api.hpp). Usage, spend and dollars grow on every
-// reading. Any other path under the account but its metrics answers 404.
+// listing; the deployment that fails has a termination message; the account
+// and its quotas (account_api.hpp); usageCosts:query and billing/summary
+// (cost_api.hpp). Usage, spend and dollars grow on every reading. Any other
+// path under the account but its metrics answers 404.
 #pragma once
 
 #include <functional>
@@ -37,6 +38,7 @@ public:
 private:
     Reply deployments(const std::string& query);
     Reply usage(const std::string& query);
+    Reply termination_message(const std::string& id);
     unsigned step() const; // the fleet's step now: the last listing's
 
     std::string account_;
