@@ -52,13 +52,14 @@ Reply usage_costs_reply(const RequestRecord& req, std::map<std::string, unsigned
     rapidjson::Document doc;
     if (doc.Parse(req.body.c_str()).HasParseError() || !doc.IsObject())
         return error_reply(400, 3, "the request body is not a JSON object");
-    const std::string scope = string_member(doc, "scope"), start = string_member(doc, "startTime");
+    const rapidjson::Value& request = doc; // const iterators: C++20 finds RapidJSON's mixed != ambiguous
+    const std::string scope = string_member(request, "scope"), start = string_member(request, "startTime");
     if (scope != "ACCOUNT" && scope != "SELF")
         return error_reply(400, 3, "scope must be ACCOUNT or SELF");
-    if (start.size() < 10 || string_member(doc, "endTime").empty())
+    if (start.size() < 10 || string_member(request, "endTime").empty())
         return error_reply(400, 3, "start_time and end_time are required");
     std::vector<std::string> group_by;
-    if (const auto g = doc.FindMember("groupBy"); g != doc.MemberEnd() && g->value.IsArray())
+    if (const auto g = request.FindMember("groupBy"); g != request.MemberEnd() && g->value.IsArray())
         for (const auto& d : g->value.GetArray())
             group_by.push_back(d.IsString() ? d.GetString() : "?");
     const std::set<std::string> dims(group_by.begin(), group_by.end());
@@ -76,7 +77,7 @@ Reply usage_costs_reply(const RequestRecord& req, std::map<std::string, unsigned
 
     std::size_t offset = 0;
     std::string token;
-    if (const auto t = doc.FindMember("pageToken"); t != doc.MemberEnd() && t->value.IsString())
+    if (const auto t = request.FindMember("pageToken"); t != request.MemberEnd() && t->value.IsString())
         token = t->value.GetString();
     if (!token.empty()) {
         if (token.rfind("c+", 0) != 0 || token.size() < 3 || token.find_first_not_of("0123456789", 2) != std::string::npos)
@@ -119,7 +120,7 @@ Reply usage_costs_reply(const RequestRecord& req, std::map<std::string, unsigned
         total += r.second;
 
     int asked = 0;
-    if (const auto p = doc.FindMember("pageSize"); p != doc.MemberEnd() && p->value.IsInt())
+    if (const auto p = request.FindMember("pageSize"); p != request.MemberEnd() && p->value.IsInt())
         asked = p->value.GetInt();
     const std::size_t page = asked > 0 ? std::min<std::size_t>(page_size, static_cast<std::size_t>(asked)) : page_size;
     std::string items;
