@@ -2,11 +2,15 @@
 
 Without FIREWORKS_ACCOUNT_ID/FIREWORKS_API_KEY: starts the local Fireworks-
 like HTTPS endpoint (three deployments, data that changes every 30 s, the
-Bearer key and the 6-per-minute limit enforced, and the deployments and
-billing usage APIs: a deployment that scales, one that fails, a canary that
-comes and goes), runs the real check five times through the Python shim
-with the inventory and usage on, prints what would reach Datadog (the joined
-tags, the deployments' service checks, events and usage), and stops
+Bearer key and the 6-per-minute limit enforced, and the REST APIs: a
+deployment that scales, one that fails with a termination message, a canary
+that comes and goes, billing usage; an account that runs out of credits for
+two readings and recovers, its quotas with the monthly spend climbing toward
+its limit and GPU quotas following the fleet; rated dollars by model and API
+key and the month's billed lines), runs the real check five times through the
+Python shim with the inventory, usage, capacity and costs on, prints what
+would reach Datadog (the joined tags, the deployments' service checks,
+events, usage, the account's status, quotas, spend and dollars), and stops
 everything. With both set: runs the same check once against your account.
 """
 import json
@@ -59,15 +63,18 @@ def local_endpoint(workdir):
          '--rate-limit', '6', '--fleet', 'acme-ai'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         info = json.loads(endpoint.stdout.readline())
-        print('    {} serving 3 deployments; the data changes every 30 s; the deployments and usage APIs '
-              'change on every listing'.format(info['url']))
+        print('    {} serving 3 deployments; the data changes every 30 s; the REST APIs (deployments, usage, '
+              'account, quotas, costs) change on every reading'.format(info['url']))
         conf = os.path.join(workdir, 'conf.yaml')
         write_conf(conf, {'account_id': 'acme-ai', 'api_key': key, 'openmetrics_endpoint': info['url'],
                           'tls_ca_cert': info['ca_cert'], 'min_collection_interval': INTERVAL,
                           'empty_default_hostname': True, 'tags': ['env:demo'],
                           'collect_inventory': True, 'collect_usage': True, 'inventory_interval': 10,
-                          'usage_interval': 10, 'api_endpoint': info['url'].split('/v1/', 1)[0],
-                          'annotation_tags': {'team': 'team'}})
+                          'usage_interval': 10, 'collect_capacity': True, 'capacity_interval': 10,
+                          'collect_costs': True, 'cost_interval': 10,
+                          # four refreshes every 10 s over 2-item pages: about 72 REST requests a minute
+                          'api_max_requests_per_minute': 120,
+                          'api_endpoint': info['url'].split('/v1/', 1)[0], 'annotation_tags': {'team': 'team'}})
         say('running the check {} times, {} s apart, as the Agent would (python3 -m datadog_checks.fireworks '
             'check -c {})'.format(RUNS, INTERVAL, os.path.relpath(conf, ROOT)))
         return cli.main(['check', '-c', conf, '--times', str(RUNS), '--interval', str(INTERVAL)])

@@ -2,6 +2,7 @@
 //
 //   fwm_test_endpoint [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N]
 //                     [--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow]
+//                     [--costs-scope any|self-only]
 //
 // Makes a test PKI, serves HTTPS on a free 127.0.0.1 port, prints one JSON
 // line {"port":P,"ca_cert":"...","url":"..."} and serves until standard
@@ -9,10 +10,14 @@
 // every request) or a generated payload; a wrong Bearer key gets 401;
 // /status/<code> answers with that status; with --rate-limit, more than N
 // metrics requests in 60 s get a 429 with Retry-After, as Fireworks does.
-// With --fleet, /v1/accounts/ACCOUNT/deployments and .../billingUsage answer
-// as fleet_api.hpp describes, for the deployments of the metrics served
-// (pages of at most --page-size, 2 unless set). --api-fault makes those two
-// APIs never answer, answer 503, or answer 1.5 s late.
+// With --fleet, /v1/accounts/ACCOUNT and the REST paths under it (deployments,
+// billingUsage, quotas, usageCosts:query, billing/summary, a deployment's
+// terminationMessage) answer as fleet_api.hpp describes, for the deployments
+// of the metrics served (pages of at most --page-size, 2 unless set); other
+// paths under it but metrics answer 404. --api-fault makes every REST path
+// never answer, answer 503, or answer 1.5 s late. --costs-scope self-only
+// refuses usageCosts:query with scope ACCOUNT (403), as for a key that is
+// not an account administrator.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -39,6 +44,7 @@ int main(int argc, char** argv)
     std::string fleet_account;
     unsigned page_size = 2;
     std::string api_fault; // hang, 503 or slow: how the REST API answers
+    bool costs_self_only = false;
     std::deque<std::chrono::steady_clock::time_point> recent;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -58,10 +64,13 @@ int main(int argc, char** argv)
             page_size = static_cast<unsigned>(std::stoul(argv[++i]));
         else if (a == "--api-fault" && i + 1 < argc)
             api_fault = argv[++i];
+        else if (a == "--costs-scope" && i + 1 < argc && (argv[i + 1] == std::string("any") ||
+                                                          argv[i + 1] == std::string("self-only")))
+            costs_self_only = argv[++i] == std::string("self-only");
         else {
             std::fprintf(stderr,
                          "usage: %s [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N] "
-                         "[--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow]\n",
+                         "[--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow] [--costs-scope any|self-only]\n",
                          argv[0]);
             return 2;
         }
@@ -74,7 +83,7 @@ int main(int argc, char** argv)
         ss << in.rdbuf();
         return ss.str();
     };
-    FleetApi fleet(fleet_account, [&] { return deployments_in(read_payload()); }, page_size);
+    FleetApi fleet(fleet_account, [&] { return deployments_in(read_payload()); }, page_size, costs_self_only);
     const TestPki pki = make_test_pki();
     TestServer server({true, pki.server}, [&](const RequestRecord& req, std::size_t) {
         Reply r;
@@ -90,7 +99,7 @@ int main(int argc, char** argv)
             r.body = "{\"error\":\"unauthorized\"}";
             return r;
         }
-        const bool rest = req.target.find("/deployments") != std::string::npos ||
+        const bool rest = FleetApi::rest_target(req.target) || req.target.find("/deployments") != std::string::npos ||
                           req.target.find("/billingUsage") != std::string::npos;
         if (rest && api_fault == "hang") {
             r.mode = Reply::Mode::never;
