@@ -7,7 +7,7 @@ deployment that scales, one that fails with a termination message, a canary
 that comes and goes, billing usage; an account that runs out of credits for
 two readings and recovers, its quotas with the monthly spend climbing toward
 its limit and GPU quotas following the fleet; rated dollars by model and API
-key and the month's billed lines), runs the real check five times through the
+key and the month's billed lines), runs the real check six times through the
 Python shim with the inventory, usage, capacity and costs on, prints what
 would reach Datadog (the joined tags, the deployments' service checks,
 events, usage, the account's status, quotas, spend and dollars), and stops
@@ -26,7 +26,7 @@ sys.path[:0] = [os.path.join(ROOT, 'python_shim'), os.path.join(ROOT, 'tests', '
 
 from datadog_checks.fireworks import cli  # noqa: E402
 
-RUNS, INTERVAL = 5, 12
+RUNS, INTERVAL = 6, 12
 
 
 def say(text):

@@ -67,7 +67,7 @@ cmake -S . -B build-tsan -DFWM_SANITIZE=thread -DFWM_WERROR=ON >/dev/null
 cmake --build build-tsan -j"$JOBS" --target client_tests torture_tests fwm
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir build-tsan --output-on-failure --timeout 600 \
-  -R '^(client\.(client_(concurrency|rate_limit|features|proxy|hostile)|fleet_(refresh(_day)?|scale))|torture\..*)$' | tee build-tsan/ctest.log
+  -R '^(client\.(client_(concurrency|rate_limit|features|proxy|hostile)|fleet_(capacity|refresh(_day)?|scale))|torture\..*)$' | tee build-tsan/ctest.log
 passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' build-tsan/ctest.log)))
 
 step "Fuzz corpus through the libFuzzer target (clang, ASan + UBSan)"

@@ -103,7 +103,14 @@ struct AccountServer {
                               none.status = 404;
                               return none;
                           }
-                          return metrics_reply(2);
+                          Reply metrics = metrics_reply(2);
+                          // dep0's prompt-token rate (the cost per million tokens), and
+                          // the undocumented replicas gauge of a deployment the
+                          // inventory does not list.
+                          metrics.body += "tokens_prompt_total:sum_by_deployment{deployment_id=\"dep0\"} 250\n"
+                                          "deployment_replicas{deployment_account=\"acme\",deployment_id=\"dep0\"} 2\n"
+                                          "deployment_replicas{deployment_account=\"acme\",deployment_id=\"cold\"} 0\n";
+                          return metrics;
                       }};
 
     AccountServer()
@@ -280,6 +287,15 @@ BOOST_AUTO_TEST_CASE(the_first_run_has_the_account_quotas_spend_dollars_and_cost
     const auto* dep2 = find(deployments, "id", "dep2");
     BOOST_TEST((*dep2)["estimated_cost_per_hour"].GetDouble() == 7.5);
     BOOST_TEST(text((*dep2)["price_source"]) == "config");
+    // Its cost per million prompt tokens, from the rate in the same run: 92.8 / (250 x 3600 / 1e6).
+    BOOST_TEST((*dep0)["prompt_tokens_per_s"].GetDouble() == 250.0);
+    BOOST_TEST((*dep0)["estimated_cost_per_million_tokens"].GetDouble() == 92.8 / 0.9, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST((*dep2)["prompt_tokens_per_s"].IsNull());
+    BOOST_TEST((*dep2)["estimated_cost_per_million_tokens"].IsNull());
+    // A deployment only the metrics show, scaled to zero by their replicas gauge.
+    BOOST_REQUIRE_EQUAL(fleet["metrics_replicas"].Size(), 1u);
+    BOOST_TEST(text(fleet["metrics_replicas"][0]["deployment_id"]) == "cold");
+    BOOST_TEST(fleet["metrics_replicas"][0]["replicas"].GetDouble() == 0.0);
     const auto* dep1 = find(deployments, "id", "dep1");
     BOOST_TEST((*dep1)["scaled_to_zero"].IsTrue());
     BOOST_TEST((*dep1)["estimated_cost_per_hour"].IsNull()); // no price for A100: never guessed
@@ -331,9 +347,18 @@ BOOST_AUTO_TEST_CASE(a_suspended_account_slows_the_refreshes_and_says_why)
     BOOST_TEST(snap.envelope.slowed);
     BOOST_TEST(snap.envelope.reason.find("CREDIT_DEPLETED") != std::string::npos);
     BOOST_TEST(snap.envelope.reason.find("10 API requests a minute") != std::string::npos);
-    // Reactivated: the pace comes back.
-    s.body("/v1/accounts/acme", kAccount);
+    BOOST_TEST(snap.capacity->quotas.size() == 4u); // the first reading has them
+    // While it lasts the account is read alone: the quotas keep their reading.
+    const std::size_t quota_calls = s.count("/quotas");
     snap = d.read(2);
+    BOOST_TEST(snap.envelope.slowed);
+    BOOST_TEST(snap.capacity_attempt.requests == 1u);
+    BOOST_TEST(s.count("/quotas") == quota_calls);
+    BOOST_TEST(snap.capacity->quotas.size() == 4u);
+    // Reactivated: the pace comes back, and the quotas are read again.
+    s.body("/v1/accounts/acme", kAccount);
+    snap = d.read(3);
+    BOOST_TEST(s.count("/quotas") == quota_calls + 2);
     BOOST_TEST(!snap.envelope.slowed);
     BOOST_TEST(snap.envelope.reason.empty());
 }

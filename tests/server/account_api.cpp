@@ -12,7 +12,7 @@ Reply account_reply(const std::string& account, unsigned reading)
 {
     // Credits run out for two readings; the account reactivates by itself,
     // as Fireworks says it does within the hour once paid.
-    const bool suspended = reading == 3 || reading == 4;
+    const bool suspended = reading == 3;
     const std::time_t now = std::time(nullptr);
     return json_reply(R"({"name": "accounts/)" + account + R"(", "displayName": "Acme AI", "email": "ops@acme.example", )"
                       R"("accountType": "ENTERPRISE", "createTime": ")" + utc_time(now - 400 * 86400) +

@@ -1,6 +1,6 @@
 // The account and its quotas as the test endpoint answers them, from the
 // shapes of Fireworks' GetAccount and ListQuotas: the account is suspended
-// (CREDIT_DEPLETED) at its 3rd and 4th readings and active otherwise; the
+// (CREDIT_DEPLETED) at its 3rd reading and active otherwise; the
 // monthly spend climbs toward its limit listing after listing; the GPU
 // quotas' usage follows the fleet's deployments as they scale and fail.
 #pragma once

@@ -275,8 +275,8 @@ Result Collector::collect(const char* options_json) noexcept
         add_member(r.summary, "mapping", mapping);
         add_member(r.summary, "fleet",
                    g.fleet ? fleet::fleet_json(fleet_state, fleet_options_, first_run,
-                                               r.submissions ? r.submissions->prompt_token_rates()
-                                                             : std::map<std::string, double>{})
+                                               r.submissions ? r.submissions->observed()
+                                                             : std::map<std::string, fleet::Observed>{})
                            : "null");
         // The body and its parse go now: only the compact submissions stay.
     });

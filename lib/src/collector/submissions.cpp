@@ -52,10 +52,14 @@ void Submissions::group(const std::vector<std::string_view>& tags)
 
 void Submissions::gauge(const std::string& name, double value)
 {
-    static constexpr std::string_view kPromptRate = ".tokens.prompt.rate";
-    if (!deployment_.empty() && name.size() > kPromptRate.size() &&
-        name.compare(name.size() - kPromptRate.size(), kPromptRate.size(), kPromptRate) == 0)
-        prompt_rates_[deployment_] += value;
+    static constexpr std::string_view kPromptRate = ".tokens.prompt.rate", kReplicas = ".deployment_replicas";
+    const auto ends = [&](std::string_view tail) {
+        return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    if (!deployment_.empty() && (ends(kPromptRate) || ends(kReplicas))) {
+        auto& seen = ends(kPromptRate) ? observed_[deployment_].prompt_tokens_per_s : observed_[deployment_].replicas;
+        seen = seen.value_or(0) + value;
+    }
     points_.push_back(Point{intern(name), value});
     groups_.back().points_end = static_cast<std::uint32_t>(points_.size());
 }

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fleet/report.hpp"
 #include "mapping/sink.hpp"
 
 namespace fwm::collector {
@@ -29,10 +30,11 @@ public:
     bool next_batch(std::string& out, std::vector<double>& values);
 
     std::size_t groups() const { return groups_.size(); }
-    // This run's prompt tokens per second by deployment_id (the
-    // *.tokens.prompt.rate gauges summed over a deployment's series): the
-    // estimated cost per million tokens needs the rate of the same run.
-    const std::map<std::string, double>& prompt_token_rates() const { return prompt_rates_; }
+    // What this run's gauges say of each deployment_id: its prompt tokens
+    // per second (the *.tokens.prompt.rate gauges summed over its series;
+    // the cost per million tokens needs the rate of the same run) and its
+    // deployment_replicas gauge, where Fireworks sends that.
+    const std::map<std::string, fleet::Observed>& observed() const { return observed_; }
     std::size_t points() const { return points_.size() + buckets_.size(); }
     std::size_t bytes() const; // held now, roughly
 
@@ -62,7 +64,7 @@ private:
     std::vector<Point> points_;
     std::vector<BucketPoint> buckets_;
     std::string deployment_;  // the current group's deployment_id tag value
-    std::map<std::string, double> prompt_rates_;
+    std::map<std::string, fleet::Observed> observed_;
     std::size_t next_group_ = 0;
 };
 

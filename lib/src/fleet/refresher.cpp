@@ -190,10 +190,12 @@ const char* kFailedUnexpectedly[kKinds] = {
     "listing deployments failed unexpectedly", "reading billing usage failed unexpectedly",
     "reading the account and its quotas failed unexpectedly", "reading the costs failed unexpectedly"};
 
-// While the account is held to 10 requests a minute, each refresh waits at
-// least this long per request it made and per kind of refresh running:
-// about 2 requests a minute in all, leaving the rest to the account's own
-// traffic.
+// While the account is held to 10 requests a minute: the account (what
+// says when that ends) is read every kSlowedAccount at most, alone (its
+// quotas keep their last reading); every other refresh waits at least
+// kSlowedPerRequest per request it made and per kind of refresh running.
+// In all about 4 requests a minute at most, leaving the rest of the 10.
+constexpr std::chrono::seconds kSlowedAccount{30};
 constexpr std::chrono::seconds kSlowedPerRequest{30};
 
 // The outcome of one call of a refresh that makes several.
@@ -282,10 +284,12 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
 
     // The wait after a refresh that made `requests` requests, stretched
     // while the account is held to 10 requests a minute.
-    Clock::duration paced(Clock::duration wait, unsigned requests) const
+    Clock::duration paced(Kind kind, Clock::duration wait, unsigned requests) const
     {
         if (!slowed.load())
             return wait;
+        if (kind == kCapacity)
+            return std::max<Clock::duration>(wait, kSlowedAccount);
         std::size_t kinds = 0;
         for (std::size_t k = 0; k < kKinds; ++k)
             kinds += enabled(static_cast<Kind>(k)) ? 1 : 0;
@@ -324,7 +328,7 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
                 std::lock_guard lock(self->mutex);
                 requests = self->attempt(kind).requests;
             }
-            timer.expires_after(self->paced(wait, requests));
+            timer.expires_after(self->paced(kind, wait, requests));
             co_await timer.async_wait(kAwait); // refresh_now() and stopping cut it short
         }
     }
@@ -650,19 +654,25 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_capacity()
     auto c = std::make_shared<Capacity>();
     CallOutcome out;
     co_await read_account(*c, last.get(), out);
-    if (out.status != FWM_ERR_RATE_LIMITED && !stopped.load()) // a 429 holds the account's calls back
+    // A 429 holds the account's calls back; held to 10 a minute, the account alone is read.
+    const bool held = c->account && suspended(c->account->suspend_state) && last && last->quotas_read;
+    if (out.status != FWM_ERR_RATE_LIMITED && !held && !stopped.load()) {
         co_await read_quotas(*c, last.get(), out);
-    else if (last) {
+    } else if (last) {
         c->quotas = last->quotas;
         c->quotas_read = last->quotas_read;
+        c->complete = last->complete;
     }
     c->fetched_at = wall_now();
     Envelope envelope;
     if (c->account && suspended(c->account->suspend_state)) {
         envelope.slowed = true;
         envelope.reason = "the account is suspended (" + c->account->suspend_state +
-                          "): Fireworks then allows it 10 API requests a minute for all its traffic, so this check "
-                          "makes its REST calls about 2 a minute at most until the suspension ends";
+                          "): Fireworks then allows it 10 API requests a minute for all its traffic, so until the "
+                          "suspension ends this check reads the account every " +
+                          std::to_string(std::max(options.capacity_interval, kSlowedAccount).count()) +
+                          " s (its quotas keep their last reading) and spaces its other REST calls to about 4 a "
+                          "minute in all";
     }
     slowed.store(envelope.slowed);
     std::lock_guard lock(mutex);

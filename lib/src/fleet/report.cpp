@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <optional>
+#include <type_traits>
 #include <string_view>
 
 #include <rapidjson/writer.h>
@@ -116,8 +117,11 @@ void optional_number(Writer& w, const char* key, const std::optional<double>& v)
 }
 
 void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std::map<std::string, Price>& billed,
-                const std::map<std::string, double>& rates)
+                const std::map<std::string, Observed>& observed)
 {
+    const auto seen = observed.find(d.id);
+    const Observed none;
+    const Observed& metrics = seen == observed.end() ? none : seen->second;
     w.StartObject();
     const std::pair<const char*, const std::string*> texts[] = {
         {"id", &d.id},
@@ -154,9 +158,12 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std
     w.EndArray();
     w.Key("termination_message");
     text(w, d.termination_message);
+    // The inventory's replica count, else the metrics' deployment_replicas gauge.
     w.Key("scaled_to_zero");
     if (d.replicas)
         w.Bool(*d.replicas == 0);
+    else if (metrics.replicas)
+        w.Bool(*metrics.replicas == 0);
     else
         w.Null();
     const Estimate e = estimate(d, o, billed);
@@ -164,8 +171,8 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std
     w.Key("price_source");
     w.String(e.source);
     std::optional<double> rate, per_million;
-    if (const auto r = rates.find(d.id); r != rates.end() && std::isfinite(r->second))
-        rate = r->second;
+    if (metrics.prompt_tokens_per_s && std::isfinite(*metrics.prompt_tokens_per_s))
+        rate = metrics.prompt_tokens_per_s;
     if (e.per_hour && rate && *rate > 0)
         per_million = *e.per_hour / (*rate * 3600 / 1e6);
     optional_number(w, "prompt_tokens_per_s", rate);
@@ -450,8 +457,37 @@ void usage_day(Writer& w, const UsageDay& u)
 
 } // namespace
 
+// Deployments the metrics show with a deployment_replicas gauge that the
+// inventory does not hold (or with no inventory): their replicas, so that a
+// deployment scaled to zero is known as such without the REST API.
+void metrics_replicas(Writer& w, const Snapshot& s, const FleetOptions& o, const std::map<std::string, Observed>& observed)
+{
+    w.Key("metrics_replicas");
+    w.StartArray();
+    for (const auto& [id, seen] : observed) {
+        if (!seen.replicas || !std::isfinite(*seen.replicas))
+            continue;
+        if (o.inventory && s.inventory &&
+            std::binary_search(s.inventory->deployments.begin(), s.inventory->deployments.end(), id,
+                               [](const auto& a, const auto& b) {
+                                   if constexpr (std::is_same_v<std::decay_t<decltype(a)>, Deployment>)
+                                       return a.id < b;
+                                   else
+                                       return a < b.id;
+                               }))
+            continue;
+        w.StartObject();
+        w.Key("deployment_id");
+        text(w, id);
+        w.Key("replicas");
+        number(w, *seen.replicas);
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
 std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::string& first_run,
-                       const std::map<std::string, double>& prompt_token_rates)
+                       const std::map<std::string, Observed>& observed)
 {
     const std::map<std::string, Price> billed =
         s.costs ? prices_from_billing(s.costs->billed) : std::map<std::string, Price>{};
@@ -489,7 +525,7 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
             w.Key("deployments");
             w.StartArray();
             for (const auto& d : inv.deployments)
-                deployment(w, d, o, billed, prompt_token_rates);
+                deployment(w, d, o, billed, observed);
             w.EndArray();
             w.EndObject();
         }
@@ -509,6 +545,7 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
         }
         w.EndObject();
     }
+    metrics_replicas(w, s, o, observed);
     section(w, "capacity", o.capacity, s.capacity_attempt, [&] {
         if (s.capacity)
             capacity(w, *s.capacity, s.inventory.get(), now);

@@ -5,16 +5,22 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "fleet/refresher.hpp"
 
 namespace fwm::fleet {
 
+// What this run's metrics say of a deployment, by deployment id.
+struct Observed {
+    std::optional<double> prompt_tokens_per_s; // the *.tokens.prompt.rate gauges summed
+    std::optional<double> replicas;            // the undocumented deployment_replicas gauge, where sent
+};
+
 // `first_run` is a JSON value written as it is: null, or on an instance's
 // first run how long it waited for the first refreshes and which did not come.
-// `prompt_token_rates`: this run's prompt tokens per second by deployment id.
 std::string fleet_json(const Snapshot& snapshot, const FleetOptions& options, const std::string& first_run = "null",
-                       const std::map<std::string, double>& prompt_token_rates = {});
+                       const std::map<std::string, Observed>& observed = {});
 
 } // namespace fwm::fleet

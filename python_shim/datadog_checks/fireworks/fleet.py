@@ -444,6 +444,7 @@ class FleetState(object):
             good = inventory.get('last_good')
             if isinstance(good, dict):
                 self._inventory(good, now, gauges, checks, events, logs)
+        gauges.extend(self._metrics_replicas(fleet.get('metrics_replicas')))
         usage = fleet.get('usage')
         if isinstance(usage, dict):
             self._attempt('usage', usage.get('attempt'), usage.get('last_good'), logs)
@@ -467,6 +468,20 @@ class FleetState(object):
             if isinstance(good, dict):
                 self._costs(good, now, gauges, counts, logs)
         return Outcome(gauges, checks, events, counts, logs)
+
+    def _metrics_replicas(self, rows):
+        """Deployments the inventory does not hold (or with no inventory)
+        whose metrics carry Fireworks' undocumented deployment_replicas
+        gauge: 0 replicas means scaled to zero (cold), not down."""
+        points = []
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, dict) or not row.get('deployment_id'):
+                continue
+            replicas = _number(row.get('replicas'))
+            if replicas is not None:
+                points.append(Point('fireworks.deployment.scaled_to_zero', 1 if replicas == 0 else 0,
+                                    ['deployment_id:' + str(row['deployment_id'])] + self.check_tags))
+        return points
 
     def _first_run(self, first, logs):
         """The first run waits for the first inventory and usage within its
