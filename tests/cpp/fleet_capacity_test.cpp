@@ -44,7 +44,9 @@ const char* kDeployments = R"({"deployments": [
     {"name": "accounts/acme/deployments/dep1", "state": "FAILED", "acceleratorType": "NVIDIA_A100_80GB",
      "acceleratorCount": 4, "replicaCount": 0, "region": "US_VIRGINIA_1"},
     {"name": "accounts/acme/deployments/dep2", "state": "READY", "acceleratorType": "AMD_MI300X_192GB",
-     "acceleratorCount": 1, "replicaCount": 3, "region": "US_IOWA_1"}]})";
+     "acceleratorCount": 1, "replicaCount": 3, "region": "US_IOWA_1"},
+    {"name": "accounts/acme/deployments/dep3", "state": "READY", "acceleratorType": "NVIDIA_B200_192GB",
+     "acceleratorCount": 8, "replicaCount": 1, "region": "US_IOWA_1"}]})";
 const char* kBilling = R"({"lineItems": [
     {"category": "dedicated", "groupingKey": "accelerator_type", "groupingValue": "NVIDIA_H100_80GB",
      "quantity": 100, "unitAmount": {"units": "5", "nanos": 800000000}, "totalCost": {"units": "580"}},
@@ -108,6 +110,7 @@ struct AccountServer {
                           // the undocumented replicas gauge of a deployment the
                           // inventory does not list.
                           metrics.body += "tokens_prompt_total:sum_by_deployment{deployment_id=\"dep0\"} 250\n"
+                                          "tokens_prompt_total:sum_by_deployment{deployment_id=\"dep1\"} 40\n"
                                           "deployment_replicas{deployment_account=\"acme\",deployment_id=\"dep0\"} 2\n"
                                           "deployment_replicas{deployment_account=\"acme\",deployment_id=\"cold\"} 0\n";
                           return metrics;
@@ -231,7 +234,7 @@ BOOST_AUTO_TEST_CASE(the_first_run_has_the_account_quotas_spend_dollars_and_cost
     Collector c(client_json(s.server.url(),
                             "\"fleet\":{\"api_endpoint\":\"" + s.server.url("") +
                                 "\",\"collect_inventory\":true,\"collect_capacity\":true,\"collect_costs\":true,"
-                                "\"accelerator_prices\":{\"AMD_MI300X_192GB\":2.5}}",
+                                "\"accelerator_prices\":{\"AMD_MI300X_192GB\":2.5,\"NVIDIA_A100_80GB\":3}}",
                             "acme")
                     .c_str());
     auto r = c.collect(nullptr);
@@ -298,7 +301,14 @@ BOOST_AUTO_TEST_CASE(the_first_run_has_the_account_quotas_spend_dollars_and_cost
     BOOST_TEST(fleet["metrics_replicas"][0]["replicas"].GetDouble() == 0.0);
     const auto* dep1 = find(deployments, "id", "dep1");
     BOOST_TEST((*dep1)["scaled_to_zero"].IsTrue());
-    BOOST_TEST((*dep1)["estimated_cost_per_hour"].IsNull()); // no price for A100: never guessed
+    BOOST_TEST((*dep1)["estimated_cost_per_hour"].GetDouble() == 0.0);
+    // Tokens still counted while it costs nothing: no price per token from that.
+    BOOST_TEST((*dep1)["prompt_tokens_per_s"].GetDouble() == 40.0);
+    BOOST_TEST((*dep1)["estimated_cost_per_million_tokens"].IsNull());
+    // No price for an accelerator type: no estimate, never a guess.
+    const auto* dep3 = find(deployments, "id", "dep3");
+    BOOST_TEST((*dep3)["estimated_cost_per_hour"].IsNull());
+    BOOST_TEST(text((*dep3)["price_source"]).empty());
     BOOST_TEST(text((*dep1)["termination_message"]) == "CUDA out of memory");
     BOOST_TEST(r.summary.find(kSecretKey) == std::string::npos);
     // The queries went as POSTs with a JSON body.

@@ -373,15 +373,18 @@ def test_the_slowed_envelope_is_logged_once_with_its_reason():
     logs = []
     for at in (100, 160, 220):
         logs += state.assess(capacity(at, account('CREDIT_DEPLETED'), envelope=slowed), at).logs
-    assert logs == [('warning', 'Fireworks limits this account to 10 API requests per minute, all its traffic '
-                                'included (the account is suspended (CREDIT_DEPLETED): 10 requests per minute): the '
-                                'check spaces its own REST calls to fit')]
+    assert logs == [('warning', 'the account is suspended (CREDIT_DEPLETED): 10 requests per minute')]
     # A reason whose words change is the same condition.
     reworded = dict(slowed, reason='no credits')
     assert state.assess(capacity(280, account('CREDIT_DEPLETED'), envelope=reworded), 280).logs == []
     assert [level for level, _ in state.assess(capacity(340), 340).logs] == ['info']
     assert state.assess(capacity(400), 400).logs == []
     assert len(state.assess(capacity(460, envelope=slowed), 460).logs) == 1  # slowed again: said again
+    # Without a reason, the condition is still said.
+    quiet = fleet.FleetState('acme', CHECK_TAGS)
+    assert quiet.assess(capacity(100, envelope={'slowed': True}), 100).logs == [
+        ('warning', 'Fireworks limits this account to 10 API requests per minute, all its traffic included: the '
+                    'check spaces its own REST calls to fit')]
 
 
 @pytest.mark.parametrize('kind, what', [('capacity', 'account and quotas'), ('costs', 'costs')])

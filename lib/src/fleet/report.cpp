@@ -173,7 +173,7 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std
     std::optional<double> rate, per_million;
     if (metrics.prompt_tokens_per_s && std::isfinite(*metrics.prompt_tokens_per_s))
         rate = metrics.prompt_tokens_per_s;
-    if (e.per_hour && rate && *rate > 0)
+    if (e.per_hour && *e.per_hour > 0 && rate && *rate > 0) // nothing to say of a deployment that costs nothing now
         per_million = *e.per_hour / (*rate * 3600 / 1e6);
     optional_number(w, "prompt_tokens_per_s", rate);
     optional_number(w, "estimated_cost_per_million_tokens", per_million);

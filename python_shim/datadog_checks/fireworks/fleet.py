@@ -532,10 +532,10 @@ class FleetState(object):
             return
         slowed = envelope.get('slowed') is True
         if slowed and not self.slowed:
-            reason = envelope.get('reason') or ''
-            logs.append(('warning', 'Fireworks limits this account to 10 API requests per minute, all its traffic '
-                                    'included{}: the check spaces its own REST calls to fit'.format(
-                                        ' ({})'.format(reason) if reason else '')))
+            # The library's reason is the whole sentence (why, and how the calls are spaced).
+            logs.append(('warning', envelope.get('reason') or 'Fireworks limits this account to 10 API requests '
+                                    'per minute, all its traffic included: the check spaces its own REST calls '
+                                    'to fit'))
         elif self.slowed and not slowed:
             logs.append(('info', "the account's request envelope is back to normal: the REST calls keep their "
                                  'intervals again'))
