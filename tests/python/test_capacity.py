@@ -447,33 +447,124 @@ def test_the_check_submits_each_service_check_under_its_own_name():
 
 # -- the whole check against the local endpoint (needs the library's capacity and costs) --
 
-def test_one_run_has_the_account_quotas_spend_dollars_and_cost_per_hour(tmp_path, aggregator):
+KEY = 'fw-SECRET-3b9e1c77d2a4-capacity'
+PRICES = {'NVIDIA_H100_80GB': 7.0, 'NVIDIA_A100_80GB': 4.0, 'NVIDIA_H200_141GB': 9.0, 'AMD_MI300X_192GB': 5.0}
+
+
+def whole_check(tmp_path, extra=(), **options):
+    """The check with inventory, capacity and costs on against the local
+    endpoint (its first readings are fixed: tests/server/account_api.cpp,
+    cost_api.cpp), and the endpoint."""
     require_binary(ENDPOINT)
     import fireworks_payload
 
     payload = tmp_path / 'metrics.prom'
     payload.write_text(fireworks_payload.render(3, seed=5, account='acme'))
-    key = 'fw-SECRET-3b9e1c77d2a4-capacity'
-    ep = Endpoint(str(payload), key, extra=['--fleet', 'acme'])
-    instance = {'account_id': 'acme', 'api_key': key, 'openmetrics_endpoint': ep.url, 'tls_ca_cert': ep.ca_cert,
+    ep = Endpoint(str(payload), KEY, extra=['--fleet', 'acme'] + list(extra))
+    instance = {'account_id': 'acme', 'api_key': KEY, 'openmetrics_endpoint': ep.url, 'tls_ca_cert': ep.ca_cert,
                 'min_collection_interval': 60, 'empty_default_hostname': True, 'api_endpoint': ep.origin,
                 'collect_inventory': True, 'collect_capacity': True, 'collect_costs': True, 'timeout': 10,
-                'accelerator_prices': {'NVIDIA_H100_80GB': 7.0, 'NVIDIA_A100_80GB': 4.0,
-                                       'NVIDIA_H200_141GB': 9.0, 'AMD_MI300X_192GB': 5.0}}
-    check = FireworksCheck('fireworks', {}, [instance])
+                'accelerator_prices': PRICES}
+    instance.update(options)
+    return FireworksCheck('fireworks', {}, [instance]), ep
+
+
+def values(aggregator, name, prefix):
+    """{the tag starting with prefix: value} of one metric's points that have such a tag."""
+    out = {}
+    for m in aggregator.metrics(name):
+        for t in m.tags:
+            if t.startswith(prefix):
+                out[t] = m.value
+    return out
+
+
+def test_one_run_has_the_account_quotas_spend_dollars_and_cost_per_hour(tmp_path, aggregator, caplog):
+    check, ep = whole_check(tmp_path)
     try:
         check.check(None)  # the first run waits for the first answers
         (status,) = aggregator.service_checks('fireworks.account.status')
-        assert status.status in (fleet.OK, fleet.WARNING, fleet.CRITICAL)
+        assert (status.status, status.message) == (fleet.OK, '')
         assert 'fireworks_account:acme' in status.tags
-        usage = aggregator.metrics('fireworks.quota.usage')
-        assert usage and all(any(t.startswith('quota:') for t in m.tags) for m in usage)
-        assert aggregator.metrics('fireworks.spend.month_to_date')
-        rated = aggregator.metrics('fireworks.cost.rated_today')
-        assert {t for m in rated for t in m.tags if t.startswith('cost_by:')} == {'cost_by:model', 'cost_by:api_key'}
-        per_hour = aggregator.metrics('fireworks.deployment.estimated_cost_per_hour')
-        assert per_hour and all('price_source:config' in m.tags and m.value > 0 for m in per_hour)
+        # Every quota, GPU ones with the accelerators the inventory shows running.
+        assert values(aggregator, 'fireworks.quota.usage', 'quota:') == {
+            'quota:a100-eu-frankfurt-1': 8, 'quota:batch-inference-jobs': 2, 'quota:h100-us-iowa-1': 0,
+            'quota:h100-us-virginia-1': 8, 'quota:mi300x-us-iowa-1': 16, 'quota:monthly-spend-usd': 612.4,
+            'quota:serverless-inference-rpm': 337, 'quota:training-h100-count': 8}
+        assert values(aggregator, 'fireworks.quota.accelerators_in_use', 'quota:') == {
+            'quota:a100-eu-frankfurt-1': 8, 'quota:h100-us-iowa-1': 0, 'quota:h100-us-virginia-1': 8,
+            'quota:mi300x-us-iowa-1': 16}
+        assert [m.value for m in aggregator.metrics('fireworks.spend.month_to_date')] == [612.4]
+        assert [m.value for m in aggregator.metrics('fireworks.spend.limit')] == [1000]
+        assert [m.value for m in aggregator.metrics('fireworks.spend.utilization')] == [pytest.approx(0.6124)]
+        # Dollars today by model and by key, as the endpoint's first answer has them.
+        assert values(aggregator, 'fireworks.cost.rated_today', 'model:') == {
+            'model:kimi-k2-instruct': pytest.approx(4.12), 'model:llama-v3p1-8b-instruct': pytest.approx(1.375)}
+        assert values(aggregator, 'fireworks.cost.rated_today', 'api_key_id:') == {
+            'api_key_id:key-1': pytest.approx(3.1), 'api_key_id:key-2': pytest.approx(1.92),
+            'api_key_id:key-ci': pytest.approx(0.475)}
         assert all(m.flush_first_value is False for m in aggregator.metrics('fireworks.cost.rated'))
+        # $/hour: replicas x accelerators per replica x the configured price.
+        assert values(aggregator, 'fireworks.deployment.estimated_cost_per_hour', 'deployment_id:') == {
+            'deployment_id:d000000eval': 1 * 8 * 7.0, 'deployment_id:d377a4fprod': 2 * 4 * 4.0,
+            'deployment_id:d6ef49eprod': 2 * 8 * 5.0}
+        assert all('price_source:config' in m.tags
+                   for m in aggregator.metrics('fireworks.deployment.estimated_cost_per_hour'))
+        assert not [r for r in caplog.records if r.levelname == 'WARNING']
+        assert KEY not in caplog.text
+    finally:
+        check.cancel()
+        ep.stop()
+
+
+def test_a_suspended_account_is_critical_with_its_reason_at_the_first_run(tmp_path, aggregator, caplog):
+    check, ep = whole_check(tmp_path, extra=['--suspend-state', 'CREDIT_DEPLETED'])
+    try:
+        check.check(None)
+        (status,) = aggregator.service_checks('fireworks.account.status')
+        assert status.status == fleet.CRITICAL
+        assert status.message == 'account suspended: CREDIT_DEPLETED (credits used up; API requests are rejected)'
+        assert not aggregator.events  # the first sight is the baseline, not a change
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == 'WARNING']
+        assert len(warnings) == 1 and 'the account is suspended (CREDIT_DEPLETED)' in warnings[0]
+        aggregator.reset()
+        caplog.clear()
+        check.check(None)
+        assert aggregator.service_checks('fireworks.account.status')[0].status == fleet.CRITICAL
+        assert not [r for r in caplog.records if r.levelname == 'WARNING']  # said once
+        # The metrics scrape is untouched.
+        assert aggregator.service_checks('fireworks.can_connect')[0].status == fleet.OK
+    finally:
+        check.cancel()
+        ep.stop()
+
+
+def test_a_failing_rest_api_leaves_the_metrics_and_is_said_once(tmp_path, aggregator, caplog):
+    check, ep = whole_check(tmp_path, extra=['--api-fault', '503'], timeout=3)
+    try:
+        for _ in range(2):
+            check.check(None)
+        assert aggregator.service_checks('fireworks.can_connect')[-1].status == fleet.OK
+        assert aggregator.metrics('fireworks.requests.rate')
+        assert not aggregator.service_checks('fireworks.account.status')  # never read: nothing said of it
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == 'WARNING']
+        for what in ('account and quotas', 'costs'):
+            assert len([w for w in warnings if 'refreshing the {} failed'.format(what) in w]) == 1, warnings
+        assert KEY not in caplog.text
+    finally:
+        check.cancel()
+        ep.stop()
+
+
+def test_a_key_without_the_account_scope_gets_its_own_costs_and_says_so_once(tmp_path, aggregator, caplog):
+    check, ep = whole_check(tmp_path, extra=['--costs-scope', 'self-only'])
+    try:
+        check.check(None)
+        check.check(None)
+        assert values(aggregator, 'fireworks.cost.rated_today', 'api_key_id:') == {
+            'api_key_id:key-2': pytest.approx(1.92)}
+        said = [r.getMessage() for r in caplog.records if 'SELF' in r.getMessage()]
+        assert len(said) == 1, said
     finally:
         check.cancel()
         ep.stop()

@@ -8,16 +8,17 @@
 
 namespace fwm::test {
 
-Reply account_reply(const std::string& account, unsigned reading)
+Reply account_reply(const std::string& account, unsigned reading, const std::string& suspend_state)
 {
-    // Credits run out for two readings; the account reactivates by itself,
+    // Credits run out for a reading; the account reactivates by itself,
     // as Fireworks says it does within the hour once paid.
-    const bool suspended = reading == 3;
+    const std::string state =
+        !suspend_state.empty() ? suspend_state : reading == 3 ? "CREDIT_DEPLETED" : "UNSUSPENDED";
     const std::time_t now = std::time(nullptr);
     return json_reply(R"({"name": "accounts/)" + account + R"(", "displayName": "Acme AI", "email": "ops@acme.example", )"
                       R"("accountType": "ENTERPRISE", "createTime": ")" + utc_time(now - 400 * 86400) +
                       R"(", "updateTime": ")" + utc_time(now - 60) + R"(", "state": "READY", "suspendState": ")" +
-                      (suspended ? "CREDIT_DEPLETED" : "UNSUSPENDED") +
+                      state +
                       R"(", "status": {"code": "OK", "message": ""}, "futureField": {"nested": true}})");
 }
 

@@ -13,8 +13,9 @@
 
 namespace fwm::test {
 
-// GET /v1/accounts/{account}, at its `reading`-th answer (from 1).
-Reply account_reply(const std::string& account, unsigned reading);
+// GET /v1/accounts/{account}, at its `reading`-th answer (from 1); in
+// `suspend_state` at every reading when that is not empty.
+Reply account_reply(const std::string& account, unsigned reading, const std::string& suspend_state = "");
 
 // GET /v1/accounts/{account}/quotas: one page of at most `page_size` quotas
 // (pageSize, pageToken in `query`) for the `listing`-th listing (from 1),

@@ -2,7 +2,7 @@
 //
 //   fwm_test_endpoint [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N]
 //                     [--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow]
-//                     [--costs-scope any|self-only]
+//                     [--costs-scope any|self-only] [--suspend-state STATE]
 //
 // Makes a test PKI, serves HTTPS on a free 127.0.0.1 port, prints one JSON
 // line {"port":P,"ca_cert":"...","url":"..."} and serves until standard
@@ -17,7 +17,8 @@
 // paths under it but metrics answer 404. --api-fault makes every REST path
 // never answer, answer 503, or answer 1.5 s late. --costs-scope self-only
 // refuses usageCosts:query with scope ACCOUNT (403), as for a key that is
-// not an account administrator.
+// not an account administrator. --suspend-state gives the account that
+// suspendState at every reading (else it is CREDIT_DEPLETED at its third only).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -45,6 +46,7 @@ int main(int argc, char** argv)
     unsigned page_size = 2;
     std::string api_fault; // hang, 503 or slow: how the REST API answers
     bool costs_self_only = false;
+    std::string suspend_state; // the account's at every reading
     std::deque<std::chrono::steady_clock::time_point> recent;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -64,13 +66,15 @@ int main(int argc, char** argv)
             page_size = static_cast<unsigned>(std::stoul(argv[++i]));
         else if (a == "--api-fault" && i + 1 < argc)
             api_fault = argv[++i];
+        else if (a == "--suspend-state" && i + 1 < argc)
+            suspend_state = argv[++i];
         else if (a == "--costs-scope" && i + 1 < argc && (argv[i + 1] == std::string("any") ||
                                                           argv[i + 1] == std::string("self-only")))
             costs_self_only = argv[++i] == std::string("self-only");
         else {
             std::fprintf(stderr,
                          "usage: %s [--payload FILE] [--deployments N] [--key KEY] [--gzip] [--rate-limit N] "
-                         "[--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow] [--costs-scope any|self-only]\n",
+                         "[--fleet ACCOUNT] [--page-size N] [--api-fault hang|503|slow] [--costs-scope any|self-only] [--suspend-state STATE]\n",
                          argv[0]);
             return 2;
         }
@@ -83,7 +87,7 @@ int main(int argc, char** argv)
         ss << in.rdbuf();
         return ss.str();
     };
-    FleetApi fleet(fleet_account, [&] { return deployments_in(read_payload()); }, page_size, costs_self_only);
+    FleetApi fleet(fleet_account, [&] { return deployments_in(read_payload()); }, page_size, costs_self_only, suspend_state);
     const TestPki pki = make_test_pki();
     TestServer server({true, pki.server}, [&](const RequestRecord& req, std::size_t) {
         Reply r;

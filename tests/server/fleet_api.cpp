@@ -29,9 +29,10 @@ std::vector<std::pair<std::string, std::string>> deployments_in(const std::strin
     return {found.begin(), found.end()};
 }
 
-FleetApi::FleetApi(std::string account, Source source, unsigned page_size, bool costs_self_only)
+FleetApi::FleetApi(std::string account, Source source, unsigned page_size, bool costs_self_only,
+                   std::string suspend_state)
     : account_(std::move(account)), source_(std::move(source)), page_size_(std::max(1u, page_size)),
-      costs_self_only_(costs_self_only)
+      costs_self_only_(costs_self_only), suspend_state_(std::move(suspend_state))
 {
 }
 
@@ -74,7 +75,7 @@ std::optional<Reply> FleetApi::answer(const RequestRecord& req)
     if (req.method != "GET")
         return error_reply(405, 12, req.method + " " + path + " is not allowed");
     if (path.empty())
-        return account_reply(account_, ++account_readings_);
+        return account_reply(account_, ++account_readings_, suspend_state_);
     if (path == "deployments")
         return deployments(query);
     if (path == "billingUsage")

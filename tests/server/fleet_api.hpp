@@ -26,7 +26,9 @@ public:
 
     // costs_self_only: usageCosts:query refuses scope ACCOUNT with 403, as
     // for a key that is not an account administrator.
-    FleetApi(std::string account, Source source, unsigned page_size, bool costs_self_only = false);
+    // suspend_state: the account's at every reading (else suspended once, at its third).
+    FleetApi(std::string account, Source source, unsigned page_size, bool costs_self_only = false,
+             std::string suspend_state = "");
 
     // The answer for a REST path of the account, or nothing when `req` is
     // not one (the metrics, another account, another path).
@@ -45,6 +47,7 @@ private:
     Source source_;
     unsigned page_size_;
     bool costs_self_only_;
+    std::string suspend_state_;
     std::mutex mutex_;
     unsigned listings_ = 0;         // first pages served: the fleet's step
     unsigned readings_ = 0;         // usage answers served
