@@ -451,6 +451,54 @@ BOOST_AUTO_TEST_CASE(the_first_reading_of_a_day_reads_the_day_befores_final_cost
     BOOST_TEST(s.count("startTime=2027-01-01T00%3A00%3A00Z&endTime=2027-01-02T00%3A00%3A00Z") == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(every_fault_of_a_call_names_it_and_leaves_the_metrics_untouched)
+{
+    struct Fault {
+        const char* path;
+        unsigned status;
+        std::size_t body_bytes;
+        std::chrono::milliseconds delay;
+        const char* kind;
+        int expected;
+        const char* names;
+    };
+    const Fault faults[] = {
+        {"/v1/accounts/acme", 401, 0, {}, "capacity", FWM_ERR_HTTP_UNAUTHORIZED, "reading the account (GET /v1/accounts/acme "},
+        {"/v1/accounts/acme/quotas", 404, 0, {}, "capacity", FWM_ERR_HTTP_NOT_FOUND, "listing quotas (GET"},
+        {"/v1/accounts/acme/billing/summary", 200, 200000, {}, "costs", FWM_ERR_RESPONSE_TOO_LARGE,
+         "reading the billing summary (GET"},
+        {"/v1/accounts/acme/usageCosts:query", 200, 0, std::chrono::milliseconds(3000), "costs", FWM_ERR_TIMEOUT,
+         "querying usage costs (POST /v1/accounts/acme/usageCosts:query"},
+    };
+    for (const Fault& f : faults) {
+        AccountServer s;
+        s.route(f.path, [f](const RequestRecord&) {
+            Reply reply;
+            reply.status = f.status;
+            reply.body = f.body_bytes ? "{\"lineItems\": [], \"pad\": \"" + std::string(f.body_bytes, 'x') + "\"}" : "{}";
+            reply.delay = f.delay;
+            return reply;
+        });
+        Collector c(client_json(s.server.url(),
+                                "\"timeout\":1,\"fleet\":{\"api_endpoint\":\"" + s.server.url("") +
+                                    "\",\"collect_capacity\":true,\"collect_costs\":true,\"api_max_response_bytes\":65536}",
+                                "acme")
+                        .c_str());
+        const auto started = Clock::now();
+        auto r = c.collect(nullptr);
+        BOOST_TEST(r.status == FWM_OK, f.path << ": " << r.message);
+        BOOST_TEST((Clock::now() - started < std::chrono::milliseconds(1700)), f.path);
+        const auto doc = json(r.summary);
+        const auto& attempt = doc["fleet"][f.kind]["attempt"];
+        BOOST_TEST_REQUIRE(attempt.IsObject(), f.path);
+        BOOST_TEST(attempt["status"].GetInt() == f.expected, f.path << ": " << text(attempt["message"]));
+        BOOST_TEST(text(attempt["message"]).find(f.names) == 0u, text(attempt["message"]));
+        BOOST_TEST(r.summary.find(kSecretKey) == std::string::npos);
+        const auto& other = doc["fleet"][std::string(f.kind) == "costs" ? "capacity" : "costs"]["attempt"];
+        BOOST_TEST(text(other["status_name"]) == "FWM_OK", f.path);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(capacity_and_cost_options_are_checked)
 {
     const auto message = [](const std::string& fleet) {

@@ -66,40 +66,93 @@ unsigned field_of(const std::string& summary, const std::string& key)
 
 namespace {
 
-// Hostile answers of the deployments and usage APIs: valid pages with bytes
-// flipped, megabyte strings, deep nesting, invalid UTF-8 and escapes, CR/LF,
-// numbers of every kind where counts belong, and answers that are not JSON.
-std::string hostile_rest_body(std::mt19937_64& rng, bool usage)
+// The REST answer a request asks for.
+enum class Rest { deployments, usage, account, quotas, costs, billing, termination };
+
+Rest rest_of(const std::string& target)
+{
+    if (target.find("/billingUsage") != std::string::npos)
+        return Rest::usage;
+    if (target.find("/terminationMessage") != std::string::npos)
+        return Rest::termination;
+    if (target.find("/deployments") != std::string::npos)
+        return Rest::deployments;
+    if (target.find("/quotas") != std::string::npos)
+        return Rest::quotas;
+    if (target.find("/usageCosts") != std::string::npos)
+        return Rest::costs;
+    if (target.find("/billing/summary") != std::string::npos)
+        return Rest::billing;
+    return Rest::account;
+}
+
+// Hostile answers of the REST APIs: valid answers with bytes flipped,
+// megabyte strings, deep nesting, invalid UTF-8 and escapes, CR/LF,
+// numbers of every kind where counts and money belong, and answers that
+// are not JSON.
+std::string hostile_rest_body(std::mt19937_64& rng, Rest kind)
 {
     static const std::string kPage =
-        R"({"deployments": [{"name": "accounts/a/deployments/d1", "displayName": "D1", "state": "READY",
-        "replicaCount": "2", "desiredReplicaCount": 3, "acceleratorType": "NVIDIA_H100_80GB",
-        "annotations": {"team": "x"}, "replicaStats": {"readyReplicaCount": 1}}], "nextPageToken": ""})";
+        R"({"deployments": [{"name": "accounts/a/deployments/d1", "displayName": "D1", "state": "FAILED",
+        "replicaCount": "2", "desiredReplicaCount": 3, "acceleratorType": "NVIDIA_H100_80GB", "acceleratorCount": 8,
+        "region": "US_IOWA_1", "annotations": {"team": "x"}, "replicaStats": {"readyReplicaCount": 1}}], "nextPageToken": ""})";
     static const std::string kUsage =
         R"({"dedicatedCosts": [{"deploymentId": "d1", "acceleratorType": "A", "acceleratorSeconds": "10"}],
         "serverlessCosts": [{"modelName": "m", "promptTokens": "18446744073709551615", "completionTokens": "1"}]})";
-    std::string s = usage ? kUsage : kPage;
+    static const std::string kAccount = R"({"state": "READY", "suspendState": "CREDIT_DEPLETED", "status": {"code": "OK"}})";
+    static const std::string kQuotas =
+        R"({"quotas": [{"name": "accounts/a/quotas/h100-us-iowa-1", "value": "8", "maxValue": 16, "usage": "6"},
+        {"name": "accounts/a/quotas/monthly-spend-usd", "value": "1000", "usage": 900.5}], "nextPageToken": ""})";
+    static const std::string kCosts =
+        R"({"rows": [{"dimensions": {"model": "m", "apiKeyId": "k"}, "subtotal": {"currencyCode": "USD", "units": "9223372036854775807", "nanos": 999999999}},
+        {"dimensions": {"model": "m2"}, "subtotal": {"units": -3, "nanos": -5}}], "subtotal": {"units": "1"}, "evaluationTime": "2026-12-07T00:00:00Z"})";
+    static const std::string kBilling =
+        R"({"lineItems": [{"category": "dedicated", "groupingValue": "NVIDIA_H100_80GB", "unitAmount": {"units": "5", "nanos": 800000000},
+        "totalCost": {"units": "58"}, "quantity": "10"}]})";
+    const std::string* base[] = {&kPage, &kUsage, &kAccount, &kQuotas, &kCosts, &kBilling, &kAccount};
+    std::string s = *base[static_cast<int>(kind)];
+    const std::string big(1 << 20, 'n');
     switch (rng() % 7) {
     case 0:
         for (int i = 0; i < 8; ++i)
             s[rng() % s.size()] = static_cast<char>(rng() % 256);
         return s;
-    case 1: {
-        const std::string big(1 << 20, 'n');
-        return usage ? R"({"serverlessCosts": [{"modelName": ")" + big + R"(", "promptTokens": "1"}]})"
-                     : R"({"deployments": [{"name": "accounts/a/deployments/)" + big + R"("}, {"name": "x/d2", "displayName": ")" +
-                           big + "\xff\"}]}";
-    }
+    case 1:
+        switch (kind) {
+        case Rest::usage:
+            return R"({"serverlessCosts": [{"modelName": ")" + big + R"(", "promptTokens": "1"}]})";
+        case Rest::deployments:
+            return R"({"deployments": [{"name": "accounts/a/deployments/)" + big + R"("}, {"name": "x/d2", "displayName": ")" +
+                   big + "\xff\"}]}";
+        case Rest::quotas:
+            return R"({"quotas": [{"name": ")" + big + R"(", "value": "1"}], "nextPageToken": ")" + big + "\"}";
+        case Rest::costs:
+            return R"({"rows": [{"dimensions": {"model": ")" + big + R"("}, "subtotal": {"currencyCode": ")" + big + "\"}}]}";
+        default:
+            return R"({"message": ")" + big + "\xff\", \"state\": \"" + big + "\", \"lineItems\": [{\"category\": \"" + big + "\"}]}";
+        }
     case 2:
         return R"({"deployments": [{"name": "a/d", "x": )" + std::string(200000, '[') + "]}";
     case 3:
         return R"({"deployments": [{"name": "a/d\r\nSet-Cookie: x", "displayName": "\u001b[31m\u202e\r\n"}],
+                   "quotas": [{"name": "q\r\n", "value": "\u0000"}], "suspendState": "\u202eX\r\n",
                    "nextPageToken": "\u0000"})";
     case 4:
-        return usage ? R"({"dedicatedCosts": [{"deploymentId": "d", "acceleratorSeconds": -1e308},
-                           {"deploymentId": "d", "acceleratorSeconds": "1e400"}, {"deploymentId": "d", "acceleratorSeconds": NaN}]})"
-                     : R"({"deployments": [{"name": "a/d", "replicaCount": 1e400, "desiredReplicaCount": "-0",
-                           "acceleratorCount": 18446744073709551616}]})";
+        switch (kind) {
+        case Rest::usage:
+            return R"({"dedicatedCosts": [{"deploymentId": "d", "acceleratorSeconds": -1e308},
+                       {"deploymentId": "d", "acceleratorSeconds": "1e400"}, {"deploymentId": "d", "acceleratorSeconds": NaN}]})";
+        case Rest::quotas:
+            return R"({"quotas": [{"name": "a/q/h100-us-iowa-1", "value": 1e400, "maxValue": "-1e400", "usage": "NaN"},
+                       {"name": "a/q/monthly-spend-usd", "value": "0", "usage": -0.0}]})";
+        case Rest::costs:
+        case Rest::billing:
+            return R"({"rows": [{"subtotal": {"units": 1e30, "nanos": 1e10}}, {"subtotal": {"units": "-9223372036854775808"}}],
+                       "lineItems": [{"totalCost": {"units": "99999999999999999999"}, "unitAmount": {"nanos": -1}}]})";
+        default:
+            return R"({"deployments": [{"name": "a/d", "replicaCount": 1e400, "desiredReplicaCount": "-0",
+                       "acceleratorCount": 18446744073709551616}]})";
+        }
     case 5:
         return "<html><body>502 Bad Gateway</body></html>";
     default:
@@ -299,20 +352,21 @@ BOOST_AUTO_TEST_CASE(lookups_of_many_hung_names_are_bounded_in_time_and_number)
     fwm_client_free(c);
 }
 
-BOOST_AUTO_TEST_CASE(hostile_answers_of_the_deployments_and_usage_apis)
+BOOST_AUTO_TEST_CASE(hostile_answers_of_the_rest_apis)
 {
     std::mt19937_64 rng(0x5eed);
     std::mutex rng_mutex;
     TestServer server({true, pki().server}, [&](const RequestRecord& req, std::size_t) {
-        if (req.target.find("/deployments") == std::string::npos && req.target.find("/billingUsage") == std::string::npos)
+        if (req.target.find("/metrics") != std::string::npos)
             return metrics_reply(2);
         Reply r;
         std::lock_guard lock(rng_mutex);
-        r.body = hostile_rest_body(rng, req.target.find("/billingUsage") != std::string::npos);
+        r.body = hostile_rest_body(rng, rest_of(req.target));
         r.gzip = rng() % 2;
         return r;
     });
-    const std::string fleet = "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true,\"api_endpoint\":\"" +
+    const std::string fleet = "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true,"
+                              "\"collect_capacity\":true,\"collect_costs\":true,\"api_endpoint\":\"" +
                               server.url("") + "\"}";
     const auto until = Clock::now() + std::chrono::duration<double>(rest_torture_seconds());
     std::atomic<unsigned> handles{0}, answers{0};
