@@ -87,20 +87,10 @@ QuotasPage parse_quotas_page(std::string_view json, std::size_t max_quotas)
     AnswerParts parts;
     parts.lists = {"quotas"};
     parts.members = {"nextPageToken"};
-    parts.element = [&](std::size_t, std::size_t index, const rapidjson::Value& v) {
-        if (page.quotas.size() == max_quotas) {
-            ++page.skipped;
-            page.problems.add("more than " + std::to_string(max_quotas) + " quotas on one page; the rest are skipped");
-            return false;
-        }
-        Quota q;
-        if (read_quota(v, index, q, page.problems))
-            page.quotas.push_back(std::move(q));
-        else
-            ++page.skipped;
-        return true;
-    };
-    parts.unread = [&](std::size_t, std::size_t count) { page.skipped += count; };
+    read_list_into(parts, page.quotas, max_quotas, page.skipped, page.problems, "quotas",
+                   [&](const rapidjson::Value& v, std::size_t index, Quota& q) {
+                       return read_quota(v, index, q, page.problems);
+                   });
     parts.member = [&](std::size_t, const rapidjson::Value& v) {
         page.next_page_token = page_token(v, "the quotas answer", 4096, page.problems);
     };

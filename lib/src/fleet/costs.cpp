@@ -110,20 +110,10 @@ CostsPage parse_costs_page(std::string_view json, std::size_t max_rows)
     AnswerParts parts;
     parts.lists = {"rows"};
     parts.members = {"nextPageToken", "subtotal", "evaluationTime", "attributionCompleteness"};
-    parts.element = [&](std::size_t, std::size_t index, const rapidjson::Value& v) {
-        if (page.rows.size() == max_rows) {
-            ++page.skipped;
-            page.problems.add("more than " + std::to_string(max_rows) + " cost rows on one page; the rest are skipped");
-            return false;
-        }
-        RatedRow row;
-        if (read_row(v, index, row, page.problems))
-            page.rows.push_back(std::move(row));
-        else
-            ++page.skipped;
-        return true;
-    };
-    parts.unread = [&](std::size_t, std::size_t count) { page.skipped += count; };
+    read_list_into(parts, page.rows, max_rows, page.skipped, page.problems, "cost rows",
+                   [&](const rapidjson::Value& v, std::size_t index, RatedRow& row) {
+                       return read_row(v, index, row, page.problems);
+                   });
     parts.member = [&](std::size_t i, const rapidjson::Value& v) {
         if (i == 0) {
             page.next_page_token = page_token(v, "the usage costs answer", 4096, page.problems);
@@ -155,20 +145,10 @@ BillingSummary parse_billing_summary(std::string_view json, std::size_t max_line
     BillingSummary b;
     AnswerParts parts;
     parts.lists = {"lineItems"};
-    parts.element = [&](std::size_t, std::size_t index, const rapidjson::Value& v) {
-        if (b.lines.size() == max_lines) {
-            ++b.skipped;
-            b.problems.add("more than " + std::to_string(max_lines) + " billing line items; the rest are skipped");
-            return false;
-        }
-        BillingLine line;
-        if (read_line(v, index, line, b.problems))
-            b.lines.push_back(std::move(line));
-        else
-            ++b.skipped;
-        return true;
-    };
-    parts.unread = [&](std::size_t, std::size_t count) { b.skipped += count; };
+    read_list_into(parts, b.lines, max_lines, b.skipped, b.problems, "billing line items",
+                   [&](const rapidjson::Value& v, std::size_t index, BillingLine& line) {
+                       return read_line(v, index, line, b.problems);
+                   });
     read_answer(json, "the billing summary answer", parts);
     return b;
 }

@@ -127,21 +127,10 @@ DeploymentsPage parse_deployments_page(std::string_view json, const PageLimits& 
     AnswerParts parts;
     parts.lists = {"deployments"};
     parts.members = {"nextPageToken"};
-    parts.element = [&](std::size_t, std::size_t index, const rapidjson::Value& v) {
-        if (page.deployments.size() == limits.max_deployments) {
-            ++page.skipped;
-            page.problems.add("more than " + std::to_string(limits.max_deployments) +
-                              " deployments on one page; the rest are skipped");
-            return false;
-        }
-        Deployment d;
-        if (read_deployment(v, index, limits, d, page.problems))
-            page.deployments.push_back(std::move(d));
-        else
-            ++page.skipped;
-        return true;
-    };
-    parts.unread = [&](std::size_t, std::size_t count) { page.skipped += count; };
+    read_list_into(parts, page.deployments, limits.max_deployments, page.skipped, page.problems, "deployments",
+                   [&](const rapidjson::Value& v, std::size_t index, Deployment& d) {
+                       return read_deployment(v, index, limits, d, page.problems);
+                   });
     parts.member = [&](std::size_t, const rapidjson::Value& v) {
         page.next_page_token = page_token(v, "the deployments answer", limits.max_page_token_bytes, page.problems);
     };

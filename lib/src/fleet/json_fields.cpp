@@ -107,28 +107,43 @@ std::optional<std::uint64_t> count_field(const rapidjson::Value& o, const char* 
     return std::nullopt;
 }
 
+namespace {
+
+// A JSON number or a decimal string ("12.5"; "-1" when `sign` allows it);
+// nothing (noted) when neither. Not checked for range here.
+std::optional<double> number_or_decimal(const rapidjson::Value& v, std::string_view where, const char* name,
+                                        bool sign, Problems& problems)
+{
+    if (v.IsNumber())
+        return v.GetDouble();
+    if (!v.IsString()) {
+        wrong_kind(problems, where, name, "a number", v);
+        return std::nullopt;
+    }
+    std::string_view s(v.GetString(), v.GetStringLength());
+    const bool negative = sign && !s.empty() && s[0] == '-';
+    if (negative)
+        s.remove_prefix(1);
+    double out = 0;
+    if (s.empty() || s.size() > 64 || parser::to_double(s, false, out) != parser::Conversion::ok) {
+        problems.add(where_of(where, name) + ": \"" + util::clean_text(std::string_view(v.GetString(), v.GetStringLength()), 40) +
+                     "\" is not a decimal number");
+        return std::nullopt;
+    }
+    return negative ? -out : out;
+}
+
+} // namespace
+
 std::optional<double> quantity_field(const rapidjson::Value& o, const char* name, std::string_view where,
                                      Problems& problems)
 {
     const auto it = o.FindMember(name);
     if (it == o.MemberEnd() || it->value.IsNull())
         return std::nullopt;
-    const rapidjson::Value& v = it->value;
-    double out = 0;
-    if (v.IsNumber()) {
-        out = v.GetDouble();
-    } else if (v.IsString()) {
-        std::string_view s(v.GetString(), v.GetStringLength());
-        if (s.empty() || s.size() > 64 || parser::to_double(s, false, out) != parser::Conversion::ok) {
-            problems.add(where_of(where, name) + ": \"" + util::clean_text(s, 40) + "\" is not a decimal number");
-            return std::nullopt;
-        }
-    } else {
-        wrong_kind(problems, where, name, "a number", v);
-        return std::nullopt;
-    }
-    if (!std::isfinite(out) || out < 0) {
-        problems.add(where_of(where, name) + ": " + number_text(out) + " is not a finite number >= 0");
+    const auto out = number_or_decimal(it->value, where, name, false, problems);
+    if (out && (!std::isfinite(*out) || *out < 0)) {
+        problems.add(where_of(where, name) + ": " + number_text(*out) + " is not a finite number >= 0");
         return std::nullopt;
     }
     return out;
@@ -140,28 +155,9 @@ std::optional<double> number_field(const rapidjson::Value& o, const char* name, 
     const auto it = o.FindMember(name);
     if (it == o.MemberEnd() || it->value.IsNull())
         return std::nullopt;
-    const rapidjson::Value& v = it->value;
-    double out = 0;
-    if (v.IsNumber()) {
-        out = v.GetDouble();
-    } else if (v.IsString()) {
-        std::string_view s(v.GetString(), v.GetStringLength());
-        const bool negative = !s.empty() && s[0] == '-';
-        if (negative)
-            s.remove_prefix(1);
-        if (s.empty() || s.size() > 64 || parser::to_double(s, false, out) != parser::Conversion::ok) {
-            problems.add(where_of(where, name) + ": \"" + util::clean_text(v.GetString(), 40) +
-                         "\" is not a decimal number");
-            return std::nullopt;
-        }
-        if (negative)
-            out = -out;
-    } else {
-        wrong_kind(problems, where, name, "a number", v);
-        return std::nullopt;
-    }
-    if (!std::isfinite(out)) {
-        problems.add(where_of(where, name) + ": " + number_text(out) + " is not a finite number");
+    const auto out = number_or_decimal(it->value, where, name, true, problems);
+    if (out && !std::isfinite(*out)) {
+        problems.add(where_of(where, name) + ": " + number_text(*out) + " is not a finite number");
         return std::nullopt;
     }
     return out;

@@ -75,6 +75,31 @@ struct AnswerParts {
     std::function<void(std::size_t member, const rapidjson::Value& value)> member;
 };
 
+// Sets parts.element and parts.unread to read the one list of `parts` into
+// `out`: `read(element, index, item)` fills an item (false: not usable,
+// skipped); past `max` items the rest are skipped and that is noted, naming
+// `what` ("quotas").
+template <class T, class Read>
+void read_list_into(AnswerParts& parts, std::vector<T>& out, std::size_t max, std::size_t& skipped, Problems& problems,
+                    const char* what, Read read)
+{
+    parts.element = [&out, &skipped, &problems, max, what, read](std::size_t, std::size_t index,
+                                                                 const rapidjson::Value& v) {
+        if (out.size() == max) {
+            ++skipped;
+            problems.add("more than " + std::to_string(max) + " " + what + " in one answer; the rest are skipped");
+            return false;
+        }
+        T item;
+        if (read(v, index, item))
+            out.push_back(std::move(item));
+        else
+            ++skipped;
+        return true;
+    };
+    parts.unread = [&skipped](std::size_t, std::size_t count) { skipped += count; };
+}
+
 // Reads one API answer (iteratively: no nesting depth can exhaust the
 // stack). Throws std::runtime_error naming `what` ("the usage answer") when
 // it is not valid JSON, not a mapping, or one of `lists` is present, not
