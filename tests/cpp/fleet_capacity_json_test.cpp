@@ -91,8 +91,10 @@ BOOST_AUTO_TEST_CASE(gpu_quota_names_map_to_accelerator_types_and_regions)
     BOOST_TEST(q->first == "h100");
     BOOST_TEST(q->second == "us-iowa-1");
     BOOST_TEST(gpu_quota("mi300x-eu-frankfurt-1")->first == "mi300x");
+    // Only <letters and digits>-<letters>-...-<digits>: no guessing at other ids.
     for (const char* other : {"monthly-spend-usd", "serverless-inference-rpm", "training-h100-count", "h100",
-                              "h100-us", "H100-us-iowa-1", "h100-us-iowa-x", "h100--iowa-1", "-us-iowa-1"})
+                              "h100-us", "H100-us-iowa-1", "h100-us-iowa-x", "h100--iowa-1", "-us-iowa-1",
+                              "h100-80gb-us-iowa-1", "lora-adapters-1", "100-us-iowa-1", "h100-us-iowa1-1"})
         BOOST_TEST(!gpu_quota(other), other);
     BOOST_TEST(accelerator_family("NVIDIA_H100_80GB") == "h100");
     BOOST_TEST(accelerator_family("NVIDIA_A100_40GB") == "a100");
@@ -216,6 +218,15 @@ BOOST_AUTO_TEST_CASE(billing_lines_and_the_prices_they_give)
     BOOST_REQUIRE_EQUAL(prices.size(), 2u); // a zero price gives none
     BOOST_TEST(prices.at("NVIDIA_H100_80GB").per_hour == 5.8);
     BOOST_TEST(prices.at("NVIDIA_A100_80GB").currency == "EUR");
+    // A training line's price is not a deployment's, and a dedicated line
+    // wins over another category's, whatever comes first.
+    const auto mixed = parse_billing_summary(R"({"lineItems": [
+        {"category": "fine-tuning training", "groupingValue": "NVIDIA_H200_141GB", "unitAmount": {"units": "7", "nanos": 500000000}, "totalCost": {"units": "1"}},
+        {"category": "serverless", "secondaryGroupingValue": "NVIDIA_H100_80GB", "unitAmount": {"units": "9"}, "totalCost": {"units": "1"}},
+        {"category": "Dedicated deployments", "groupingValue": "NVIDIA_H100_80GB", "unitAmount": {"units": "6"}, "totalCost": {"units": "1"}}]})");
+    const auto chosen = prices_from_billing(mixed.lines);
+    BOOST_TEST(chosen.count("NVIDIA_H200_141GB") == 0u);
+    BOOST_TEST(chosen.at("NVIDIA_H100_80GB").per_hour == 6.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -46,7 +46,9 @@ const char* kDeployments = R"({"deployments": [
     {"name": "accounts/acme/deployments/dep2", "state": "READY", "acceleratorType": "AMD_MI300X_192GB",
      "acceleratorCount": 1, "replicaCount": 3, "region": "US_IOWA_1"},
     {"name": "accounts/acme/deployments/dep3", "state": "READY", "acceleratorType": "NVIDIA_B200_192GB",
-     "acceleratorCount": 8, "replicaCount": 1, "region": "US_IOWA_1"}]})";
+     "acceleratorCount": 8, "replicaCount": 1, "region": "US_IOWA_1"},
+    {"name": "accounts/acme/deployments/dep4", "state": "READY", "acceleratorType": "NVIDIA_H100_80GB",
+     "acceleratorCount": 8, "replicaCount": 0, "region": "US_VIRGINIA_1"}]})";
 const char* kBilling = R"({"lineItems": [
     {"category": "dedicated", "groupingKey": "accelerator_type", "groupingValue": "NVIDIA_H100_80GB",
      "quantity": 100, "unitAmount": {"units": "5", "nanos": 800000000}, "totalCost": {"units": "580"}},
@@ -181,7 +183,8 @@ struct Driven {
     std::atomic<double> clock;
     std::unique_ptr<fwm::fleet::Refresher> refresher;
 
-    Driven(AccountServer& s, const char* now, bool capacity, bool costs, const std::string& scope = "ACCOUNT")
+    Driven(AccountServer& s, const char* now, bool capacity, bool costs, const std::string& scope = "ACCOUNT",
+           std::chrono::milliseconds slowed_spacing = std::chrono::seconds(20))
         : clock(*fwm::fleet::parse_rfc3339(now))
     {
         fwm::fleet::FleetOptions o;
@@ -189,6 +192,7 @@ struct Driven {
         o.costs = costs;
         o.capacity_interval = o.cost_interval = std::chrono::seconds(3600); // refresh_now() reads
         o.cost_scope = scope;
+        o.slowed_spacing = slowed_spacing;
         std::string error;
         o.api_endpoint = *fwm::http::parse_url(s.server.url(""), error);
         o.wall_clock = [this] { return clock.load(); };
@@ -299,8 +303,12 @@ BOOST_AUTO_TEST_CASE(the_first_run_has_the_account_quotas_spend_dollars_and_cost
     BOOST_REQUIRE_EQUAL(fleet["metrics_replicas"].Size(), 1u);
     BOOST_TEST(text(fleet["metrics_replicas"][0]["deployment_id"]) == "cold");
     BOOST_TEST(fleet["metrics_replicas"][0]["replicas"].GetDouble() == 0.0);
+    // READY with no replicas is idle on purpose; FAILED with none is down.
+    const auto* dep4 = find(deployments, "id", "dep4");
+    BOOST_TEST((*dep4)["scaled_to_zero"].IsTrue());
+    BOOST_TEST((*dep4)["estimated_cost_per_hour"].GetDouble() == 0.0);
     const auto* dep1 = find(deployments, "id", "dep1");
-    BOOST_TEST((*dep1)["scaled_to_zero"].IsTrue());
+    BOOST_TEST((*dep1)["scaled_to_zero"].IsFalse());
     BOOST_TEST((*dep1)["estimated_cost_per_hour"].GetDouble() == 0.0);
     // Tokens still counted while it costs nothing: no price per token from that.
     BOOST_TEST((*dep1)["prompt_tokens_per_s"].GetDouble() == 40.0);
@@ -371,6 +379,41 @@ BOOST_AUTO_TEST_CASE(a_suspended_account_slows_the_refreshes_and_says_why)
     BOOST_TEST(s.count("/quotas") == quota_calls + 2);
     BOOST_TEST(!snap.envelope.slowed);
     BOOST_TEST(snap.envelope.reason.empty());
+}
+
+BOOST_AUTO_TEST_CASE(while_suspended_the_other_calls_go_one_slot_at_a_time)
+{
+    // 4 requests a costs refresh (2 pages by model, 1 by key, the billing summary).
+    constexpr auto kSpacing = std::chrono::milliseconds(400);
+    const auto costs_span = [](AccountServer& s, std::size_t from) {
+        std::vector<Clock::time_point> at;
+        const auto all = s.server.requests();
+        for (std::size_t i = from; i < all.size(); ++i)
+            if (all[i].target.find("usageCosts") != std::string::npos || all[i].target.find("billing/summary") != std::string::npos)
+                at.push_back(all[i].at);
+        BOOST_TEST_REQUIRE(at.size() == 4u);
+        return at.back() - at.front();
+    };
+    for (const bool suspended : {true, false}) {
+        AccountServer s;
+        if (suspended)
+            s.body("/v1/accounts/acme", R"({"state": "READY", "suspendState": "FAILED_PAYMENTS"})");
+        Driven d(s, "2026-12-07T10:00:00Z", true, true, "ACCOUNT", kSpacing);
+        d.read(1);
+        d.read(1, true);
+        BOOST_TEST_REQUIRE(d.refresher->snapshot().envelope.slowed == suspended);
+        const std::size_t before = s.server.requests().size();
+        d.read(2, true);
+        const auto span = costs_span(s, before);
+        // Past a burst of 3 (whose slots the last refresh used), each waits
+        // for its slot; an active account's go at once.
+        // (The server notes a request a few milliseconds after its slot opened:
+        // the 4th comes a spacing after the 1st's slot, less that.)
+        if (suspended)
+            BOOST_TEST((span >= kSpacing - std::chrono::milliseconds(50)), "4 paced requests in " << span.count() << " ns");
+        else
+            BOOST_TEST((span < kSpacing), "4 requests in " << span.count() << " ns");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(failures_keep_the_last_good_parts_and_name_the_call)
@@ -497,6 +540,66 @@ BOOST_AUTO_TEST_CASE(every_fault_of_a_call_names_it_and_leaves_the_metrics_untou
         const auto& other = doc["fleet"][std::string(f.kind) == "costs" ? "capacity" : "costs"]["attempt"];
         BOOST_TEST(text(other["status_name"]) == "FWM_OK", f.path);
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_spend_read_in_an_earlier_month_is_not_this_months)
+{
+    fwm::fleet::Snapshot snap;
+    auto c = std::make_shared<fwm::fleet::Capacity>();
+    fwm::fleet::Quota spend;
+    spend.id = "monthly-spend-usd";
+    spend.limit = 1000;
+    spend.usage = 900;
+    c->quotas = {spend};
+    c->quotas_read = true;
+    c->quotas_read_at = *fwm::fleet::parse_rfc3339("2027-01-31T23:00:00Z");
+    snap.capacity = c;
+    fwm::fleet::FleetOptions o;
+    o.capacity = true;
+    double now = *fwm::fleet::parse_rfc3339("2027-01-31T23:30:00Z");
+    o.wall_clock = [&] { return now; };
+    // Read this month: projected from when it was read (30 days and 23 hours in).
+    auto doc = json(fwm::fleet::fleet_json(snap, o));
+    const auto& same = doc["capacity"]["last_good"]["spend"];
+    BOOST_TEST(same["month_to_date"].GetDouble() == 900.0);
+    BOOST_TEST(same["projected_month_end"].GetDouble() == 900.0 * 31 * 24 / (30 * 24 + 23), boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(doc["capacity"]["last_good"]["quotas_read_at"].GetDouble() == c->quotas_read_at);
+    // Still held in February (a failed or held listing): no spend, rather than January's projected over February.
+    now = *fwm::fleet::parse_rfc3339("2027-02-02T01:00:00Z");
+    doc = json(fwm::fleet::fleet_json(snap, o));
+    BOOST_TEST(doc["capacity"]["last_good"]["spend"].IsNull());
+    BOOST_TEST(doc["capacity"]["last_good"]["quotas"].Size() == 1u); // the quota itself is still said, with its time
+}
+
+BOOST_AUTO_TEST_CASE(rows_of_one_key_are_summed_and_unattributed_ones_all_count)
+{
+    AccountServer s;
+    s.route("/v1/accounts/acme/usageCosts:query", [](const RequestRecord& r) {
+        Reply reply;
+        const std::string day = "\"startTime\": \"" + day_of(r.body) + "T00:00:00Z\"";
+        if (r.body.find("\"MODEL\"") == std::string::npos)
+            reply.body = R"({"rows": []})";
+        else if (token_of(r.body).empty())
+            reply.body = R"({"rows": [{"dimensions": {)" + day + R"(, "model": "m1"}, "subtotal": {"units": "1"}},
+                {"dimensions": {)" + day + R"(, "unknownModel": true}, "subtotal": {"units": "2"}},
+                {"dimensions": {)" + day + R"(, "unattributedDimensions": ["MODEL"]}, "subtotal": {"units": "3", "nanos": 1}}],
+                "nextPageToken": "p2", "subtotal": {"units": "7", "nanos": 1}})";
+        else // m1 again on the next page: its rows add up
+            reply.body = R"({"rows": [{"dimensions": {)" + day + R"(, "model": "m1"}, "subtotal": {"nanos": 1}}]})";
+        return reply;
+    });
+    Driven d(s, "2026-12-07T10:00:00Z", false, true);
+    const auto snap = d.read(1, true);
+    BOOST_TEST_REQUIRE(snap.costs_attempt.status == FWM_OK, snap.costs_attempt.message);
+    const auto& rows = snap.costs->today->by_model;
+    BOOST_REQUIRE_EQUAL(rows.size(), 2u);
+    BOOST_TEST(rows[0].model == "m1");
+    BOOST_TEST(rows[0].amount.text() == "1.000000001");
+    BOOST_TEST(rows[1].model.empty());
+    BOOST_TEST(rows[1].amount.text() == "5.000000001"); // 2 + 3.000000001: none dropped
+    fwm::fleet::Money total = rows[0].amount;
+    total.add(rows[1].amount);
+    BOOST_TEST(total.text() == "6.000000002");
 }
 
 BOOST_AUTO_TEST_CASE(capacity_and_cost_options_are_checked)

@@ -163,6 +163,15 @@ def test_quota_gauges_are_tagged_by_quota_accelerator_and_region():
     assert gauges(out, 'fireworks.quota.accelerators_in_use') == {gpu: 4}
 
 
+def test_the_quotas_age_says_how_old_a_held_or_kept_listing_is():
+    state = fleet.FleetState('acme', CHECK_TAGS)
+    summary = capacity(100)
+    summary['capacity']['last_good']['quotas_read_at'] = 40.0
+    assert gauges(state.assess(summary, 100), 'fireworks.quota.age') == {tuple(CHECK_TAGS): 60.0}
+    summary['capacity']['last_good']['quotas_read_at'] = None  # never listed: no age
+    assert gauges(state.assess(summary, 160), 'fireworks.quota.age') == {}
+
+
 def test_utilization_is_left_out_for_unlimited_zero_and_missing_limits():
     quotas = [quota('monthly-spend-usd', 9999999, 10.0, unlimited=True), quota('b200-us-texas-1', 0, 0.0, 'b200',
                                                                                 'us-texas-1'),
@@ -586,6 +595,7 @@ def test_every_capacity_and_cost_metric_of_metadata_csv_comes_with_its_type():
                                            in_use=4)],
                         spend={'month_to_date': 1.0, 'limit': 2, 'unlimited': False, 'utilization': 0.5,
                                'projected_month_end': 3.0, 'month': '2026-12'})
+    snapshot['capacity']['last_good']['quotas_read_at'] = 90.0
     snapshot['costs'] = costs(rated=[by_model('m', 1.0)], evaluation_time=50.0,
                               billed=[{'category': 'dedicated', 'total': 2.0}])['costs']
     snapshot['inventory'] = inventory(100, dep('a', estimated_cost_per_hour=1.0, price_source='config',
@@ -594,4 +604,4 @@ def test_every_capacity_and_cost_metric_of_metadata_csv_comes_with_its_type():
     sent = {p.name: 'gauge' for p in out.gauges}
     sent.update({c.name: 'count' for c in out.counts})
     assert {n: sent.get(n) for n in listed} == listed
-    assert len(listed) == 16
+    assert len(listed) == 17

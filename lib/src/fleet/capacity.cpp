@@ -57,8 +57,10 @@ AccountInfo parse_account(std::string_view json)
     AnswerParts parts;
     parts.members = {"state", "suspendState", "status", "displayName", "accountType", "suspend_state", "display_name",
                      "account_type"};
+    // snake_case lands apart: camelCase wins whatever the order of the members.
+    std::string snake_suspend, snake_display, snake_type;
     std::string* fields[] = {&a.state, &a.suspend_state, nullptr, &a.display_name, &a.account_type,
-                             &a.suspend_state, &a.display_name, &a.account_type};
+                             &snake_suspend, &snake_display, &snake_type};
     parts.member = [&](std::size_t i, const rapidjson::Value& v) {
         if (i == 2) {
             if (v.IsObject()) {
@@ -69,7 +71,7 @@ AccountInfo parse_account(std::string_view json)
             }
             return;
         }
-        if (v.IsNull() || !fields[i]->empty()) // camelCase first
+        if (v.IsNull())
             return;
         if (!v.IsString()) {
             a.problems.add(std::string(parts.members[i]) + ": expected a string");
@@ -78,6 +80,10 @@ AccountInfo parse_account(std::string_view json)
         *fields[i] = util::clean_text(std::string_view(v.GetString(), v.GetStringLength()), i == 0 || i == 1 || i == 5 ? 64 : kTextBytes);
     };
     read_answer(json, "the account answer", parts);
+    for (auto [camel, snake] : {std::pair{&a.suspend_state, &snake_suspend}, std::pair{&a.display_name, &snake_display},
+                                std::pair{&a.account_type, &snake_type}})
+        if (camel->empty())
+            *camel = std::move(*snake);
     return a;
 }
 
@@ -110,25 +116,32 @@ bool unlimited(double limit) noexcept
 
 std::optional<std::pair<std::string, std::string>> gpu_quota(std::string_view id)
 {
-    // <accelerator>-<word>(-<word>)*-<digits>, every part lower case.
+    // <accelerator>-<letters>(-<letters>)*-<digits>: an accelerator of
+    // letters and digits (h100, mi300x; not lora, not 80gb's kind of part in
+    // a region), then a region as the deployments' enum writes it.
+    const auto letters = [](std::string_view p) {
+        return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    };
+    const auto digits = [](std::string_view p) {
+        return !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
     const std::size_t dash = id.find('-');
     if (dash == std::string_view::npos)
         return std::nullopt;
     const std::string_view accelerator = id.substr(0, dash), region = id.substr(dash + 1);
-    if (!lower_word(accelerator) || accelerator == "training" || accelerator == "monthly" ||
-        accelerator == "serverless")
+    if (!lower_word(accelerator) || letters(accelerator) || digits(accelerator) || !(accelerator[0] >= 'a'))
         return std::nullopt;
     std::size_t parts = 0, at = 0;
     std::string_view last;
     while (at <= region.size()) {
         const std::size_t end = std::min(region.find('-', at), region.size());
         last = region.substr(at, end - at);
-        if (!lower_word(last))
-            return std::nullopt;
         ++parts;
         at = end + 1;
+        if (at <= region.size() && !letters(last)) // every part but the last: letters
+            return std::nullopt;
     }
-    if (parts < 2 || !std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (parts < 2 || !digits(last))
         return std::nullopt;
     return std::make_pair(std::string(accelerator), std::string(region));
 }
@@ -169,7 +182,7 @@ std::string region_slug(std::string_view region)
         else
             return {};
     }
-    return gpu_quota("x-" + out) ? out : std::string();
+    return gpu_quota("a1-" + out) ? out : std::string();
 }
 
 std::optional<double> projected_month_end(double month_to_date, double now)

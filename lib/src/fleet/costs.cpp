@@ -4,6 +4,7 @@
 
 #include "fleet/capacity.hpp"
 #include "fleet/rfc3339.hpp"
+#include "util/ascii.hpp"
 #include "util/json_sink.hpp"
 #include "util/text.hpp"
 
@@ -153,16 +154,30 @@ BillingSummary parse_billing_summary(std::string_view json, std::size_t max_line
     return b;
 }
 
+namespace {
+
+bool has_word(const std::string& category, std::string_view word)
+{
+    return util::ascii_lower(category).find(word) != std::string::npos;
+}
+
+} // namespace
+
 std::map<std::string, Price> prices_from_billing(const std::vector<BillingLine>& lines)
 {
+    // Deployments are billed per accelerator-hour on dedicated lines: those
+    // first; then other lines but training's (a training price is not a
+    // deployment's), each type's first line winning.
     std::map<std::string, Price> out;
-    for (const auto& line : lines) {
-        if (!line.unit_amount || !(line.unit_amount->value() > 0))
-            continue;
-        for (const std::string* type : {&line.grouping_value, &line.secondary_grouping_value})
-            if (!accelerator_family(*type).empty())
-                out.emplace(*type, Price{line.unit_amount->value(), line.unit_amount->currency()});
-    }
+    for (const bool dedicated : {true, false})
+        for (const auto& line : lines) {
+            if (!line.unit_amount || !(line.unit_amount->value() > 0) || has_word(line.category, "train") ||
+                (has_word(line.category, "dedicated") || has_word(line.category, "deployment")) != dedicated)
+                continue;
+            for (const std::string* type : {&line.grouping_value, &line.secondary_grouping_value})
+                if (!accelerator_family(*type).empty())
+                    out.emplace(*type, Price{line.unit_amount->value(), line.unit_amount->currency()});
+        }
     return out;
 }
 

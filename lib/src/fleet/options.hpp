@@ -41,6 +41,9 @@ struct FleetOptions {
     // The wall clock, seconds since the epoch (the UTC day of the usage);
     // null: the system's. Tests set it to cross midnight.
     std::function<double()> wall_clock;
+    // How far apart the REST requests go while the account is held to 10
+    // requests a minute (not an option: tests shorten it).
+    std::chrono::milliseconds slowed_spacing{20000};
 
     bool any() const { return inventory || usage || capacity || costs; }
 };

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 #include <stdexcept>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -192,11 +193,12 @@ const char* kFailedUnexpectedly[kKinds] = {
 
 // While the account is held to 10 requests a minute: the account (what
 // says when that ends) is read every kSlowedAccount at most, alone (its
-// quotas keep their last reading); every other refresh waits at least
-// kSlowedPerRequest per request it made and per kind of refresh running.
-// In all about 4 requests a minute at most, leaving the rest of the 10.
+// quotas keep their last reading), and every other request waits for a
+// slot, FleetOptions::slowed_spacing apart (20 s) after a burst of
+// kSlowedBurst: 2 + 3 requests a minute, 8 in the worst minute, however
+// many pages a refresh has.
 constexpr std::chrono::seconds kSlowedAccount{30};
-constexpr std::chrono::seconds kSlowedPerRequest{30};
+constexpr unsigned kSlowedBurst = 3;
 
 // The outcome of one call of a refresh that makes several.
 struct CallOutcome {
@@ -213,6 +215,15 @@ struct CallOutcome {
         retry_after_s = retry_after;
     }
 };
+
+// A capacity reading that could not list the quotas keeps the last listing, with its time.
+void keep_quotas(Capacity& c, const Capacity& last)
+{
+    c.quotas = last.quotas;
+    c.quotas_read = last.quotas_read;
+    c.quotas_read_at = last.quotas_read_at;
+    c.complete = last.complete;
+}
 
 void merge(Problems& into, Problems&& from)
 {
@@ -231,6 +242,9 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
     std::unique_ptr<http::Client> client;
     // I/O thread only.
     std::array<asio::steady_timer, kKinds> timers;
+    std::array<asio::steady_timer, kKinds> pace_timers; // a request waiting for its slot, per kind
+    Clock::time_point next_slot{};                       // the next request's slot while slowed
+    std::array<bool, kKinds> refreshed{};                // a kind's first refresh has ended
     std::map<std::string, std::string> termination; // deployment id -> its termination message, once asked
     std::string cost_scope;                           // ACCOUNT until refused, then SELF
     bool scope_fallback = false;
@@ -249,6 +263,8 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
         , runtime(http::Runtime::acquire())
         , timers{asio::steady_timer(runtime->context()), asio::steady_timer(runtime->context()),
                  asio::steady_timer(runtime->context()), asio::steady_timer(runtime->context())}
+        , pace_timers{asio::steady_timer(runtime->context()), asio::steady_timer(runtime->context()),
+                      asio::steady_timer(runtime->context()), asio::steady_timer(runtime->context())}
         , cost_scope(options.cost_scope)
     {
         http::ClientConfig api = metrics;
@@ -282,18 +298,32 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
         return true;
     }
 
-    // The wait after a refresh that made `requests` requests, stretched
+    // The wait after a refresh: the account at most every kSlowedAccount
     // while the account is held to 10 requests a minute.
-    Clock::duration paced(Kind kind, Clock::duration wait, unsigned requests) const
+    Clock::duration paced(Kind kind, Clock::duration wait) const
     {
-        if (!slowed.load())
-            return wait;
-        if (kind == kCapacity)
-            return std::max<Clock::duration>(wait, kSlowedAccount);
-        std::size_t kinds = 0;
-        for (std::size_t k = 0; k < kKinds; ++k)
-            kinds += enabled(static_cast<Kind>(k)) ? 1 : 0;
-        return std::max<Clock::duration>(wait, kSlowedPerRequest * static_cast<long>(std::max(1u, requests) * kinds));
+        return kind == kCapacity && slowed.load() ? std::max<Clock::duration>(wait, kSlowedAccount) : wait;
+    }
+
+    // Before a request (but the account's): while the account is held to
+    // 10 requests a minute, waits for the next free slot. The end of that
+    // (or stopping) cancels the wait. A kind's first refresh is not held:
+    // it started before the account was known, and the first run (what a
+    // user sees, after every restart) waits for it.
+    asio::awaitable<void> pace(Kind kind)
+    {
+        if (!slowed.load() || !refreshed[kind])
+            co_return;
+        // A generic cell rate: next_slot is when the request would go at the
+        // steady rate; up to kSlowedBurst - 1 slots ahead of it go at once.
+        const auto now = Clock::now();
+        const auto due = std::max(now, next_slot);
+        const auto at = due - options.slowed_spacing * (kSlowedBurst - 1);
+        next_slot = due + options.slowed_spacing;
+        if (at <= now)
+            co_return;
+        pace_timers[kind].expires_at(at);
+        co_await pace_timers[kind].async_wait(kAwait);
     }
 
     // One kind's refreshes for as long as the refresher runs.
@@ -321,14 +351,10 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
             }
             if (self->stopped.load())
                 co_return;
+            self->refreshed[kind] = true;
             if (self->asked_now[kind].exchange(false))
                 continue;
-            unsigned requests = 0;
-            {
-                std::lock_guard lock(self->mutex);
-                requests = self->attempt(kind).requests;
-            }
-            timer.expires_after(self->paced(kind, wait, requests));
+            timer.expires_after(self->paced(kind, wait));
             co_await timer.async_wait(kAwait); // refresh_now() and stopping cut it short
         }
     }
@@ -348,6 +374,7 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
     asio::awaitable<Clock::duration> refresh_inventory();
     asio::awaitable<Clock::duration> refresh_usage();
     asio::awaitable<Clock::duration> refresh_capacity();
+    Envelope envelope_of(const Capacity& c) const;
     asio::awaitable<Clock::duration> refresh_costs();
     asio::awaitable<void> read_termination_messages(Inventory& inventory, unsigned& requests);
     asio::awaitable<void> read_account(Capacity& c, const Capacity* last, CallOutcome& out);
@@ -384,6 +411,7 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
         std::string target = "/v1/accounts/" + account + "/deployments?pageSize=" + std::to_string(kPageSize);
         if (!token.empty())
             target += "&pageToken=" + percent_encode(token);
+        co_await pace(kInventory);
         Answer<DeploymentsPage> got = co_await fetch<DeploymentsPage>(
             *client, target, [limits](std::string_view body) { return parse_deployments_page(body, limits); });
         requests += got.info.attempts;
@@ -481,6 +509,7 @@ asio::awaitable<Refresher::Core::UsageRead> Refresher::Core::read_usage_day(std:
     const std::string target = "/v1/accounts/" + account + "/billingUsage?startTime=" + percent_encode(day_start) +
                                "&endTime=" + percent_encode(day_end);
     const double from = *parse_rfc3339(day_start), to = *parse_rfc3339(day_end);
+    co_await pace(kUsage);
     Answer<Usage> got = co_await fetch<Usage>(*client, target,
                                               [from, to](std::string_view body) { return parse_usage(body, from, to); });
     r.requests = got.info.attempts;
@@ -554,6 +583,7 @@ asio::awaitable<void> Refresher::Core::read_termination_messages(Inventory& inve
             ++asked;
             const std::string target =
                 "/v1/accounts/" + account + "/deployments/" + percent_encode(d.id) + "/terminationMessage";
+            co_await pace(kInventory);
             Answer<std::string> got = co_await fetch<std::string>(
                 *client, target, [](std::string_view body) { return parse_termination_message(body); });
             requests += got.info.attempts;
@@ -601,6 +631,7 @@ asio::awaitable<void> Refresher::Core::read_quotas(Capacity& c, const Capacity* 
         std::string target = "/v1/accounts/" + account + "/quotas?pageSize=" + std::to_string(kPageSize);
         if (!token.empty())
             target += "&pageToken=" + percent_encode(token);
+        co_await pace(kCapacity);
         Answer<QuotasPage> got =
             co_await fetch<QuotasPage>(*client, target, [](std::string_view body) { return parse_quotas_page(body); });
         out.requests += got.info.attempts;
@@ -625,11 +656,8 @@ asio::awaitable<void> Refresher::Core::read_quotas(Capacity& c, const Capacity* 
         token = std::move(got.value->next_page_token);
     }
     if (!ok) { // the last good listing stays
-        if (last) {
-            c.quotas = last->quotas;
-            c.quotas_read = last->quotas_read;
-            c.complete = last->complete;
-        }
+        if (last)
+            keep_quotas(c, *last);
         co_return;
     }
     std::stable_sort(quotas.begin(), quotas.end(), [](const Quota& a, const Quota& b) { return a.id < b.id; });
@@ -641,6 +669,7 @@ asio::awaitable<void> Refresher::Core::read_quotas(Capacity& c, const Capacity* 
     merge(c.problems, std::move(problems));
     c.quotas = std::move(quotas);
     c.quotas_read = true;
+    c.quotas_read_at = wall();
 }
 
 asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_capacity()
@@ -654,54 +683,68 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_capacity()
     auto c = std::make_shared<Capacity>();
     CallOutcome out;
     co_await read_account(*c, last.get(), out);
+    // The pace follows the account at once: the quotas read next already keep it.
+    const Envelope envelope = envelope_of(*c);
+    if (slowed.exchange(envelope.slowed) && !envelope.slowed)
+        for (auto& t : pace_timers) // the requests waiting for a slot go now
+            t.cancel();
     // A 429 holds the account's calls back; held to 10 a minute, the account alone is read.
-    const bool held = c->account && suspended(c->account->suspend_state) && last && last->quotas_read;
+    const bool held = envelope.slowed && last && last->quotas_read;
     if (out.status != FWM_ERR_RATE_LIMITED && !held && !stopped.load()) {
         co_await read_quotas(*c, last.get(), out);
     } else if (last) {
-        c->quotas = last->quotas;
-        c->quotas_read = last->quotas_read;
-        c->complete = last->complete;
+        keep_quotas(*c, *last);
     }
     c->fetched_at = wall_now();
-    Envelope envelope;
-    if (c->account && suspended(c->account->suspend_state)) {
-        envelope.slowed = true;
-        envelope.reason = "the account is suspended (" + c->account->suspend_state +
-                          "): Fireworks then allows it 10 API requests a minute for all its traffic, so until the "
-                          "suspension ends this check reads the account every " +
-                          std::to_string(std::max(options.capacity_interval, kSlowedAccount).count()) +
-                          " s (its quotas keep their last reading) and spaces its other REST calls to about 4 a "
-                          "minute in all";
-    }
-    slowed.store(envelope.slowed);
     std::lock_guard lock(mutex);
     finish(snapshot.capacity_attempt, out.status, std::move(out.message), started, out.requests, out.retry_after_s);
     if (c->account || c->quotas_read)
         snapshot.capacity = std::move(c);
-    snapshot.envelope = std::move(envelope);
+    snapshot.envelope = envelope;
     changed.notify_all();
     co_return next_after(out.status, options.capacity_interval, out.retry_after_s);
 }
 
-// One usageCosts query, all its pages, into `rows` (one per model or key:
-// a repeat is noted and left out). False when it failed.
+// Held to 10 requests a minute while the account reads as suspended.
+Envelope Refresher::Core::envelope_of(const Capacity& c) const
+{
+    Envelope envelope;
+    if (c.account && suspended(c.account->suspend_state)) {
+        envelope.slowed = true;
+        envelope.reason =
+            "the account is suspended (" + c.account->suspend_state +
+            "): Fireworks then allows it 10 API requests a minute for all its traffic, so until the suspension ends "
+            "this check reads the account every " +
+            std::to_string(std::max(options.capacity_interval, kSlowedAccount).count()) +
+            " s (its quotas keep their last reading) and its other REST calls at most 3 a minute (" +
+            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options.slowed_spacing).count()) +
+            " s apart after a burst of " + std::to_string(kSlowedBurst) + ")";
+    }
+    return envelope;
+}
+
+// One usageCosts query, all its pages, into `rows`: one per model (or API
+// key and user) and currency, the rows of one summed exactly (rows without a
+// model, unattributed costs, are several and all count). At most
+// kMaxCostRows rows are read. False when it failed.
 asio::awaitable<bool> Refresher::Core::read_cost_rows(const std::string& day_start, const std::string& day_end,
                                                       const char* dimension, std::vector<RatedRow>& rows, CostDay& day,
                                                       Problems& problems, CallOutcome& out)
 {
-    constexpr std::size_t kMaxPages = 50;
+    constexpr std::size_t kMaxPages = 50, kMaxCostRows = 20000;
     constexpr unsigned kCostPageSize = 1000;
     const std::string target = "/v1/accounts/" + account + "/usageCosts:query";
     const bool by_model = std::string_view(dimension) == "MODEL";
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> index; // key -> its row
+    std::size_t read = 0;
     std::string token;
     for (std::size_t pages = 0;;) {
+        co_await pace(kCosts);
         Answer<CostsPage> got = co_await fetch<CostsPage>(
             *client, target, costs_query(cost_scope, dimension, day_start, day_end, token, kCostPageSize),
             [](std::string_view body) { return parse_costs_page(body); });
         out.requests += got.info.attempts;
-        if (got.info.status == FWM_ERR_HTTP_FORBIDDEN && cost_scope == "ACCOUNT" && pages == 0 &&
-            token.empty()) {
+        if (got.info.status == FWM_ERR_HTTP_FORBIDDEN && cost_scope == "ACCOUNT" && pages == 0 && token.empty()) {
             // Costs of the whole account need an administrator's key: this key's own, then.
             cost_scope = "SELF";
             scope_fallback = true;
@@ -728,16 +771,18 @@ asio::awaitable<bool> Refresher::Core::read_cost_rows(const std::string& day_sta
                 problems.add("a cost row of " + row.day + " in the answer for " + day.day + "; left out");
                 continue;
             }
-            const auto same = std::find_if(rows.begin(), rows.end(), [&](const RatedRow& r) {
-                return (by_model ? r.model == row.model : (r.api_key_id == row.api_key_id && r.user == row.user)) &&
-                       r.amount.currency() == row.amount.currency();
-            });
-            if (same != rows.end()) {
-                problems.add("the " + std::string(by_model ? "model " + row.model : "API key " + row.api_key_id) +
-                             " came twice for " + day.day + "; the first kept");
-                continue;
+            if (read++ == kMaxCostRows) {
+                problems.add("more than " + std::to_string(kMaxCostRows) + " cost rows by " + dimension + " for " +
+                             day.day + "; the rest are left out");
+                co_return true;
             }
-            rows.push_back(std::move(row));
+            auto key = by_model ? std::make_tuple(row.model, std::string(), row.amount.currency())
+                                : std::make_tuple(row.api_key_id, row.user, row.amount.currency());
+            const auto [at, added] = index.emplace(std::move(key), rows.size());
+            if (added)
+                rows.push_back(std::move(row));
+            else if (!rows[at->second].amount.add(row.amount)) // same currency: cannot fail
+                problems.add("a cost row's currency changed while summing; left out");
         }
         if (page.next_page_token.empty())
             co_return true;
@@ -770,6 +815,7 @@ asio::awaitable<void> Refresher::Core::read_billing(Costs& c, const Costs* last,
     const std::string to = utc_next_day_start(now); // the end is exclusive: today included
     const std::string target = "/v1/accounts/" + account + "/billing/summary?startTime=" +
                                percent_encode(month.start_text) + "&endTime=" + percent_encode(to);
+    co_await pace(kCosts);
     Answer<BillingSummary> got = co_await fetch<BillingSummary>(
         *client, target, [](std::string_view body) { return parse_billing_summary(body); });
     out.requests += got.info.attempts;
@@ -861,6 +907,8 @@ Refresher::~Refresher()
     try {
         asio::post(core_->runtime->context(), [core = core_] {
             for (auto& t : core->timers)
+                t.cancel();
+            for (auto& t : core->pace_timers)
                 t.cancel();
         });
     } catch (...) {

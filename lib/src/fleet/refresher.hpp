@@ -53,6 +53,7 @@ struct Capacity {
     std::string account_error;      // why the account could not be read this time
     std::vector<Quota> quotas;      // sorted by id, one per id
     bool quotas_read = false;       // some listing of them succeeded
+    double quotas_read_at = 0;      // when that listing was read (the options' clock), seconds since the epoch
     bool complete = true;           // the last listing held every page
     double fetched_at = 0;
     Problems problems;

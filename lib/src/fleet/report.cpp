@@ -158,12 +158,14 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std
     w.EndArray();
     w.Key("termination_message");
     text(w, d.termination_message);
-    // The inventory's replica count, else the metrics' deployment_replicas gauge.
+    // The inventory's replica count, else the metrics' deployment_replicas
+    // gauge; a deployment failing, being made or going away is not idle.
+    const bool settled = !(d.state == "FAILED" || d.state == "CREATING" || d.state == "DELETING" || d.state == "DELETED");
     w.Key("scaled_to_zero");
     if (d.replicas)
-        w.Bool(*d.replicas == 0);
+        w.Bool(*d.replicas == 0 && settled);
     else if (metrics.replicas)
-        w.Bool(*metrics.replicas == 0);
+        w.Bool(*metrics.replicas == 0 && settled);
     else
         w.Null();
     const Estimate e = estimate(d, o, billed);
@@ -248,7 +250,9 @@ void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
         w.Key("id");
         text(w, q.id);
         optional_number(w, "limit", q.limit);
-        optional_number(w, "max_approved", q.max_approved);
+        // An "unlimited" sentinel is no number to chart.
+        optional_number(w, "max_approved",
+                        q.max_approved && !unlimited(*q.max_approved) ? q.max_approved : std::nullopt);
         optional_number(w, "usage", q.usage);
         w.Key("unlimited");
         w.Bool(q.limit && unlimited(*q.limit));
@@ -257,7 +261,7 @@ void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
         w.Key("region");
         text(w, gpu ? gpu->second : "");
         w.Key("accelerators_in_use");
-        if (gpu && inv) {
+        if (gpu && inv && inv->complete) { // a cut listing says nothing of what it left out
             const auto it = in_use.find(*gpu);
             number(w, it == in_use.end() ? 0.0 : it->second);
         } else {
@@ -266,8 +270,15 @@ void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
         w.EndObject();
     }
     w.EndArray();
+    w.Key("quotas_read_at");
+    if (c.quotas_read)
+        number(w, c.quotas_read_at);
+    else
+        w.Null();
+    // The spend of a reading from an earlier month (a listing that failed or
+    // was held since) is not this month's: none rather than a wrong one.
     w.Key("spend");
-    if (!spend || !spend->usage) {
+    if (!spend || !spend->usage || utc_month(c.quotas_read_at) != utc_month(now)) {
         w.Null();
     } else {
         const bool none = !spend->limit || unlimited(*spend->limit);
@@ -279,7 +290,8 @@ void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
         w.Bool(spend->limit && unlimited(*spend->limit));
         optional_number(w, "utilization",
                         none || *spend->limit == 0 ? std::nullopt : std::optional<double>(*spend->usage / *spend->limit));
-        optional_number(w, "projected_month_end", projected_month_end(*spend->usage, now));
+        // From when it was read: the usage is that moment's.
+        optional_number(w, "projected_month_end", projected_month_end(*spend->usage, c.quotas_read_at));
         w.Key("month");
         text(w, utc_month(now));
         w.EndObject();

@@ -558,6 +558,8 @@ class FleetState(object):
                     events.append(e)
             self.account_seen = seen
         gauges.extend(quota_gauges(good.get('quotas'), self.check_tags))
+        if _number(good.get('quotas_read_at')) is not None:  # quotas are kept while a listing fails or is held
+            gauges.append(Point('fireworks.quota.age', max(0.0, now - good['quotas_read_at']), self.check_tags))
         gauges.extend(spend_gauges(good.get('spend'), self.check_tags))
 
     def _costs(self, good, now, gauges, counts, logs):
