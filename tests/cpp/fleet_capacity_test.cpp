@@ -602,6 +602,31 @@ BOOST_AUTO_TEST_CASE(rows_of_one_key_are_summed_and_unattributed_ones_all_count)
     BOOST_TEST(total.text() == "6.000000002");
 }
 
+BOOST_AUTO_TEST_CASE(one_instance_of_an_account_sends_its_data_until_it_goes)
+{
+    AccountServer s;
+    // Two instances with the same account, key and options (their tags,
+    // which the library does not see, may differ).
+    const auto config = [&](const char*) {
+        return client_json(s.server.url(),
+                           "\"fleet\":{\"api_endpoint\":\"" + s.server.url("") + "\",\"collect_capacity\":true}",
+                           "acme");
+    };
+    const auto sends = [](Collector& c) {
+        auto r = c.collect(nullptr);
+        BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
+        return json(r.summary)["fleet"]["account_data"].GetBool();
+    };
+    auto first = std::make_unique<Collector>(config("a").c_str());
+    Collector second(config("b").c_str());
+    BOOST_TEST(sends(*first));
+    BOOST_TEST(!sends(second)); // the same refresher: its quotas would count twice
+    BOOST_TEST(sends(*first));
+    first.reset();              // unscheduled: the other takes over
+    BOOST_TEST(sends(second));
+    BOOST_TEST(s.count("/quotas") == 2u); // one listing (two pages) for both
+}
+
 BOOST_AUTO_TEST_CASE(capacity_and_cost_options_are_checked)
 {
     const auto message = [](const std::string& fleet) {

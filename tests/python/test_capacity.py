@@ -163,6 +163,18 @@ def test_quota_gauges_are_tagged_by_quota_accelerator_and_region():
     assert gauges(out, 'fireworks.quota.accelerators_in_use') == {gpu: 4}
 
 
+def test_only_the_instance_that_sends_the_accounts_data_sends_it():
+    summary = capacity(100, quotas=[quota('h100-us-iowa-1', 8, 6.0, 'h100', 'us-iowa-1')])
+    summary['costs'] = costs(rated=[by_model('m', 1.0)])['costs']
+    summary['account_data'] = False
+    out = fleet.FleetState('acme', CHECK_TAGS).assess(summary, 100)
+    assert (out.gauges, out.checks, out.events, out.counts, out.logs) == ([], [], [], [], [])
+    summary['account_data'] = True
+    out = fleet.FleetState('acme', CHECK_TAGS).assess(summary, 100)
+    assert gauges(out, 'fireworks.quota.usage') and gauges(out, 'fireworks.cost.rated_today')
+    assert [c.name for c in out.checks] == [fleet.ACCOUNT_CHECK]
+
+
 def test_the_quotas_age_says_how_old_a_held_or_kept_listing_is():
     state = fleet.FleetState('acme', CHECK_TAGS)
     summary = capacity(100)

@@ -45,6 +45,13 @@ struct Collector::Generation {
         if (f.any())
             fleet = fleet::Refresher::acquire(c, f);
     }
+    ~Generation()
+    {
+        if (fleet)
+            fleet->release(this); // another instance of the account sends its data from now on
+    }
+    Generation(const Generation&) = delete;
+    Generation& operator=(const Generation&) = delete;
 };
 
 namespace {
@@ -276,7 +283,8 @@ Result Collector::collect(const char* options_json) noexcept
         add_member(r.summary, "fleet",
                    g.fleet ? fleet::fleet_json(fleet_state, fleet_options_, first_run,
                                                r.submissions ? r.submissions->observed()
-                                                             : std::map<std::string, fleet::Observed>{})
+                                                             : std::map<std::string, fleet::Observed>{},
+                                               g.fleet->lead(&g))
                            : "null");
         // The body and its parse go now: only the compact submissions stay.
     });

@@ -255,6 +255,7 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
     mutable std::mutex mutex;
     mutable std::condition_variable changed; // an attempt ended, or wake()
     bool running = false; // start() was called
+    const void* lead = nullptr; // the instance that sends the account's own data
     Snapshot snapshot;
 
     Core(const http::ClientConfig& metrics, FleetOptions o)
@@ -974,6 +975,21 @@ void Refresher::wake() const
 const FleetOptions& Refresher::options() const
 {
     return core_->options;
+}
+
+bool Refresher::lead(const void* who)
+{
+    std::lock_guard lock(core_->mutex);
+    if (!core_->lead)
+        core_->lead = who;
+    return core_->lead == who;
+}
+
+void Refresher::release(const void* who)
+{
+    std::lock_guard lock(core_->mutex);
+    if (core_->lead == who)
+        core_->lead = nullptr;
 }
 
 // ---- sharing -------------------------------------------------------------

@@ -143,6 +143,13 @@ public:
 
     const FleetOptions& options() const;
 
+    // Which of the instances sharing this refresher sends the account's own
+    // data (usage, quotas, spend, costs, the account's state), so that it is
+    // counted once: the first to ask, until it releases; `who` is any
+    // address of the instance's.
+    bool lead(const void* who);
+    void release(const void* who);
+
     // Refreshers running in this process (for the tests of sharing).
     static std::size_t count();
 

@@ -499,7 +499,7 @@ void metrics_replicas(Writer& w, const Snapshot& s, const FleetOptions& o, const
 }
 
 std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::string& first_run,
-                       const std::map<std::string, Observed>& observed)
+                       const std::map<std::string, Observed>& observed, bool account_data)
 {
     const std::map<std::string, Price> billed =
         s.costs ? prices_from_billing(s.costs->billed) : std::map<std::string, Price>{};
@@ -511,6 +511,8 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
     w.StartObject();
     w.Key("first_run");
     w.RawValue(first_run.data(), first_run.size(), rapidjson::kObjectType);
+    w.Key("account_data");
+    w.Bool(account_data);
     w.Key("inventory");
     if (!o.inventory) {
         w.Null();

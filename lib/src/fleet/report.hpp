@@ -20,7 +20,10 @@ struct Observed {
 
 // `first_run` is a JSON value written as it is: null, or on an instance's
 // first run how long it waited for the first refreshes and which did not come.
+// `account_data`: this instance sends the account's own data (usage,
+// quotas, spend, costs, the account's state); the other instances of the
+// account do not, so that none of it counts twice.
 std::string fleet_json(const Snapshot& snapshot, const FleetOptions& options, const std::string& first_run = "null",
-                       const std::map<std::string, Observed>& observed = {});
+                       const std::map<std::string, Observed>& observed = {}, bool account_data = true);
 
 } // namespace fwm::fleet

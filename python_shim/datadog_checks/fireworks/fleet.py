@@ -445,6 +445,10 @@ class FleetState(object):
             if isinstance(good, dict):
                 self._inventory(good, now, gauges, checks, events, logs)
         gauges.extend(self._metrics_replicas(fleet.get('metrics_replicas')))
+        if fleet.get('account_data') is False:
+            # Another instance of this account sends the account's own data
+            # (usage, quotas, spend, costs, its state): sent twice, it would count twice.
+            return Outcome(gauges, checks, events, counts, logs)
         usage = fleet.get('usage')
         if isinstance(usage, dict):
             self._attempt('usage', usage.get('attempt'), usage.get('last_good'), logs)
