@@ -251,6 +251,7 @@ BOOST_AUTO_TEST_CASE(the_first_run_has_the_account_quotas_spend_dollars_and_cost
     BOOST_TEST(text(cap["attempt"]["status_name"]) == "FWM_OK");
     BOOST_TEST(cap["attempt"]["requests"].GetUint() == 3u);
     BOOST_TEST(text(cap["last_good"]["account"]["suspend_state"]) == "UNSUSPENDED");
+    BOOST_TEST(cap["last_good"]["account"]["suspended"].IsFalse());
     BOOST_TEST(cap["envelope"]["slowed"].IsFalse());
     const auto& quotas = cap["last_good"]["quotas"];
     BOOST_REQUIRE_EQUAL(quotas.Size(), 4u);

@@ -15,8 +15,10 @@ CHECK_TAGS = ['fireworks_account:acme', 'env:test']
 
 
 def account(suspend='UNSUSPENDED', state='READY', code='OK', message=''):
+    # 'suspended' as the library writes it (lib/src/fleet/capacity.cpp, suspended()).
     return {'state': state, 'suspend_state': suspend, 'status_code': code, 'status_message': message,
-            'display_name': 'Acme', 'account_type': ''}
+            'display_name': 'Acme', 'account_type': '',
+            'suspended': suspend not in ('', 'UNSUSPENDED', 'SUSPEND_STATE_UNSPECIFIED')}
 
 
 def capacity(fetched_at=100.0, acct=None, quotas=(), spend=None, attempt_ok=True, message='', envelope=None,

@@ -234,6 +234,8 @@ void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
             w.Key(key);
             text(w, *value);
         }
+        w.Key("suspended"); // the one rule of which suspend states are a suspension
+        w.Bool(suspended(a.suspend_state));
         w.EndObject();
     }
     w.Key("account_error");

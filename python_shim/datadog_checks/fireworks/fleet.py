@@ -193,8 +193,6 @@ REFRESHED = {
 
 # -- the account -------------------------------------------------------------------
 
-# Suspend states that are not a suspension.
-UNSUSPENDED = ('', 'UNSUSPENDED', 'SUSPEND_STATE_UNSPECIFIED')
 # What each suspend state means for the account (reference A5); others are named as they come.
 SUSPENDED_WORDS = {
     'FAILED_PAYMENTS': 'payments failed; API requests are rejected',
@@ -205,11 +203,13 @@ SUSPENDED_WORDS = {
 
 
 def _account_state(account):
-    """(state, suspend state) of an account, unspecified ones read as healthy."""
+    """(state, suspend state) of an account, an unspecified state read as
+    READY; whether the suspend state is a suspension is the library's rule
+    (its "suspended")."""
     state = account.get('state') or ''
-    suspend = account.get('suspend_state') or ''
+    suspend = account.get('suspend_state') or 'SUSPENDED'
     return ('READY' if state in ('', 'STATE_UNSPECIFIED') else state,
-            'UNSUSPENDED' if suspend in UNSUSPENDED else suspend)
+            suspend if account.get('suspended') is True else 'UNSUSPENDED')
 
 
 def _suspended(suspend):
