@@ -215,6 +215,7 @@ def test_check_readable_output_has_a_line_for_the_account_quotas_spend_and_dolla
         quota('h100-us-iowa-1', 8, 6.0, 'h100', 'us-iowa-1', max_approved=16, in_use=4)], spend={
         'month_to_date': 812.5, 'limit': 1000, 'unlimited': False, 'utilization': 0.8125,
         'projected_month_end': 1500.0, 'month': '2026-12'})
+    snapshot['capacity']['last_good']['quotas_read_at'] = 90.0  # fireworks.quota.age: no quota of its own
     snapshot['costs'] = costs(rated=[by_model('accounts/fireworks/models/kimi-k2', 12.34),
                                      by_key('key-1', 3.2, user='users/alice', currency='EUR')])['costs']
     snapshot['inventory'] = inventory(100, dep('a', estimated_cost_per_hour=112.0, price_source='billing',
@@ -230,6 +231,8 @@ def test_check_readable_output_has_a_line_for_the_account_quotas_spend_and_dolla
                  'dollars today by model kimi-k2 = 12.34 USD',
                  'estimated cost of a: 112.00 USD/hour (billing), 31.11 USD per million prompt tokens'):
         assert line in lines, out.getvalue()
+    assert [line for line in lines if line.startswith('quota ')] == [
+        'quota h100-us-iowa-1: usage 6 of 8 (75 %), max approved 16, 4 accelerators in use']
     # Dollars are not usage, and the fleet's gauges stay out of the table of scraped series.
     assert not any(line.startswith('usage today fireworks.cost.') for line in lines)
     assert not any(line.split()[0].startswith(('fireworks.quota.', 'fireworks.cost.', 'fireworks.spend.'))

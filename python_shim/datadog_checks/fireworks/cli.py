@@ -183,7 +183,8 @@ def _print_capacity(items, out, instance):
         out.write('capacity: no account or quotas in this run (collect_capacity: it has not arrived yet)\n')
     quotas = defaultdict(dict)
     for i in items:
-        if i['kind'] == 'metric' and i['name'].startswith('fireworks.quota.'):
+        # Per quota only: fireworks.quota.age is the listing's, not a quota's.
+        if i['kind'] == 'metric' and i['name'].startswith('fireworks.quota.') and _tag(i['tags'], 'quota'):
             quotas[_tag(i['tags'], 'quota')][i['name'][len('fireworks.quota.'):]] = i['value']
     for q_id in sorted(quotas):
         q = quotas[q_id]
