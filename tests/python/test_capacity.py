@@ -619,3 +619,45 @@ def test_every_capacity_and_cost_metric_of_metadata_csv_comes_with_its_type():
     sent.update({c.name: 'count' for c in out.counts})
     assert {n: sent.get(n) for n in listed} == listed
     assert len(listed) == 17
+
+
+def test_cancel_during_a_first_run_waiting_on_a_rest_api_that_never_answers(tmp_path, aggregator):
+    """The Agent cancels from another thread while three instances' first
+    runs wait for capacity and costs from an API that never answers: each
+    run ends at once, none raises."""
+    import threading
+    import time
+
+    check, ep = whole_check(tmp_path, extra=['--api-fault', 'hang'], timeout=20)
+    checks = [check] + [whole_check_instance(check) for _ in range(2)]
+    ended, errors = [], []
+
+    def run(c):
+        try:
+            c.check(None)
+        except Exception as e:  # noqa: BLE001 (what the Agent would log)
+            errors.append(e)
+        ended.append(time.monotonic())
+
+    try:
+        threads = [threading.Thread(target=run, args=(c,)) for c in checks]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)  # all three wait for the REST answers
+        cancelled = time.monotonic()
+        for c in checks:
+            c.cancel()
+        for t in threads:
+            t.join(10)
+        assert not any(t.is_alive() for t in threads)
+        assert errors == []
+        assert max(ended) - cancelled < 2.0, 'a run waited out its timeout after cancel()'
+    finally:
+        for c in checks:
+            c.cancel()
+        ep.stop()
+
+
+def whole_check_instance(check):
+    """Another instance of `check`'s account and options."""
+    return FireworksCheck('fireworks', {}, [dict(check.instance)])
