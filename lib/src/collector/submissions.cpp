@@ -17,6 +17,13 @@ std::uint32_t Submissions::intern(const std::string& name)
         if (names_.size() >= kCount)
             throw std::length_error("too many distinct names in one run");
         names_.push_back(name);
+        // Which names the run observes, decided once per name, not per point.
+        const auto ends = [&](std::string_view tail) {
+            return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+        };
+        watched_.push_back(ends(".tokens.prompt.rate")   ? Watched::prompt_rate
+                           : ends(".deployment_replicas") ? Watched::replicas
+                                                          : Watched::none);
     }
     return it->second;
 }
@@ -52,15 +59,13 @@ void Submissions::group(const std::vector<std::string_view>& tags)
 
 void Submissions::gauge(const std::string& name, double value)
 {
-    static constexpr std::string_view kPromptRate = ".tokens.prompt.rate", kReplicas = ".deployment_replicas";
-    const auto ends = [&](std::string_view tail) {
-        return name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
-    };
-    if (!deployment_.empty() && (ends(kPromptRate) || ends(kReplicas))) {
-        auto& seen = ends(kPromptRate) ? observed_[deployment_].prompt_tokens_per_s : observed_[deployment_].replicas;
+    const std::uint32_t id = intern(name);
+    if (watched_[id] != Watched::none && !deployment_.empty()) {
+        auto& seen = watched_[id] == Watched::prompt_rate ? observed_[deployment_].prompt_tokens_per_s
+                                                          : observed_[deployment_].replicas;
         seen = seen.value_or(0) + value;
     }
-    points_.push_back(Point{intern(name), value});
+    points_.push_back(Point{id, value});
     groups_.back().points_end = static_cast<std::uint32_t>(points_.size());
 }
 

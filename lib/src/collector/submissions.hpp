@@ -58,6 +58,8 @@ private:
     void close_group();
 
     std::vector<std::string> names_;
+    enum class Watched : std::uint8_t { none, prompt_rate, replicas };
+    std::vector<Watched> watched_; // per name in names_
     std::unordered_map<const std::string*, std::uint32_t> ids_; // the mapper's names are stable during a run
     std::string tags_;
     std::vector<Group> groups_;
