@@ -21,6 +21,7 @@
 
 #include "abi_support.hpp"
 #include "client_support.hpp"
+#include "slow_resolver.hpp"
 
 using namespace fwm::test;
 using Clock = std::chrono::steady_clock;
@@ -350,6 +351,90 @@ BOOST_AUTO_TEST_CASE(forks_while_other_threads_resolve_leave_every_child_able_to
         t.join();
     BOOST_TEST_MESSAGE("forks during lookups: " << failed_children << " of " << kForks << " children could not collect");
     BOOST_TEST(failed_children == 0);
+}
+
+// Whether this build can fork a child that starts threads (see above).
+bool forks_with_threads(const char*& why)
+{
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    why = "skipped under a sanitizer";
+    return false;
+#endif
+    why = "skipped under an emulator";
+    return std::getenv("FWM_UNDER_EMULATOR") == nullptr;
+}
+
+// Forks while another thread's collection resolves `name` (the test's
+// resolver makes it slow); the child collects `child_url` and exits 0 when
+// `child_ok` holds. Returns how long fork() took in the parent.
+template <typename ChildOk>
+double fork_during_lookup(TestServer& server, const std::string& name, const std::string& child_url,
+                          ChildOk child_ok)
+{
+    const unsigned made_up = made_up_lookups();
+    fwm_client* busy = nullptr;
+    const std::string url = "https://" + name + ":" + std::to_string(server.port()) + "/v1/accounts/acme/fast";
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(url, 6, unique_account(), "\"tls_validate_hostname\":false").c_str(),
+                                         &busy) == FWM_OK);
+    std::thread side([&] { collect(busy); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    BOOST_TEST_REQUIRE(made_up_lookups() > made_up); // the lookup is under way
+
+    const auto before = Clock::now();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        fwm_client* c = nullptr;
+        fwm_client_create(abi_config(child_url, 1, unique_account(), "\"tls_validate_hostname\":false").c_str(), &c);
+        fwm_result* r = nullptr;
+        const fwm_status st = fwm_client_collect(c, nullptr, &r);
+        const bool ok = child_ok(st, std::string(fwm_result_message(r)));
+        if (!ok)
+            std::fprintf(stderr, "child: %s: %s\n", fwm_status_name(st), fwm_result_message(r));
+        ::_exit(ok ? 0 : 1);
+    }
+    const double fork_seconds = std::chrono::duration<double>(Clock::now() - before).count();
+    BOOST_TEST_REQUIRE(pid > 0);
+    BOOST_TEST(wait_child(pid, std::chrono::seconds(20)) == 0);
+    side.join();
+    fwm_client_free(busy);
+    return fork_seconds;
+}
+
+BOOST_AUTO_TEST_CASE(a_fork_waits_for_a_lookup_in_progress_so_that_the_child_can_resolve)
+{
+    const char* why = nullptr;
+    if (!forks_with_threads(why)) {
+        BOOST_TEST_MESSAGE(why);
+        return;
+    }
+    // getaddrinfo() holds C library locks that fork() does not reset: the
+    // fork waits for the lookup (600 ms, 150 ms of it gone) to leave them.
+    TestServer server({true, pki().server});
+    const double took = fork_during_lookup(server, "wait-600.fwm-test", server.url(), [](fwm_status st, const std::string&) {
+        return st == FWM_OK;
+    });
+    BOOST_TEST_MESSAGE("fork() during a 600 ms lookup took " << took * 1000 << " ms");
+    BOOST_TEST(took > 0.3);
+}
+
+BOOST_AUTO_TEST_CASE(a_fork_during_a_hung_lookup_goes_ahead_and_the_child_says_why_it_cannot_resolve)
+{
+    const char* why = nullptr;
+    if (!forks_with_threads(why)) {
+        BOOST_TEST_MESSAGE(why);
+        return;
+    }
+    // A lookup of 6 s: the fork waits 2 s for it, then goes ahead. The
+    // child's lookup of that name fails, and its message says why.
+    TestServer server({true, pki().server});
+    const std::string name = "wait-6000.fwm-test";
+    const std::string child_url = "https://" + name + ":" + std::to_string(server.port()) + "/v1/accounts/acme/fast";
+    const double took = fork_during_lookup(server, name, child_url, [](fwm_status st, const std::string& message) {
+        return st == FWM_ERR_TIMEOUT && message.find("forked while a DNS lookup ran") != std::string::npos;
+    });
+    BOOST_TEST_MESSAGE("fork() during a hung lookup took " << took * 1000 << " ms");
+    BOOST_TEST(took > 1.8);
+    BOOST_TEST(took < 4.5); // it did not wait for the lookup to end
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -48,33 +49,87 @@ Flights& flights()
     return f;
 }
 
-void lock_for_fork()
+// getaddrinfo() takes locks of the C library's own that fork() does not
+// reset: with more than one address, glibc sorts them under __check_pf's
+// lock while it asks the kernel, and it reads resolv.conf under another. A
+// child forked while a lookup thread held one waits for good at its first
+// lookup. So calls pass a gate that a fork closes: new calls wait, calls in
+// progress are given a short while to end, and only then is the process
+// copied. A lookup still running after that (a resolver that hangs) marks
+// the child, which then says why its lookups fail.
+struct CallGate {
+    std::mutex mutex;
+    std::condition_variable changed;
+    unsigned in_calls = 0;
+    bool forking = false;
+};
+
+CallGate& gate()
 {
-    flights().mutex.lock();
+    static CallGate& g = *new CallGate(); // never destroyed, like the flights
+    return g;
 }
 
-void unlock_in_parent()
+constexpr auto kForkWaitsForLookups = std::chrono::seconds(2);
+
+void enter_gate()
 {
-    flights().mutex.unlock();
+    CallGate& g = gate();
+    std::unique_lock lock(g.mutex);
+    g.changed.wait(lock, [&] { return !g.forking; });
+    ++g.in_calls;
 }
 
-// Set in a child of fork() taken while a lookup ran: glibc's resolver may
-// have been mid-lookup in that thread, and its internal locks stay held here.
+void leave_gate()
+{
+    CallGate& g = gate();
+    {
+        std::lock_guard lock(g.mutex);
+        --g.in_calls;
+    }
+    g.changed.notify_all();
+}
+
+// Set in a child of fork() taken while getaddrinfo() ran in another thread:
+// the C library's resolver may be locked here for good.
 std::atomic<bool> g_forked_during_lookup{false};
 constexpr auto kStuck = std::chrono::seconds(5);
 constexpr const char* kForkedDuringLookup =
     "this process was forked while a DNS lookup ran in its parent, which can leave the C library's resolver "
     "locked here: restart the process, or use an IP address in openmetrics_endpoint";
 
+void lock_for_fork()
+{
+    CallGate& g = gate();
+    std::unique_lock lock(g.mutex);
+    g.forking = true;
+    g.changed.wait_for(lock, kForkWaitsForLookups, [&] { return g.in_calls == 0; });
+    lock.release(); // held across the fork: no call starts or ends meanwhile
+    flights().mutex.lock();
+}
+
+void unlock_in_parent()
+{
+    flights().mutex.unlock();
+    CallGate& g = gate();
+    g.forking = false;
+    g.mutex.unlock();
+    g.changed.notify_all();
+}
+
 void forget_in_child()
 {
     // The parent's lookup threads do not exist here: their lookups never end.
     Flights& f = flights();
-    if (!f.by_name.empty())
-        g_forked_during_lookup.store(true);
     new std::map<std::string, std::shared_ptr<Lookup>>(std::move(f.by_name)); // left, never freed nor waited on
     f.by_name.clear();
     f.mutex.unlock();
+    CallGate& g = gate();
+    if (g.in_calls > 0)
+        g_forked_during_lookup.store(true);
+    g.in_calls = 0;
+    g.forking = false;
+    g.mutex.unlock(); // a plain mutex: the child's thread may unlock what its parent thread locked
 }
 
 void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime, std::string host)
@@ -88,8 +143,10 @@ void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime
     // it, an AAAA answer on an IPv4-only host costs a failed connect, and
     // the next address is tried.
     addrinfo* list = nullptr;
+    enter_gate();
     const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list); // the port is each caller's
     const int err = errno;
+    leave_gate();
     std::vector<tcp::endpoint> endpoints;
     for (addrinfo* a = list; a != nullptr; a = a->ai_next) {
         if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
