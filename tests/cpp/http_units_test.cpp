@@ -5,10 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "http/account_registry.hpp"
 #include "http/gzip.hpp"
@@ -262,6 +267,73 @@ BOOST_AUTO_TEST_CASE(an_unfinished_request_keeps_its_slot)
     account.done(a.slot, t0 + std::chrono::seconds(91));
     BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(150), "k").verdict == Account::Verdict::over_limit));
     BOOST_TEST((account.admit(1, t0 + std::chrono::seconds(151), "k").verdict == Account::Verdict::send));
+}
+
+// The most requests that fall in any `window` of the sorted times.
+std::size_t most_in_a_window(std::vector<Clock::time_point> times, Clock::duration window)
+{
+    std::sort(times.begin(), times.end());
+    std::size_t worst = 0;
+    for (std::size_t lo = 0, hi = 0; hi < times.size(); ++hi) {
+        while (times[hi] - times[lo] >= window)
+            ++lo;
+        worst = std::max(worst, hi - lo + 1);
+    }
+    return worst;
+}
+
+BOOST_AUTO_TEST_CASE(four_threads_over_130_driven_seconds_never_exceed_the_window)
+{
+    // The 60 s window sliding twice, on a clock this test drives (the same
+    // run in real time is client_rate_limit's, 65 s under FWM_LONG_TESTS).
+    // Four threads ask as fast as they can; each request takes 0 to 3
+    // driven seconds; no 60 s holds more than the limit by when requests
+    // reached the server (between admission and end), counted either way.
+    Account account;
+    constexpr unsigned kLimit = 5;
+    const auto t0 = Clock::now();
+    std::atomic<long> driven_ms{0};
+    std::atomic<bool> stop{false};
+    const auto now = [&] { return t0 + std::chrono::milliseconds(driven_ms.load()); };
+    std::mutex mutex;
+    std::vector<Clock::time_point> starts, ends;
+    std::atomic<unsigned> refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            unsigned seed = static_cast<unsigned>(t) * 2654435761u + 1;
+            while (!stop.load()) {
+                const auto a = account.admit(kLimit, now(), "k");
+                if (a.verdict != Account::Verdict::send) {
+                    ++refused;
+                    std::this_thread::yield();
+                    continue;
+                }
+                const auto started = now();
+                seed = seed * 1103515245u + 12345u;
+                const auto until = started + std::chrono::milliseconds((seed >> 8) % 3000);
+                while (now() < until && !stop.load())
+                    std::this_thread::yield();
+                const auto ended = now();
+                account.done(a.slot, ended);
+                std::lock_guard lock(mutex);
+                starts.push_back(started);
+                ends.push_back(ended);
+            }
+        });
+    for (long ms = 0; ms <= 130'000; ms += 100) { // 1,300 steps of 100 ms
+        driven_ms.store(ms);
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    stop.store(true);
+    for (auto& t : threads)
+        t.join();
+    BOOST_TEST_MESSAGE("driven rate window: " << starts.size() << " requests sent, " << refused.load()
+                                              << " refused over 130 driven seconds");
+    BOOST_TEST(most_in_a_window(starts, Account::kWindow) <= kLimit);
+    BOOST_TEST(most_in_a_window(ends, Account::kWindow) <= kLimit);
+    BOOST_TEST(starts.size() >= 2 * kLimit); // the window slid: more went out than one window allows
+    BOOST_TEST(refused.load() > 0u);
 }
 
 BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_same)
