@@ -1,12 +1,8 @@
 // The C ABI as a caller sees it: linked against the shared library itself.
 #define BOOST_TEST_MODULE fwm_abi
-// The module's file: with FWM_BOOST_TEST_INCLUDED (portable builds) it also
-// compiles the framework, which Debian ships built for the host only.
-#ifdef FWM_BOOST_TEST_INCLUDED
-#include <boost/test/included/unit_test.hpp>
-#else
+// The module's file: it names the module. The framework is Debian's
+// library, or in portable builds cpp/boost_test_framework.cpp.
 #include <boost/test/unit_test.hpp>
-#endif
 
 #include <cstring>
 #include <string>

@@ -1,13 +1,9 @@
 // The Fireworks-to-Datadog mapping: every row of the SPEC table, tags,
 // distributions over several runs, quantiles, filters, unknown series.
 #define BOOST_TEST_MODULE fwm_mapping
-// The module's file: with FWM_BOOST_TEST_INCLUDED (portable builds) it also
-// compiles the framework, which Debian ships built for the host only.
-#ifdef FWM_BOOST_TEST_INCLUDED
-#include <boost/test/included/unit_test.hpp>
-#else
+// The module's file: it names the module. The framework is Debian's
+// library, or in portable builds cpp/boost_test_framework.cpp.
 #include <boost/test/unit_test.hpp>
-#endif
 
 #include <cmath>
 #include <map>
