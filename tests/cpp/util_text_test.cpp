@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "util/model_tag.hpp"
 #include "util/text.hpp"
 
 using fwm::util::clean_text;
@@ -50,6 +51,17 @@ BOOST_AUTO_TEST_CASE(text_is_cut_at_a_character_boundary)
         BOOST_TEST(out.substr(out.size() - 3) == "...");
     }
     BOOST_TEST(fwm::util::utf8_prefix(s, 5) == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(the_model_tag_is_the_base_models_last_segment_and_never_a_guess)
+{
+    using fwm::util::model_tag_of;
+    BOOST_TEST(model_tag_of("accounts/fireworks/models/llama-v3p1-8b-instruct") == "llama-v3p1-8b-instruct");
+    BOOST_TEST(model_tag_of("llama") == "llama");
+    // A name ending in '/' names no model: no tag, rather than "models".
+    BOOST_TEST(model_tag_of("accounts/fireworks/models/") == "");
+    BOOST_TEST(model_tag_of("") == "");
+    BOOST_TEST(model_tag_of("/") == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

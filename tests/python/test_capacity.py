@@ -33,11 +33,12 @@ def capacity(fetched_at=100.0, acct=None, quotas=(), spend=None, attempt_ok=True
 
 
 def by_model(model, amount, currency='USD'):
-    return {'by': 'model', 'model': model, 'api_key_id': '', 'user': '', 'currency': currency, 'amount': amount}
+    return {'by': 'model', 'model': model, 'model_tag': model.rsplit('/', 1)[-1], 'api_key_id': '', 'user': '',
+            'currency': currency, 'amount': amount}
 
 
 def by_key(key, amount, user='', currency='USD'):
-    return {'by': 'api_key', 'model': '', 'api_key_id': key, 'user': user, 'currency': currency, 'amount': amount}
+    return {'by': 'api_key', 'model': '', 'model_tag': '', 'api_key_id': key, 'user': user, 'currency': currency, 'amount': amount}
 
 
 def costs(day='2026-12-07', fetched_at=100.0, rated=(), day_before=None, billed=(), evaluation_time=None,

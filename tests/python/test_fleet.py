@@ -18,7 +18,7 @@ CHECK_TAGS = ['fireworks_account:acme', 'env:test']
 def dep(id_, state='READY', replicas=2, desired=2, ready=None, **extra):
     d = {'id': id_, 'display_name': id_.upper(), 'state': state, 'status_message': extra.pop('status_message', ''),
          'accelerator_type': 'NVIDIA_H100_80GB', 'region': 'US_IOWA_1', 'base_model': 'accounts/fireworks/models/m1',
-         'replicas': replicas, 'desired_replicas': desired, 'min_replicas': 1, 'max_replicas': 4,
+         'model_tag': 'm1', 'replicas': replicas, 'desired_replicas': desired, 'min_replicas': 1, 'max_replicas': 4,
          'accelerator_count': 8, 'ready_replicas': replicas if ready is None else ready,
          'pending_scheduling_replicas': 0, 'downloading_model_replicas': 0, 'initializing_replicas': 0,
          'create_time': 1000.0, 'tags': ['accelerator_type:NVIDIA_H100_80GB', 'deployment_name:' + id_.upper()]}
@@ -135,7 +135,7 @@ def usage(day, fetched_at, seconds, prompt):
                       'problems': {'count': 0, 'first': []},
                       'accelerator_seconds': [{'deployment_id': 'd1', 'accelerator_type': 'NVIDIA_H100_80GB',
                                                'value': seconds}],
-                      'tokens': [{'model': 'accounts/fireworks/models/kimi-k2', 'prompt': prompt, 'completion': 7}]}}}
+                      'tokens': [{'model': 'accounts/fireworks/models/kimi-k2', 'model_tag': 'kimi-k2', 'prompt': prompt, 'completion': 7}]}}}
 
 
 def test_usage_totals_count_every_increment_once_across_refreshes_and_a_day_boundary():
@@ -357,7 +357,8 @@ def test_instance_tags_win_over_the_inventorys():
 
 
 def test_inventory_gauges_and_their_tags():
-    d = dep('a', replicas=3, accelerator_count=4, base_model='accounts/fireworks/models/llama-v3')
+    d = dep('a', replicas=3, accelerator_count=4, base_model='accounts/fireworks/models/llama-v3',
+            model_tag='llama-v3')
     points = {p.name: p for p in fleet.inventory_gauges(d, fleet.deployment_tags(d, CHECK_TAGS), 1000 + 3600)}
     assert points['fireworks.deployment.accelerators'].value == 12
     assert points['fireworks.deployment.age'].value == 3600
@@ -506,3 +507,14 @@ def test_an_http_api_endpoint_is_warned_about():
     assert insecure_settings(dict(base, collect_inventory=True)) == [
         'api_endpoint uses http://: the API key and the deployments inventory travel unencrypted']
     assert insecure_settings(base) == []  # not used
+
+
+def test_the_model_tag_is_the_librarys_and_none_when_it_derives_none():
+    # The library derives the model tag (util/model_tag): a base model ending
+    # in '/' gives none, on the inventory's data as on the metrics.
+    d = dep('a', base_model='accounts/fireworks/models/', model_tag='')
+    assert not [t for t in fleet.deployment_tags(d, CHECK_TAGS) if t.startswith('model:')]
+    d = dep('a', base_model='accounts/fireworks/models/x', model_tag='x')
+    assert 'model:x' in fleet.deployment_tags(d, CHECK_TAGS)
+    tags = fleet.cost_tags({'by': 'model', 'model': 'accounts/fireworks/models/', 'model_tag': ''})
+    assert tags == ['cost_by:model', 'base_model:accounts/fireworks/models/']

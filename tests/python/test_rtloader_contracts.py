@@ -184,8 +184,9 @@ def test_every_submission_passes_the_builtins_argument_conversions(loader, aggre
     # reading, submitted by the check (gauges, ready checks, an event, counts).
     state = fleet.FleetState('acme', check._check_tags)
     d = {'id': 'd1', 'state': 'READY', 'replicas': 1, 'desired_replicas': 1, 'ready_replicas': 1,
-         'accelerator_count': 8, 'create_time': 0.0, 'base_model': 'accounts/f/models/m', 'tags': []}
-    usage = {'last_good': {'fetched_at': 10.0, 'day': '2025-01-01', 'tokens': [{'model': 'm', 'prompt': 5}],
+         'accelerator_count': 8, 'create_time': 0.0, 'base_model': 'accounts/f/models/m',
+         'model_tag': 'm', 'tags': []}
+    usage = {'last_good': {'fetched_at': 10.0, 'day': '2025-01-01', 'tokens': [{'model': 'm', 'model_tag': 'm', 'prompt': 5}],
                            'accelerator_seconds': [{'deployment_id': 'd1', 'value': 3600}]}}
     state.assess({'inventory': {'last_good': {'fetched_at': 10.0, 'deployments': [d]}}}, 10.0)
     outcome = state.assess({'inventory': {'last_good': {'fetched_at': 20.0, 'deployments': [dict(d, replicas=2)]}},

@@ -11,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include "util/json_sink.hpp"
+#include "util/model_tag.hpp"
 #include "util/status.hpp"
 
 namespace fwm::fleet {
@@ -137,6 +138,8 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std
         w.Key(key);
         text(w, *value);
     }
+    w.Key("model_tag");
+    text(w, util::model_tag_of(d.base_model));
     count_or_null(w, "replicas", d.replicas);
     count_or_null(w, "desired_replicas", d.desired_replicas);
     count_or_null(w, "min_replicas", d.min_replicas);
@@ -312,6 +315,8 @@ void rated_rows(Writer& w, const char* by, const std::vector<RatedRow>& rows)
         w.String(by);
         w.Key("model");
         text(w, r.model);
+        w.Key("model_tag");
+        text(w, util::model_tag_of(r.model));
         w.Key("api_key_id");
         text(w, r.api_key_id);
         w.Key("user");
@@ -454,6 +459,8 @@ void usage_day(Writer& w, const UsageDay& u)
         w.StartObject();
         w.Key("model");
         text(w, m);
+        w.Key("model_tag");
+        text(w, util::model_tag_of(m));
         w.Key("prompt");
         w.Uint64(n.first);
         w.Key("completion");

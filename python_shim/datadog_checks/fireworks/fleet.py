@@ -32,10 +32,6 @@ Count = namedtuple('Count', 'name value tags flush_first_value')
 Outcome = namedtuple('Outcome', 'gauges checks events counts logs')
 
 
-def _last_segment(name):
-    return name.rstrip('/').rsplit('/', 1)[-1] if name else ''
-
-
 def _name(tag):
     return tag.split(':', 1)[0]
 
@@ -60,7 +56,7 @@ def deployment_tags(d, check_tags):
     the metrics, a tag name the instance gives is not given again."""
     own = {_name(t) for t in check_tags}
     tags = ['deployment_id:' + d['id']]
-    model = _last_segment(d.get('base_model') or '')
+    model = d.get('model_tag') or ''  # derived by the library, as on the metrics
     if model and 'model' not in own:
         tags.append('model:' + model)
     for t in d.get('tags') or []:
@@ -316,8 +312,10 @@ def cost_tags(row):
     if by == 'model':
         tags = ['cost_by:model']
         model = str(row.get('model') or '')
+        if row.get('model_tag'):
+            tags.append('model:' + str(row['model_tag']))
         if model:
-            tags += ['model:' + _last_segment(model), 'base_model:' + model]
+            tags.append('base_model:' + model)
     elif by == 'api_key':
         tags = ['cost_by:api_key']
         for name, field in (('api_key_id', 'api_key_id'), ('user', 'user')):
@@ -684,7 +682,8 @@ class FleetState(object):
             if not isinstance(row, dict):
                 continue
             model = str(row.get('model', ''))
-            tags = tuple(['model:' + _last_segment(model), 'base_model:' + model] + self.check_tags)
+            tags = tuple((['model:' + str(row['model_tag'])] if row.get('model_tag') else []) +
+                         ['base_model:' + model] + self.check_tags)
             for metric, field in (('fireworks.usage.prompt_tokens', 'prompt'),
                                   ('fireworks.usage.completion_tokens', 'completion')):
                 if number(row.get(field)) is not None:
