@@ -9,6 +9,20 @@
 
 namespace fwm::http {
 
+std::shared_ptr<const CachedResponse> cache_entry(std::shared_ptr<const CachedResponse> served, util::BigString wire,
+                                                  bool gzipped)
+{
+    if (!gzipped)
+        return served;
+    auto kept = std::make_shared<CachedResponse>();
+    kept->body = std::move(wire);
+    kept->gzipped = true;
+    kept->inflated_bytes = served->body.size();
+    kept->content_type = served->content_type;
+    kept->fetched = served->fetched;
+    return kept;
+}
+
 Account::Admission Account::admit(unsigned limit, Clock::time_point now, const std::string& cache_key)
 {
     std::lock_guard lock(mutex_);

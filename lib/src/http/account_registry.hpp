@@ -31,6 +31,13 @@ struct CachedResponse {
     std::size_t size() const { return gzipped ? inflated_bytes : body.size(); }
 };
 
+// The cache's storage policy: what an account keeps of a fresh answer that
+// `served` (decoded) holds. A gzip answer is kept as it came on the wire, a
+// tenth of the size, and inflated again each time it is served; any other
+// is kept as served, shared with the collection that fetched it.
+std::shared_ptr<const CachedResponse> cache_entry(std::shared_ptr<const CachedResponse> served, util::BigString wire,
+                                                  bool gzipped);
+
 class Account {
 public:
     static constexpr std::chrono::seconds kWindow{60};

@@ -302,6 +302,109 @@ void keep_idle(State& s)
     }
 }
 
+// What a collection carries from one attempt to the next.
+struct Attempts {
+    Url url;
+    unsigned redirects = 0;
+    Failure last{FWM_ERR_INTERNAL, "no request was made", false};
+    bool failed = false; // `last` holds a failure that a retry would answer
+};
+
+// What a step tells the loop: go on (send, or send again), the outcome is
+// ready to hand back, or give up with the last failure.
+enum class Step { go_on, answered, give_up };
+
+// Admission: a slot in the account's window, else the fresh cache another
+// handle left, else the limit's message.
+Step admit(State& s, Attempts& a, Outcome& out, std::uint64_t& slot)
+{
+    const auto now = Clock::now();
+    const Account::Admission admission = s.account->admit(s.config.max_requests_per_minute, now, s.cache_key);
+    if (admission.verdict == Account::Verdict::send) {
+        slot = admission.slot;
+        return Step::go_on;
+    }
+    out.info.rate_limited = true;
+    if (s.fresh(admission.cache, now)) {
+        s.serve_cache(out, admission.cache, now);
+        return Step::answered;
+    }
+    if (a.failed) { // a retry the limit stops: the failure it retried is the news
+        a.last.message += " (no request slot left for another attempt)";
+        return Step::give_up;
+    }
+    // The first request, or the next hop of a redirect.
+    out.info.status = FWM_ERR_RATE_LIMITED;
+    out.info.message = s.limit_message(admission);
+    return Step::answered;
+}
+
+// One request in the admitted slot, and what its answer means.
+asio::awaitable<Judgement> attempt(State& s, Connection& conn, const Url& url, Clock::time_point deadline,
+                                   Interrupt& interrupt, const std::string& post_json, std::uint64_t slot,
+                                   Outcome& out)
+{
+    CollectInfo& info = out.info;
+    ++info.attempts;
+    ExchangeResult r = co_await exchange(conn, url, s.config, *s.tls, s.runtime, deadline, interrupt, post_json);
+    s.account->done(slot, Clock::now());
+    if (!r.ok) {
+        name_endpoint_option(r.failure.message, s.config);
+        co_return Judgement::make(r.failure.retryable ? Judgement::retry : Judgement::stop, std::move(r.failure));
+    }
+    info.http_status = r.response.status;
+    info.wire_bytes = r.response.wire_bytes;
+    info.connection_reused = r.response.reused_connection;
+    Judgement j = s.judge(url, r.response, out);
+    if (j.next == Judgement::ok)
+        out.fresh = std::move(r.response);
+    co_return j;
+}
+
+// After an answer that is not a success: a 429 served from a fresh cache, a
+// redirect followed, or the failure kept and, when a retry may answer it
+// in time, the pause before it.
+Step after_failure(State& s, Attempts& a, Judgement& j, unsigned number, bool posting, Clock::time_point deadline,
+                   Outcome& out, milliseconds& pause)
+{
+    pause = milliseconds(0);
+    if (j.failure.status == FWM_ERR_RATE_LIMITED) {
+        const auto cache = s.account->cached(s.cache_key);
+        if (s.fresh(cache, Clock::now())) {
+            s.serve_cache(out, cache, Clock::now());
+            return Step::answered;
+        }
+    }
+    if (j.next == Judgement::follow && posting) {
+        // A query is not sent on to wherever a redirect points (a 303
+        // would turn it into a GET, a 307 repeat it elsewhere).
+        a.last = {FWM_ERR_REDIRECT,
+                  "HTTP " + std::to_string(out.info.http_status) + " redirect answering a POST to " + who(a.url) +
+                      ": not followed; check " + s.config.endpoint_option(),
+                  false};
+        return Step::give_up;
+    }
+    if (j.next == Judgement::follow) {
+        if (++a.redirects > kMaxRedirects) {
+            a.last = {FWM_ERR_REDIRECT,
+                      "more than " + std::to_string(kMaxRedirects) + " redirects from " + who(a.url) + ": check " +
+                          s.config.endpoint_option(),
+                      false};
+            return Step::give_up;
+        }
+        a.url = j.location;
+        a.failed = false;
+        return Step::go_on;
+    }
+    a.last = std::move(j.failure);
+    a.failed = true;
+    if (j.next == Judgement::stop || number + 1 >= s.config.max_attempts)
+        return Step::give_up;
+    // A 503's Retry-After is the least we wait before trying again.
+    pause = std::max(backoff(number), j.at_least.value_or(milliseconds(0)));
+    return Clock::now() + pause + kMinAttempt >= deadline ? Step::give_up : Step::go_on;
+}
+
 // The whole collection on the I/O thread: admission, attempts, backoff,
 // redirects. Holds the state, so it may outlive the collect() that started it.
 asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadline, std::string target,
@@ -328,99 +431,39 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
     } finish{*s, interrupt, conn};
 
     Outcome out;
-    CollectInfo& info = out.info;
-    Url url = s->config.endpoint;
+    Attempts a{s->config.endpoint};
     if (!target.empty())
-        url.target = std::move(target);
-    unsigned redirects = 0;
-    Failure last{FWM_ERR_INTERNAL, "no request was made", false};
-    bool failed = false; // `last` holds a failure that a retry would answer
-
-    for (unsigned attempt = 0;; ++attempt) {
+        a.url.target = std::move(target);
+    for (unsigned n = 0;; ++n) {
         if (interrupt.requested) {
-            last = {FWM_ERR_CANCELLED, "the collection was cancelled (the check is being unscheduled)", false};
+            a.last = {FWM_ERR_CANCELLED, "the collection was cancelled (the check is being unscheduled)", false};
             break;
         }
-        const auto now = Clock::now();
-        const Account::Admission admission = s->account->admit(s->config.max_requests_per_minute, now, s->cache_key);
-        if (admission.verdict != Account::Verdict::send) {
-            info.rate_limited = true;
-            if (s->fresh(admission.cache, now)) {
-                s->serve_cache(out, admission.cache, now);
-                co_return out;
-            }
-            if (failed) { // a retry the limit stops: the failure it retried is the news
-                last.message += " (no request slot left for another attempt)";
-                break;
-            }
-            // The first request, or the next hop of a redirect.
-            info.status = FWM_ERR_RATE_LIMITED;
-            info.message = s->limit_message(admission);
+        std::uint64_t slot = 0;
+        const Step admitted = admit(*s, a, out, slot);
+        if (admitted == Step::answered)
             co_return out;
-        }
-
-        ++info.attempts;
-        ExchangeResult r =
-            co_await exchange(*conn, url, s->config, *s->tls, s->runtime, deadline, interrupt, post_json);
-        s->account->done(admission.slot, Clock::now());
-        Judgement j;
-        if (!r.ok) {
-            name_endpoint_option(r.failure.message, s->config);
-            j = Judgement::make(r.failure.retryable ? Judgement::retry : Judgement::stop, std::move(r.failure));
-        } else {
-            info.http_status = r.response.status;
-            info.wire_bytes = r.response.wire_bytes;
-            info.connection_reused = r.response.reused_connection;
-            j = s->judge(url, r.response, out);
-        }
+        if (admitted == Step::give_up)
+            break;
+        Judgement j = co_await attempt(*s, *conn, a.url, deadline, interrupt, post_json, slot, out);
         if (j.next == Judgement::ok) {
-            out.fresh = std::move(r.response);
-            info.status = FWM_OK;
+            out.info.status = FWM_OK;
             co_return out;
         }
-        if (j.failure.status == FWM_ERR_RATE_LIMITED) {
-            const auto cache = s->account->cached(s->cache_key);
-            if (s->fresh(cache, Clock::now())) {
-                s->serve_cache(out, cache, Clock::now());
-                co_return out;
-            }
-        }
-        if (j.next == Judgement::follow && !post_json.empty()) {
-            // A query is not sent on to wherever a redirect points (a 303
-            // would turn it into a GET, a 307 repeat it elsewhere).
-            last = {FWM_ERR_REDIRECT,
-                    "HTTP " + std::to_string(info.http_status) + " redirect answering a POST to " + who(url) +
-                        ": not followed; check " + s->config.endpoint_option(),
-                    false};
+        milliseconds pause;
+        const Step next = after_failure(*s, a, j, n, !post_json.empty(), deadline, out, pause);
+        if (next == Step::answered)
+            co_return out;
+        if (next == Step::give_up)
             break;
-        }
-        if (j.next == Judgement::follow) {
-            if (++redirects > kMaxRedirects) {
-                last = {FWM_ERR_REDIRECT,
-                        "more than " + std::to_string(kMaxRedirects) + " redirects from " + who(url) +
-                            ": check " + s->config.endpoint_option(),
-                        false};
-                break;
-            }
-            url = j.location;
-            failed = false;
-            continue;
-        }
-        last = std::move(j.failure);
-        failed = true;
-        if (j.next == Judgement::stop || attempt + 1 >= s->config.max_attempts)
-            break;
-        // A 503's Retry-After is the least we wait before trying again.
-        const milliseconds pause = std::max(backoff(attempt), j.at_least.value_or(milliseconds(0)));
-        if (Clock::now() + pause + kMinAttempt >= deadline)
-            break;
-        co_await s->sleep(pause, interrupt);
+        if (pause > milliseconds(0))
+            co_await s->sleep(pause, interrupt);
     }
 
-    info.status = last.status;
-    info.message = std::move(last.message);
-    if (info.status == FWM_ERR_HTTP_SERVER && info.attempts > 1)
-        info.message += " (" + std::to_string(info.attempts) + " attempts)";
+    out.info.status = a.last.status;
+    out.info.message = std::move(a.last.message);
+    if (out.info.status == FWM_ERR_HTTP_SERVER && out.info.attempts > 1)
+        out.info.message += " (" + std::to_string(out.info.attempts) + " attempts)";
     co_return out;
 }
 
@@ -453,51 +496,55 @@ void decode(Response& res, const ClientConfig& config, Collected& out, CachedRes
     }
 }
 
-// What a finished collection hands over: the fresh body decoded (and kept
-// as the account's cache), or the cached one inflated again.
+// A fresh answer: decoded for this collection, and kept as the account's
+// cache (metrics only: the REST answers are read once).
+void deliver_fresh(State& s, Response& fresh, Collected& out)
+{
+    auto payload = std::make_shared<CachedResponse>();
+    payload->content_type = fresh.content_type;
+    decode(fresh, s.config, out, *payload);
+    if (out.info.status != FWM_OK)
+        return;
+    payload->fetched = Clock::now();
+    out.info.body_bytes = payload->body.size();
+    out.info.content_type = payload->content_type;
+    out.payload = payload;
+    if (s.config.purpose == Purpose::metrics)
+        s.account->store(s.cache_key, cache_entry(std::move(payload), std::move(fresh.body), out.info.encoding == "gzip"));
+}
+
+// The account's cached answer, inflated again when it was kept compressed.
+void deliver_cached(State& s, std::shared_ptr<const CachedResponse> cached, Collected& out)
+{
+    if (!cached->gzipped) {
+        out.info.body_bytes = cached->body.size();
+        out.info.content_type = cached->content_type;
+        out.payload = std::move(cached);
+        return;
+    }
+    auto payload = std::make_shared<CachedResponse>();
+    std::string error;
+    if (gunzip(cached->body, s.config.max_response_bytes, payload->body, error) != InflateStatus::ok) {
+        // It inflated once already: only memory can fail here.
+        out.info.status = FWM_ERR_OUT_OF_MEMORY;
+        out.info.message = "the cached response could not be inflated again: " + util::clean_text(error, 64);
+        return;
+    }
+    payload->content_type = cached->content_type;
+    payload->fetched = cached->fetched;
+    out.info.body_bytes = payload->body.size();
+    out.info.content_type = payload->content_type;
+    out.payload = std::move(payload);
+}
+
+// What a finished collection hands over.
 void deliver(State& s, Outcome outcome, Clock::time_point started, Collected& out)
 {
     out.info = std::move(outcome.info);
-    if (outcome.fresh) {
-        auto payload = std::make_shared<CachedResponse>();
-        payload->content_type = outcome.fresh->content_type;
-        decode(*outcome.fresh, s.config, out, *payload);
-        if (out.info.status == FWM_OK) {
-            payload->fetched = Clock::now();
-            out.info.body_bytes = payload->body.size();
-            out.info.content_type = payload->content_type;
-            out.payload = payload;
-            if (out.info.encoding == "gzip") {
-                // The cache keeps what came on the wire, not the inflated copy.
-                auto kept = std::make_shared<CachedResponse>();
-                kept->body = std::move(outcome.fresh->body);
-                kept->gzipped = true;
-                kept->inflated_bytes = payload->body.size();
-                kept->content_type = payload->content_type;
-                kept->fetched = payload->fetched;
-                payload = std::move(kept);
-            }
-            if (s.config.purpose == Purpose::metrics)
-                s.account->store(s.cache_key, std::move(payload));
-        }
-    } else if (outcome.cached && outcome.cached->gzipped) {
-        auto payload = std::make_shared<CachedResponse>();
-        std::string error;
-        if (gunzip(outcome.cached->body, s.config.max_response_bytes, payload->body, error) == InflateStatus::ok) {
-            payload->content_type = outcome.cached->content_type;
-            payload->fetched = outcome.cached->fetched;
-            out.info.body_bytes = payload->body.size();
-            out.info.content_type = payload->content_type;
-            out.payload = std::move(payload);
-        } else { // it inflated once already: only memory can fail here
-            out.info.status = FWM_ERR_OUT_OF_MEMORY;
-            out.info.message = "the cached response could not be inflated again: " + util::clean_text(error, 64);
-        }
-    } else if (outcome.cached) {
-        out.info.body_bytes = outcome.cached->body.size();
-        out.info.content_type = outcome.cached->content_type;
-        out.payload = std::move(outcome.cached);
-    }
+    if (outcome.fresh)
+        deliver_fresh(s, *outcome.fresh, out);
+    else if (outcome.cached)
+        deliver_cached(s, std::move(outcome.cached), out);
     out.info.duration_s = seconds(Clock::now() - started);
 }
 
