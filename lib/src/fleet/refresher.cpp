@@ -373,6 +373,8 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
     double wall() const { return options.wall_clock ? options.wall_clock() : wall_now(); }
 
     asio::awaitable<Clock::duration> refresh_inventory();
+    asio::awaitable<void> list_deployments(Inventory& inventory, CallOutcome& out);
+    std::shared_ptr<const mapping::JoinedTags> joined_tags(const Inventory& inventory, bool partial);
     asio::awaitable<Clock::duration> refresh_usage();
     asio::awaitable<Clock::duration> refresh_capacity();
     Envelope envelope_of(const Capacity& c) const;
@@ -397,14 +399,42 @@ struct Refresher::Core : std::enable_shared_from_this<Core> {
     asio::awaitable<UsageRead> read_usage_day(std::int64_t some_second);
 };
 
-asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
+namespace {
+
+// A page's deployments and problems added to the listing, within max_deployments.
+void add_page(Inventory& inventory, DeploymentsPage& page, std::size_t max_deployments)
 {
-    const double started = wall_now();
-    auto inventory = std::make_shared<Inventory>();
-    unsigned requests = 0;
-    int status = FWM_OK;
-    double retry_after_s = -1;
-    std::string message;
+    ++inventory.pages;
+    inventory.skipped += page.skipped;
+    merge(inventory.problems, std::move(page.problems));
+    for (auto& d : page.deployments) {
+        if (inventory.deployments.size() == max_deployments) {
+            ++inventory.skipped;
+            inventory.complete = false;
+            continue;
+        }
+        inventory.deployments.push_back(std::move(d));
+    }
+}
+
+// Sorted by id, each id once.
+void settle(Inventory& inventory)
+{
+    auto& ds = inventory.deployments;
+    std::stable_sort(ds.begin(), ds.end(), [](const Deployment& a, const Deployment& b) { return a.id < b.id; });
+    const auto dup = std::unique(ds.begin(), ds.end(), [](const Deployment& a, const Deployment& b) { return a.id == b.id; });
+    if (dup != ds.end()) {
+        inventory.problems.add(std::to_string(ds.end() - dup) + " deployments listed twice; the first kept");
+        ds.erase(dup, ds.end());
+    }
+}
+
+} // namespace
+
+// Every page of the deployments listing, until the last, a failure, or a
+// server that pages for ever.
+asio::awaitable<void> Refresher::Core::list_deployments(Inventory& inventory, CallOutcome& out)
+{
     std::string token;
     PageLimits limits;
     const std::size_t max_pages = options.max_deployments / kPageSize + 2;
@@ -415,91 +445,87 @@ asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
         co_await pace(kInventory);
         Answer<DeploymentsPage> got = co_await fetch<DeploymentsPage>(
             *client, target, [limits](std::string_view body) { return parse_deployments_page(body, limits); });
-        requests += got.info.attempts;
+        out.requests += got.info.attempts;
         if (got.info.status != FWM_OK) {
-            status = got.info.status;
-            retry_after_s = got.info.retry_after_s;
-            message = failed_call("listing deployments", target, options.api_endpoint, got.info.message);
-            break;
+            out.fail(got.info.status, failed_call("listing deployments", target, options.api_endpoint, got.info.message),
+                     got.info.retry_after_s);
+            co_return;
         }
         if (!got.value) {
-            status = FWM_ERR_PROTOCOL;
-            message = failed_call("listing deployments", target, options.api_endpoint,
-                                  got.error + " (page " + std::to_string(inventory->pages + 1) + ")");
-            break;
+            out.fail(FWM_ERR_PROTOCOL,
+                     failed_call("listing deployments", target, options.api_endpoint,
+                                 got.error + " (page " + std::to_string(inventory.pages + 1) + ")"),
+                     -1);
+            co_return;
         }
-        DeploymentsPage page = std::move(*got.value);
-        ++inventory->pages;
-        inventory->skipped += page.skipped;
-        inventory->problems.count += page.problems.count;
-        for (auto& p : page.problems.first)
-            if (inventory->problems.first.size() < Problems::kKept)
-                inventory->problems.first.push_back(std::move(p));
-        for (auto& d : page.deployments) {
-            if (inventory->deployments.size() == options.max_deployments) {
-                ++inventory->skipped;
-                inventory->complete = false;
-                continue;
-            }
-            inventory->deployments.push_back(std::move(d));
-        }
+        DeploymentsPage& page = *got.value;
+        add_page(inventory, page, options.max_deployments);
         if (page.next_page_token.empty())
-            break;
-        if (page.next_page_token == token || inventory->pages == max_pages) {
+            co_return;
+        if (page.next_page_token == token || inventory.pages == max_pages) {
             // A server that pages for ever: what came is kept, and said.
-            inventory->complete = false;
-            inventory->problems.add(page.next_page_token == token
-                                        ? "the deployments API returned the same page token twice; listing stopped"
-                                        : "more than " + std::to_string(max_pages) + " pages of deployments; listing stopped");
-            break;
+            inventory.complete = false;
+            inventory.problems.add(page.next_page_token == token
+                                       ? "the deployments API returned the same page token twice; listing stopped"
+                                       : "more than " + std::to_string(max_pages) + " pages of deployments; listing stopped");
+            co_return;
         }
         token = std::move(page.next_page_token);
     }
+}
+
+// The tags the metrics join by deployment_id; a partial listing keeps the
+// earlier tags of the deployments it did not reach.
+std::shared_ptr<const mapping::JoinedTags> Refresher::Core::joined_tags(const Inventory& inventory, bool partial)
+{
+    auto join = std::make_shared<mapping::JoinedTags>();
+    for (const auto& d : inventory.deployments)
+        (*join)[d.id] = deployment_tags(d, options);
+    if (partial) {
+        std::lock_guard lock(mutex);
+        if (snapshot.tags)
+            for (const auto& [id, t] : *snapshot.tags)
+                join->emplace(id, t);
+    }
+    return join;
+}
+
+asio::awaitable<Refresher::Clock::duration> Refresher::Core::refresh_inventory()
+{
+    const double started = wall_now();
+    auto inventory = std::make_shared<Inventory>();
+    CallOutcome out;
+    co_await list_deployments(*inventory, out);
     if (inventory->skipped && inventory->deployments.size() == options.max_deployments)
         inventory->problems.add("more than " + std::to_string(options.max_deployments) +
                                 " deployments (max_deployments); the rest are left out");
     // A listing cut by a failed page keeps the pages it read: a partial
     // inventory (creating and deleting nothing) beats none.
-    const bool partial = status != FWM_OK && inventory->pages > 0;
+    const bool partial = out.status != FWM_OK && inventory->pages > 0;
     if (partial) {
         inventory->complete = false;
         const std::string kept = "kept the " + std::to_string(inventory->deployments.size()) + " deployments of the " +
                                  std::to_string(inventory->pages) + " page(s) read before it";
-        inventory->problems.add("the listing stopped early: " + message + "; " + kept);
-        message += "; " + kept;
+        inventory->problems.add("the listing stopped early: " + out.message + "; " + kept);
+        out.message += "; " + kept;
     }
+    const bool keep = out.status == FWM_OK || partial;
     std::shared_ptr<const mapping::JoinedTags> tags;
-    if (status == FWM_OK || partial) {
-        auto& ds = inventory->deployments;
-        std::stable_sort(ds.begin(), ds.end(), [](const Deployment& a, const Deployment& b) { return a.id < b.id; });
-        const auto dup = std::unique(ds.begin(), ds.end(), [](const Deployment& a, const Deployment& b) { return a.id == b.id; });
-        if (dup != ds.end()) {
-            inventory->problems.add(std::to_string(ds.end() - dup) + " deployments listed twice; the first kept");
-            ds.erase(dup, ds.end());
-        }
-        co_await read_termination_messages(*inventory, requests);
+    if (keep) {
+        settle(*inventory);
+        co_await read_termination_messages(*inventory, out.requests);
         inventory->fetched_at = wall_now();
-        if (options.inventory_tags) {
-            auto join = std::make_shared<mapping::JoinedTags>();
-            for (const auto& d : ds)
-                (*join)[d.id] = deployment_tags(d, options);
-            if (partial) { // the deployments it did not reach keep their earlier tags
-                std::lock_guard lock(mutex);
-                if (snapshot.tags)
-                    for (const auto& [id, t] : *snapshot.tags)
-                        join->emplace(id, t);
-            }
-            tags = std::move(join);
-        }
+        if (options.inventory_tags)
+            tags = joined_tags(*inventory, partial);
     }
     std::lock_guard lock(mutex);
-    finish(snapshot.inventory_attempt, status, std::move(message), started, requests, retry_after_s);
-    if (status == FWM_OK || partial) {
+    finish(snapshot.inventory_attempt, out.status, std::move(out.message), started, out.requests, out.retry_after_s);
+    if (keep) {
         snapshot.inventory = std::move(inventory);
         snapshot.tags = std::move(tags);
     }
     changed.notify_all();
-    co_return next_after(status, options.inventory_interval, retry_after_s);
+    co_return next_after(out.status, options.inventory_interval, out.retry_after_s);
 }
 
 // One day's usage: [day_start, next day) in UTC.
