@@ -214,65 +214,102 @@ std::map<std::pair<std::string, std::string>, double> accelerators_in_use(const 
     return out;
 }
 
+void account(Writer& w, const AccountInfo& a)
+{
+    w.StartObject();
+    const std::pair<const char*, const std::string*> texts[] = {
+        {"state", &a.state},
+        {"suspend_state", &a.suspend_state},
+        {"status_code", &a.status_code},
+        {"status_message", &a.status_message},
+        {"display_name", &a.display_name},
+        {"account_type", &a.account_type},
+    };
+    for (const auto& [key, value] : texts) {
+        w.Key(key);
+        text(w, *value);
+    }
+    w.Key("suspended"); // the one rule of which suspend states are a suspension
+    w.Bool(suspended(a.suspend_state));
+    w.EndObject();
+}
+
+using InUse = std::map<std::pair<std::string, std::string>, double>; // (family, region) -> accelerators
+
+// One quota; `in_use` only from a complete listing (a cut one says nothing
+// of what it left out).
+void quota(Writer& w, const Quota& q, const InUse* in_use)
+{
+    const auto gpu = gpu_quota(q.id);
+    w.StartObject();
+    w.Key("id");
+    text(w, q.id);
+    optional_number(w, "limit", q.limit);
+    // An "unlimited" sentinel is no number to chart.
+    optional_number(w, "max_approved", q.max_approved && !unlimited(*q.max_approved) ? q.max_approved : std::nullopt);
+    optional_number(w, "usage", q.usage);
+    w.Key("unlimited");
+    w.Bool(q.limit && unlimited(*q.limit));
+    w.Key("accelerator");
+    text(w, gpu ? gpu->first : "");
+    w.Key("region");
+    text(w, gpu ? gpu->second : "");
+    w.Key("accelerators_in_use");
+    if (gpu && in_use) {
+        const auto it = in_use->find(*gpu);
+        number(w, it == in_use->end() ? 0.0 : it->second);
+    } else {
+        w.Null();
+    }
+    w.EndObject();
+}
+
+// The monthly spend against its limit. The spend of a reading from an
+// earlier month (a listing that failed or was held since) is not this
+// month's: none rather than a wrong one.
+void spend(Writer& w, const Quota* q, double read_at, double now)
+{
+    w.Key("spend");
+    if (!q || !q->usage || utc_month(read_at) != utc_month(now)) {
+        w.Null();
+        return;
+    }
+    const bool none = !q->limit || unlimited(*q->limit);
+    w.StartObject();
+    w.Key("month_to_date");
+    number(w, *q->usage);
+    optional_number(w, "limit", none ? std::nullopt : q->limit);
+    w.Key("unlimited");
+    w.Bool(q->limit && unlimited(*q->limit));
+    optional_number(w, "utilization",
+                    none || *q->limit == 0 ? std::nullopt : std::optional<double>(*q->usage / *q->limit));
+    // From when it was read: the usage is that moment's.
+    optional_number(w, "projected_month_end", projected_month_end(*q->usage, read_at));
+    w.Key("month");
+    text(w, utc_month(now));
+    w.EndObject();
+}
+
 void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
 {
     w.StartObject();
     w.Key("fetched_at");
     number(w, c.fetched_at);
     w.Key("account");
-    if (!c.account) {
+    if (c.account)
+        account(w, *c.account);
+    else
         w.Null();
-    } else {
-        const AccountInfo& a = *c.account;
-        w.StartObject();
-        const std::pair<const char*, const std::string*> texts[] = {
-            {"state", &a.state},
-            {"suspend_state", &a.suspend_state},
-            {"status_code", &a.status_code},
-            {"status_message", &a.status_message},
-            {"display_name", &a.display_name},
-            {"account_type", &a.account_type},
-        };
-        for (const auto& [key, value] : texts) {
-            w.Key(key);
-            text(w, *value);
-        }
-        w.Key("suspended"); // the one rule of which suspend states are a suspension
-        w.Bool(suspended(a.suspend_state));
-        w.EndObject();
-    }
     w.Key("account_error");
     text(w, c.account_error);
-    const auto in_use = inv ? accelerators_in_use(*inv) : std::map<std::pair<std::string, std::string>, double>{};
+    const InUse in_use = inv ? accelerators_in_use(*inv) : InUse{};
     w.Key("quotas");
     w.StartArray();
-    const Quota* spend = nullptr;
+    const Quota* spend_quota = nullptr;
     for (const auto& q : c.quotas) {
         if (q.id == kSpendQuota)
-            spend = &q;
-        const auto gpu = gpu_quota(q.id);
-        w.StartObject();
-        w.Key("id");
-        text(w, q.id);
-        optional_number(w, "limit", q.limit);
-        // An "unlimited" sentinel is no number to chart.
-        optional_number(w, "max_approved",
-                        q.max_approved && !unlimited(*q.max_approved) ? q.max_approved : std::nullopt);
-        optional_number(w, "usage", q.usage);
-        w.Key("unlimited");
-        w.Bool(q.limit && unlimited(*q.limit));
-        w.Key("accelerator");
-        text(w, gpu ? gpu->first : "");
-        w.Key("region");
-        text(w, gpu ? gpu->second : "");
-        w.Key("accelerators_in_use");
-        if (gpu && inv && inv->complete) { // a cut listing says nothing of what it left out
-            const auto it = in_use.find(*gpu);
-            number(w, it == in_use.end() ? 0.0 : it->second);
-        } else {
-            w.Null();
-        }
-        w.EndObject();
+            spend_quota = &q;
+        quota(w, q, inv && inv->complete ? &in_use : nullptr);
     }
     w.EndArray();
     w.Key("quotas_read_at");
@@ -280,27 +317,7 @@ void capacity(Writer& w, const Capacity& c, const Inventory* inv, double now)
         number(w, c.quotas_read_at);
     else
         w.Null();
-    // The spend of a reading from an earlier month (a listing that failed or
-    // was held since) is not this month's: none rather than a wrong one.
-    w.Key("spend");
-    if (!spend || !spend->usage || utc_month(c.quotas_read_at) != utc_month(now)) {
-        w.Null();
-    } else {
-        const bool none = !spend->limit || unlimited(*spend->limit);
-        w.StartObject();
-        w.Key("month_to_date");
-        number(w, *spend->usage);
-        optional_number(w, "limit", none ? std::nullopt : spend->limit);
-        w.Key("unlimited");
-        w.Bool(spend->limit && unlimited(*spend->limit));
-        optional_number(w, "utilization",
-                        none || *spend->limit == 0 ? std::nullopt : std::optional<double>(*spend->usage / *spend->limit));
-        // From when it was read: the usage is that moment's.
-        optional_number(w, "projected_month_end", projected_month_end(*spend->usage, c.quotas_read_at));
-        w.Key("month");
-        text(w, utc_month(now));
-        w.EndObject();
-    }
+    spend(w, spend_quota, c.quotas_read_at, now);
     w.Key("complete");
     w.Bool(c.complete);
     problems(w, c.problems);
