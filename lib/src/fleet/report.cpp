@@ -427,7 +427,11 @@ void costs(Writer& w, const Costs& c)
     w.EndObject();
 }
 
-void section(Writer& w, const char* key, bool on, const Attempt& a, const std::function<void()>& last_good)
+// One refreshed part: null when the instance does not collect it, else its
+// last attempt, its last good reading (`last_good` writes it, or null), and
+// what `more` adds.
+void section(Writer& w, const char* key, bool on, const Attempt& a, const std::function<void()>& last_good,
+             const std::function<void()>& more = {})
 {
     w.Key(key);
     if (!on) {
@@ -438,6 +442,9 @@ void section(Writer& w, const char* key, bool on, const Attempt& a, const std::f
     attempt(w, a);
     w.Key("last_good");
     last_good();
+    if (more)
+        more();
+    w.EndObject();
 }
 
 void usage_day(Writer& w, const UsageDay& u)
@@ -524,6 +531,40 @@ void metrics_replicas(Writer& w, const Snapshot& s, const FleetOptions& o, const
     w.EndArray();
 }
 
+void inventory(Writer& w, const Inventory& inv, const FleetOptions& o, const std::map<std::string, Price>& billed,
+               const std::map<std::string, Observed>& observed)
+{
+    w.StartObject();
+    w.Key("fetched_at");
+    number(w, inv.fetched_at);
+    w.Key("pages");
+    w.Uint64(inv.pages);
+    w.Key("skipped");
+    w.Uint64(inv.skipped);
+    w.Key("complete");
+    w.Bool(inv.complete);
+    problems(w, inv.problems);
+    w.Key("tags_joined");
+    w.Bool(o.inventory_tags);
+    w.Key("deployments");
+    w.StartArray();
+    for (const auto& d : inv.deployments)
+        deployment(w, d, o, billed, observed);
+    w.EndArray();
+    w.EndObject();
+}
+
+void envelope(Writer& w, const Envelope& e)
+{
+    w.Key("envelope");
+    w.StartObject();
+    w.Key("slowed");
+    w.Bool(e.slowed);
+    w.Key("reason");
+    text(w, e.reason);
+    w.EndObject();
+}
+
 std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::string& first_run,
                        const std::map<std::string, Observed>& observed, bool account_data)
 {
@@ -539,77 +580,34 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
     w.RawValue(first_run.data(), first_run.size(), rapidjson::kObjectType);
     w.Key("account_data");
     w.Bool(account_data);
-    w.Key("inventory");
-    if (!o.inventory) {
-        w.Null();
-    } else {
-        w.StartObject();
-        attempt(w, s.inventory_attempt);
-        w.Key("last_good");
-        if (!s.inventory) {
-            w.Null();
-        } else {
-            const Inventory& inv = *s.inventory;
-            w.StartObject();
-            w.Key("fetched_at");
-            number(w, inv.fetched_at);
-            w.Key("pages");
-            w.Uint64(inv.pages);
-            w.Key("skipped");
-            w.Uint64(inv.skipped);
-            w.Key("complete");
-            w.Bool(inv.complete);
-            problems(w, inv.problems);
-            w.Key("tags_joined");
-            w.Bool(o.inventory_tags);
-            w.Key("deployments");
-            w.StartArray();
-            for (const auto& d : inv.deployments)
-                deployment(w, d, o, billed, observed);
-            w.EndArray();
-            w.EndObject();
-        }
-        w.EndObject();
-    }
-    w.Key("usage");
-    if (!o.usage) {
-        w.Null();
-    } else {
-        w.StartObject();
-        attempt(w, s.usage_attempt);
-        w.Key("last_good");
-        if (!s.usage) {
-            w.Null();
-        } else {
-            usage_day(w, *s.usage);
-        }
-        w.EndObject();
-    }
-    metrics_replicas(w, s, o, observed);
-    section(w, "capacity", o.capacity, s.capacity_attempt, [&] {
-        if (s.capacity)
-            capacity(w, *s.capacity, s.inventory.get(), now);
+    section(w, "inventory", o.inventory, s.inventory_attempt, [&] {
+        if (s.inventory)
+            inventory(w, *s.inventory, o, billed, observed);
         else
             w.Null();
     });
-    if (o.capacity) {
-        w.Key("envelope");
-        w.StartObject();
-        w.Key("slowed");
-        w.Bool(s.envelope.slowed);
-        w.Key("reason");
-        text(w, s.envelope.reason);
-        w.EndObject();
-        w.EndObject();
-    }
+    section(w, "usage", o.usage, s.usage_attempt, [&] {
+        if (s.usage)
+            usage_day(w, *s.usage);
+        else
+            w.Null();
+    });
+    metrics_replicas(w, s, o, observed);
+    section(
+        w, "capacity", o.capacity, s.capacity_attempt,
+        [&] {
+            if (s.capacity)
+                capacity(w, *s.capacity, s.inventory.get(), now);
+            else
+                w.Null();
+        },
+        [&] { envelope(w, s.envelope); });
     section(w, "costs", o.costs, s.costs_attempt, [&] {
         if (s.costs)
             costs(w, *s.costs);
         else
             w.Null();
     });
-    if (o.costs)
-        w.EndObject();
     w.EndObject();
     return out;
 }
