@@ -205,6 +205,62 @@ void Collector::cancel() noexcept
     }
 }
 
+struct Collector::FleetPart {
+    fleet::Snapshot state;
+    std::string first_run = "null";
+};
+
+Collector::FleetPart Collector::fleet_part(Generation& g, std::chrono::steady_clock::time_point started)
+{
+    FleetPart f;
+    const bool first = !g.waited_for_fleet.exchange(true);
+    const auto waiting = std::chrono::steady_clock::now();
+    // Up to the report margin past timeout, like the scrape: a first
+    // refresh that fails by its own deadline (which starts a moment after
+    // the run's) is then said with its reason, not as missing.
+    if (first)
+        g.fleet->wait_first(started + client_config_.timeout + http::Client::kReportMargin, cancelled_);
+    f.state = g.fleet->snapshot();
+    if (first)
+        f.first_run = first_run_json(std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting).count(),
+                                     f.state, fleet_options_);
+    std::lock_guard lock(g.mapper_mutex);
+    g.mapper.join_tags(fleet_options_.inventory_tags ? f.state.tags : nullptr);
+    return f;
+}
+
+std::string Collector::map_answer(Generation& g, const ParseRequest& request, http::Collected& got,
+                                  parser::ParseResult& parsed, Result& r)
+{
+    parser::ParseOptions options = request.parse;
+    options.format = format_for(got.payload->content_type, options.format);
+    std::lock_guard lock(g.mapper_mutex);
+    if (request.samples) {
+        // The samples buffer needs them all at once.
+        parsed = parser::parse(got.payload->body, options);
+        r.samples = parser::samples_json_lines(parsed);
+        g.mapper.begin(monotonic_seconds());
+        g.mapper.add(parsed);
+    } else {
+        // Parsed and mapped a chunk at a time: the payload's arrays never
+        // exist whole, only the body and the mapper's groups.
+        g.mapper.begin(monotonic_seconds());
+        parsed = parser::parse_chunked(got.payload->body, options, kChunkSamples, [&](const parser::ParseResult& chunk) {
+            if (!cancelled_.load(std::memory_order_relaxed))
+                g.mapper.add(chunk);
+        });
+    }
+    if (cancelled_.load()) { // freed while parsing: no mapping for nobody
+        g.mapper.abandon();
+        got.info.status = r.status = FWM_ERR_CANCELLED;
+        got.info.message = r.message = "the collection was cancelled (the check is being unscheduled)";
+        return "null";
+    }
+    r.submissions = std::make_unique<Submissions>();
+    const auto stats = g.mapper.finish(*r.submissions);
+    return mapping_json(stats, r.submissions->bytes());
+}
+
 Result Collector::collect(const char* options_json) noexcept
 {
     Result r;
@@ -216,24 +272,9 @@ Result Collector::collect(const char* options_json) noexcept
         if (g.fleet)
             g.fleet->start(); // the first refresh runs beside the first scrape
         http::Collected got = g.client.collect();
-        fleet::Snapshot fleet_state;
-        std::string first_run = "null";
-        if (g.fleet) {
-            const bool first = !g.waited_for_fleet.exchange(true);
-            const auto waiting = std::chrono::steady_clock::now();
-            // Up to the report margin past timeout, like the scrape: a first
-            // refresh that fails by its own deadline (which starts a moment
-            // after the run's) is then said with its reason, not as missing.
-            if (first)
-                g.fleet->wait_first(started + client_config_.timeout + http::Client::kReportMargin, cancelled_);
-            fleet_state = g.fleet->snapshot();
-            if (first)
-                first_run = first_run_json(
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting).count(), fleet_state,
-                    fleet_options_);
-            std::lock_guard lock(g.mapper_mutex);
-            g.mapper.join_tags(fleet_options_.inventory_tags ? fleet_state.tags : nullptr);
-        }
+        FleetPart fleet;
+        if (g.fleet)
+            fleet = fleet_part(g, started);
         if (cancelled_.load() && got.payload) {
             // Freed while the answer came: no parsing or mapping for nobody.
             got.payload.reset();
@@ -245,43 +286,13 @@ Result Collector::collect(const char* options_json) noexcept
         std::string mapping = "null";
         parser::ParseResult parsed;
         if (got.payload) {
-            parser::ParseOptions options = request.parse;
-            options.format = format_for(got.payload->content_type, options.format);
             payload_bytes = got.payload->body.size();
-            const auto cancel = [&] {
-                got.info.status = r.status = FWM_ERR_CANCELLED;
-                got.info.message = r.message = "the collection was cancelled (the check is being unscheduled)";
-            };
-            std::lock_guard lock(g.mapper_mutex);
-            if (request.samples) {
-                // The samples buffer needs them all at once.
-                parsed = parser::parse(got.payload->body, options);
-                r.samples = parser::samples_json_lines(parsed);
-                g.mapper.begin(monotonic_seconds());
-                g.mapper.add(parsed);
-            } else {
-                // Parsed and mapped a chunk at a time: the payload's arrays
-                // never exist whole, only the body and the mapper's groups.
-                g.mapper.begin(monotonic_seconds());
-                parsed = parser::parse_chunked(got.payload->body, options, kChunkSamples,
-                                               [&](const parser::ParseResult& chunk) {
-                                                   if (!cancelled_.load(std::memory_order_relaxed))
-                                                       g.mapper.add(chunk);
-                                               });
-            }
-            if (cancelled_.load()) { // freed while parsing: no mapping for nobody
-                g.mapper.abandon();
-                cancel();
-            } else {
-                r.submissions = std::make_unique<Submissions>();
-                const auto stats = g.mapper.finish(*r.submissions);
-                mapping = mapping_json(stats, r.submissions->bytes());
-            }
+            mapping = map_answer(g, request, got, parsed, r);
         }
         r.summary = parser::summary_json(parsed, collection_json(got.info));
         add_member(r.summary, "mapping", mapping);
         add_member(r.summary, "fleet",
-                   g.fleet ? fleet::fleet_json(fleet_state, fleet_options_, first_run,
+                   g.fleet ? fleet::fleet_json(fleet.state, fleet_options_, fleet.first_run,
                                                r.submissions ? r.submissions->observed()
                                                              : std::map<std::string, fleet::Observed>{},
                                                g.fleet->lead(&g))

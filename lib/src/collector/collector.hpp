@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,13 @@
 #include "fleet/options.hpp"
 #include "http/config.hpp"
 #include "mapping/options.hpp"
+
+namespace fwm::http {
+struct Collected;
+}
+namespace fwm::parser {
+struct ParseResult;
+}
 
 namespace fwm::collector {
 
@@ -55,7 +63,14 @@ public:
 
 private:
     struct Generation;
+    struct FleetPart;
     Generation& current();
+
+    // The steps of collect(): the fleet's snapshot (the first run waits for
+    // the first refresh), and the answer parsed and mapped into `r`.
+    FleetPart fleet_part(Generation& g, std::chrono::steady_clock::time_point started);
+    std::string map_answer(Generation& g, const ParseRequest& request, http::Collected& got,
+                           parser::ParseResult& parsed, Result& r);
 
     http::ClientConfig client_config_;
     mapping::MappingOptions mapping_options_;
