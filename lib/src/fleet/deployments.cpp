@@ -45,6 +45,63 @@ std::string placement_text(const rapidjson::Value& p, const std::string& where, 
     return util::clean_text(joined, limits.max_text_bytes);
 }
 
+// The replica counts, the deployment's own and those of replicaStats.
+void read_replicas(const rapidjson::Value& v, const std::string& where, Deployment& d, Problems& problems)
+{
+    d.replicas = count_field(v, "replicaCount", where, problems);
+    d.desired_replicas = count_field(v, "desiredReplicaCount", where, problems);
+    d.min_replicas = count_field(v, "minReplicaCount", where, problems);
+    d.max_replicas = count_field(v, "maxReplicaCount", where, problems);
+    d.accelerator_count = count_field(v, "acceleratorCount", where, problems);
+    if (const auto* rs = object_member(v, "replicaStats", where, problems)) {
+        const std::string w = where + ".replicaStats";
+        d.ready_replicas = count_field(*rs, "readyReplicaCount", w, problems);
+        d.pending_scheduling_replicas = count_field(*rs, "pendingSchedulingReplicaCount", w, problems);
+        d.downloading_model_replicas = count_field(*rs, "downloadingModelReplicaCount", w, problems);
+        d.initializing_replicas = count_field(*rs, "initializingReplicaCount", w, problems);
+    }
+}
+
+// The annotations that make tags: usable keys, string values, at most
+// max_annotations, sorted, each key once.
+void read_annotations(const rapidjson::Value& a, const std::string& where, const PageLimits& limits, Deployment& d,
+                      Problems& problems)
+{
+    for (const auto& m : a.GetObject()) {
+        const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+        if (!usable_key(key) || !m.value.IsString()) {
+            problems.add(where + ".annotations: skipped \"" + util::clean_text(key, 40) +
+                         "\" (keys are 1 to 63 of [A-Za-z0-9_.-/], values strings)");
+            continue;
+        }
+        if (d.annotations.size() == limits.max_annotations) {
+            problems.add(where + ".annotations: more than " + std::to_string(limits.max_annotations) +
+                         "; the rest are skipped");
+            break;
+        }
+        d.annotations.emplace_back(
+            std::string(key),
+            util::clean_text(std::string_view(m.value.GetString(), m.value.GetStringLength()), limits.max_text_bytes));
+    }
+    std::sort(d.annotations.begin(), d.annotations.end());
+    d.annotations.erase(std::unique(d.annotations.begin(), d.annotations.end(),
+                                    [](const auto& x, const auto& y) { return x.first == y.first; }),
+                        d.annotations.end());
+}
+
+// The id is matched against the metrics' deployment_id label: taken raw,
+// and refused ("") unless it is printable as it is.
+std::string_view usable_id(const rapidjson::Value& v, const PageLimits& limits)
+{
+    const auto name = v.FindMember("name");
+    std::string_view id;
+    if (name != v.MemberEnd() && name->value.IsString())
+        id = last_segment(std::string_view(name->value.GetString(), name->value.GetStringLength()));
+    if (id.size() > limits.max_text_bytes || !util::is_clean_text(id))
+        return {};
+    return id;
+}
+
 bool read_deployment(const rapidjson::Value& v, std::size_t index, const PageLimits& limits, Deployment& d,
                      Problems& problems)
 {
@@ -53,13 +110,8 @@ bool read_deployment(const rapidjson::Value& v, std::size_t index, const PageLim
         problems.add(where + ": expected a mapping, got " + util::json_kind(v));
         return false;
     }
-    // The id is matched against the metrics' deployment_id label: taken raw,
-    // and refused unless it is printable as it is.
-    const auto name = v.FindMember("name");
-    std::string_view id;
-    if (name != v.MemberEnd() && name->value.IsString())
-        id = last_segment(std::string_view(name->value.GetString(), name->value.GetStringLength()));
-    if (id.empty() || id.size() > limits.max_text_bytes || !util::is_clean_text(id)) {
+    const std::string_view id = usable_id(v, limits);
+    if (id.empty()) {
         problems.add(where + ": no usable name");
         return false;
     }
@@ -77,45 +129,14 @@ bool read_deployment(const rapidjson::Value& v, std::size_t index, const PageLim
         d.status_code = text_field(*s, "code", where + ".status", 64, problems).value_or("");
         d.status_message = text_field(*s, "message", where + ".status", limits.max_message_bytes, problems).value_or("");
     }
-    d.replicas = count_field(v, "replicaCount", where, problems);
-    d.desired_replicas = count_field(v, "desiredReplicaCount", where, problems);
-    d.min_replicas = count_field(v, "minReplicaCount", where, problems);
-    d.max_replicas = count_field(v, "maxReplicaCount", where, problems);
-    d.accelerator_count = count_field(v, "acceleratorCount", where, problems);
-    if (const auto* rs = object_member(v, "replicaStats", where, problems)) {
-        const std::string w = where + ".replicaStats";
-        d.ready_replicas = count_field(*rs, "readyReplicaCount", w, problems);
-        d.pending_scheduling_replicas = count_field(*rs, "pendingSchedulingReplicaCount", w, problems);
-        d.downloading_model_replicas = count_field(*rs, "downloadingModelReplicaCount", w, problems);
-        d.initializing_replicas = count_field(*rs, "initializingReplicaCount", w, problems);
-    }
+    read_replicas(v, where, d, problems);
     if (auto t = text_field(v, "createTime", where, 64, problems)) {
         d.create_time = parse_rfc3339(*t);
         if (!d.create_time)
             problems.add(where + ".createTime: \"" + *t + "\" is not an RFC 3339 time");
     }
-    if (const auto* a = object_member(v, "annotations", where, problems)) {
-        for (const auto& m : a->GetObject()) {
-            const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-            if (!usable_key(key) || !m.value.IsString()) {
-                problems.add(where + ".annotations: skipped \"" + util::clean_text(key, 40) +
-                             "\" (keys are 1 to 63 of [A-Za-z0-9_.-/], values strings)");
-                continue;
-            }
-            if (d.annotations.size() == limits.max_annotations) {
-                problems.add(where + ".annotations: more than " + std::to_string(limits.max_annotations) +
-                             "; the rest are skipped");
-                break;
-            }
-            d.annotations.emplace_back(
-                std::string(key),
-                util::clean_text(std::string_view(m.value.GetString(), m.value.GetStringLength()), limits.max_text_bytes));
-        }
-        std::sort(d.annotations.begin(), d.annotations.end());
-        d.annotations.erase(std::unique(d.annotations.begin(), d.annotations.end(),
-                                        [](const auto& x, const auto& y) { return x.first == y.first; }),
-                            d.annotations.end());
-    }
+    if (const auto* a = object_member(v, "annotations", where, problems))
+        read_annotations(*a, where, limits, d, problems);
     return true;
 }
 
