@@ -324,6 +324,45 @@ void coalesce(std::vector<Bucket>& buckets)
     buckets.resize(i + 1);
 }
 
+namespace {
+
+// Go's BucketQuantile for one q in [0, 1], over the buckets' fixed-up
+// cumulative counts `c` (the last bucket is +Inf, and there are at least 2).
+double quantile_of_counts(double q, const std::vector<Bucket>& buckets, const double* c)
+{
+    const std::size_t m = buckets.size();
+    const double observations = c[m - 1];
+    if (observations == 0)
+        return std::numeric_limits<double>::quiet_NaN();
+    double rank = q * observations;
+    // sort.Search over all but the +Inf bucket. With NaN counts the counts
+    // are not monotonic and the answer depends on the probes, so they are Go's.
+    std::size_t lo = 0, hi = m - 1;
+    while (lo < hi) {
+        const std::size_t h = (lo + hi) >> 1;
+        if (!(c[h] >= rank))
+            lo = h + 1;
+        else
+            hi = h;
+    }
+    const std::size_t b = lo;
+    if (b == m - 1)
+        return buckets[m - 2].upper;
+    if (b == 0 && buckets[0].upper <= 0)
+        return buckets[0].upper;
+    double start = 0;
+    const double end = buckets[b].upper;
+    double count = c[b];
+    if (b > 0) {
+        start = buckets[b - 1].upper;
+        count -= c[b - 1];
+        rank -= c[b - 1];
+    }
+    return start + (end - start) * (rank / count);
+}
+
+} // namespace
+
 void histogram_quantiles(const double* qs, std::size_t n, const std::vector<Bucket>& buckets, double* out)
 {
     const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -362,46 +401,9 @@ void histogram_quantiles(const double* qs, std::size_t n, const std::vector<Buck
         c[i] = buckets[i].cumulative;
     ensure_monotonic_and_ignore_small_deltas(c, m);
 
-    const double observations = c[m - 1];
-    for (std::size_t qi = 0; qi < n; ++qi) {
-        const double q = qs[qi];
-        if (!q_in_range(q))
-            continue;
-        if (observations == 0) {
-            out[qi] = nan;
-            continue;
-        }
-        double rank = q * observations;
-        // sort.Search over all but the +Inf bucket. With NaN counts the
-        // counts are not monotonic and the answer depends on the probes, so
-        // they are Go's.
-        std::size_t lo = 0, hi = m - 1;
-        while (lo < hi) {
-            const std::size_t h = (lo + hi) >> 1;
-            if (!(c[h] >= rank))
-                lo = h + 1;
-            else
-                hi = h;
-        }
-        const std::size_t b = lo;
-        if (b == m - 1) {
-            out[qi] = buckets[m - 2].upper;
-            continue;
-        }
-        if (b == 0 && buckets[0].upper <= 0) {
-            out[qi] = buckets[0].upper;
-            continue;
-        }
-        double start = 0;
-        const double end = buckets[b].upper;
-        double count = c[b];
-        if (b > 0) {
-            start = buckets[b - 1].upper;
-            count -= c[b - 1];
-            rank -= c[b - 1];
-        }
-        out[qi] = start + (end - start) * (rank / count);
-    }
+    for (std::size_t qi = 0; qi < n; ++qi)
+        if (q_in_range(qs[qi]))
+            out[qi] = quantile_of_counts(qs[qi], buckets, c);
 }
 
 double histogram_quantile(double q, const std::vector<Bucket>& buckets)
