@@ -289,14 +289,13 @@ Result Collector::collect(const char* options_json) noexcept
             payload_bytes = got.payload->body.size();
             mapping = map_answer(g, request, got, parsed, r);
         }
-        r.summary = parser::summary_json(parsed, collection_json(got.info));
-        add_member(r.summary, "mapping", mapping);
-        add_member(r.summary, "fleet",
-                   g.fleet ? fleet::fleet_json(fleet.state, fleet_options_, fleet.first_run,
-                                               r.submissions ? r.submissions->observed()
-                                                             : std::map<std::string, fleet::Observed>{},
-                                               g.fleet->lead(&g))
-                           : "null");
+        const std::string fleet_json =
+            g.fleet ? fleet::fleet_json(fleet.state, fleet_options_, fleet.first_run,
+                                        r.submissions ? r.submissions->observed() : std::map<std::string, fleet::Observed>{},
+                                        g.fleet->lead(&g))
+                    : "null";
+        r.summary =
+            parser::summary_json(parsed, {{"collection", collection_json(got.info)}, {"mapping", mapping}, {"fleet", fleet_json}});
         // The body and its parse go now: only the compact submissions stay.
     });
     release_freed_memory(payload_bytes);
@@ -309,7 +308,6 @@ Result parse_once(std::string_view data, const char* options_json) noexcept
     guarded(r, "fwm_parse", [&] {
         const ParseRequest request = read_parse_options(options_json);
         const auto parsed = parser::parse(data, request.parse);
-        r.summary = parser::summary_json(parsed);
         if (request.samples)
             r.samples = parser::samples_json_lines(parsed);
         std::string mapping = "null";
@@ -320,7 +318,7 @@ Result parse_once(std::string_view data, const char* options_json) noexcept
             const auto stats = mapper.map(parsed, 0.0, *r.submissions);
             mapping = mapping_json(stats, r.submissions->bytes());
         }
-        add_member(r.summary, "mapping", mapping);
+        r.summary = parser::summary_json(parsed, {{"mapping", mapping}});
         r.status = FWM_OK;
     });
     release_freed_memory(data.size());

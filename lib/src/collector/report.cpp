@@ -31,20 +31,6 @@ void seconds_or_null(Writer& w, const char* key, double seconds)
 
 } // namespace
 
-void add_member(std::string& object, const char* name, const std::string& value)
-{
-    if (object.empty() || object.back() != '}')
-        return;
-    object.pop_back();
-    if (object.size() > 1)
-        object += ',';
-    object += '"';
-    object += name;
-    object += "\":";
-    object += value;
-    object += '}';
-}
-
 std::string mapping_json(const mapping::MapStats& m, std::size_t submissions_bytes)
 {
     std::string out;

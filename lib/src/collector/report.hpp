@@ -17,7 +17,4 @@ std::string collection_json(const http::CollectInfo& info);
 // The "mapping" object of a summary.
 std::string mapping_json(const mapping::MapStats& stats, std::size_t submissions_bytes);
 
-// Adds `"name": value` to a rendered JSON object.
-void add_member(std::string& object, const char* name, const std::string& value);
-
 } // namespace fwm::collector

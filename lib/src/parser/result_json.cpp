@@ -49,7 +49,7 @@ void write_timestamp(Writer& w, bool has, double ts)
 
 } // namespace
 
-std::string summary_json(const ParseResult& r, std::string_view collection)
+std::string summary_json(const ParseResult& r, std::initializer_list<SummaryPart> parts)
 {
     std::string out;
     StringSink sink{out};
@@ -80,9 +80,9 @@ std::string summary_json(const ParseResult& r, std::string_view collection)
         w.EndObject();
     }
     w.EndArray();
-    if (!collection.empty()) {
-        w.Key("collection");
-        w.RawValue(collection.data(), collection.size(), rapidjson::kObjectType);
+    for (const auto& [name, json] : parts) {
+        w.Key(name);
+        w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
     }
     w.EndObject();
     sink.Flush();
