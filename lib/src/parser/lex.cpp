@@ -78,37 +78,33 @@ bool parse_value(std::string_view token, double& out) noexcept
     return parse_float(token, out);
 }
 
-bool parse_go_float(std::string_view s, double& out) noexcept
+namespace {
+
+// Go's special(): "inf" or "infinity" with an optional sign, "nan" without one.
+bool go_special(std::string_view word, bool has_sign, bool negative, double& out) noexcept
 {
-    if (s.empty())
-        return false;
-    std::size_t i = 0;
-    bool negative = false;
-    if (s[0] == '+' || s[0] == '-') {
-        negative = s[0] == '-';
-        i = 1;
-    }
-    // special(): "inf" or "infinity" with an optional sign, "nan" without one.
-    const std::string_view word = s.substr(i);
     if (iequals(word, "inf") || iequals(word, "infinity")) {
         out = negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
         return true;
     }
-    if (i == 0 && iequals(word, "nan")) {
+    if (!has_sign && iequals(word, "nan")) {
         out = std::numeric_limits<double>::quiet_NaN();
         return true;
     }
-    // readFloat() with underscoreOK(): an optional 0x prefix, digits that
-    // "_" may separate (after a digit or the prefix, before a digit), an
-    // optional point, an exponent (e for decimal; p, required, for hex).
-    const bool hex = s.size() >= i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X');
-    if (hex)
-        i += 2;
+    return false;
+}
+
+// Go's readFloat() with underscoreOK(), from s[i] (past the sign and any
+// 0x prefix): digits that "_" may separate (after a digit or the prefix,
+// before a digit), an optional point, an exponent (e for decimal; p,
+// required, for hex). `digits` gets the number without its separators;
+// false when Go refuses it.
+bool go_float_digits(std::string_view s, std::size_t i, bool hex, std::string& digits)
+{
     auto is_digit = [hex](char c, bool in_exponent) {
         return (c >= '0' && c <= '9') ||
                (hex && !in_exponent && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
     };
-    std::string digits;
     digits.reserve(s.size());
     char saw = hex ? '0' : '^'; // the last class: '0' digit or prefix, '_' separator, '!' other
     bool mantissa = false, point = false, exponent = false, exponent_digits = false;
@@ -141,7 +137,28 @@ bool parse_go_float(std::string_view s, double& out) noexcept
             return false;
         }
     }
-    if (saw == '_' || !mantissa || (exponent && !exponent_digits) || (hex && !exponent))
+    return !(saw == '_' || !mantissa || (exponent && !exponent_digits) || (hex && !exponent));
+}
+
+} // namespace
+
+bool parse_go_float(std::string_view s, double& out) noexcept
+{
+    if (s.empty())
+        return false;
+    std::size_t i = 0;
+    bool negative = false;
+    if (s[0] == '+' || s[0] == '-') {
+        negative = s[0] == '-';
+        i = 1;
+    }
+    if (go_special(s.substr(i), i == 1, negative, out))
+        return true;
+    const bool hex = s.size() >= i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X');
+    if (hex)
+        i += 2;
+    std::string digits;
+    if (!go_float_digits(s, i, hex, digits))
         return false;
     // Go: an overflow is an error (Prometheus then skips the bucket); an
     // underflow is zero, or the nearest subnormal.
