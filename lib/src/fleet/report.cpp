@@ -117,6 +117,35 @@ void optional_number(Writer& w, const char* key, const std::optional<double>& v)
         w.Null();
 }
 
+// The inventory's replica count, else the metrics' deployment_replicas
+// gauge; a deployment failing, being made or going away is not idle.
+void scaled_to_zero(Writer& w, const Deployment& d, const Observed& metrics)
+{
+    const bool settled = !(d.state == "FAILED" || d.state == "CREATING" || d.state == "DELETING" || d.state == "DELETED");
+    w.Key("scaled_to_zero");
+    if (d.replicas)
+        w.Bool(*d.replicas == 0 && settled);
+    else if (metrics.replicas)
+        w.Bool(*metrics.replicas == 0 && settled);
+    else
+        w.Null();
+}
+
+// Dollars per hour, and per million prompt tokens at the run's token rate.
+void cost_estimates(Writer& w, const Estimate& e, const Observed& metrics)
+{
+    optional_number(w, "estimated_cost_per_hour", e.per_hour);
+    w.Key("price_source");
+    w.String(e.source);
+    std::optional<double> rate, per_million;
+    if (metrics.prompt_tokens_per_s && std::isfinite(*metrics.prompt_tokens_per_s))
+        rate = metrics.prompt_tokens_per_s;
+    if (e.per_hour && *e.per_hour > 0 && rate && *rate > 0) // nothing to say of a deployment that costs nothing now
+        per_million = *e.per_hour / (*rate * 3600 / 1e6);
+    optional_number(w, "prompt_tokens_per_s", rate);
+    optional_number(w, "estimated_cost_per_million_tokens", per_million);
+}
+
 void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std::map<std::string, Price>& billed,
                 const std::map<std::string, Observed>& observed)
 {
@@ -161,27 +190,8 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std
     w.EndArray();
     w.Key("termination_message");
     text(w, d.termination_message);
-    // The inventory's replica count, else the metrics' deployment_replicas
-    // gauge; a deployment failing, being made or going away is not idle.
-    const bool settled = !(d.state == "FAILED" || d.state == "CREATING" || d.state == "DELETING" || d.state == "DELETED");
-    w.Key("scaled_to_zero");
-    if (d.replicas)
-        w.Bool(*d.replicas == 0 && settled);
-    else if (metrics.replicas)
-        w.Bool(*metrics.replicas == 0 && settled);
-    else
-        w.Null();
-    const Estimate e = estimate(d, o, billed);
-    optional_number(w, "estimated_cost_per_hour", e.per_hour);
-    w.Key("price_source");
-    w.String(e.source);
-    std::optional<double> rate, per_million;
-    if (metrics.prompt_tokens_per_s && std::isfinite(*metrics.prompt_tokens_per_s))
-        rate = metrics.prompt_tokens_per_s;
-    if (e.per_hour && *e.per_hour > 0 && rate && *rate > 0) // nothing to say of a deployment that costs nothing now
-        per_million = *e.per_hour / (*rate * 3600 / 1e6);
-    optional_number(w, "prompt_tokens_per_s", rate);
-    optional_number(w, "estimated_cost_per_million_tokens", per_million);
+    scaled_to_zero(w, d, metrics);
+    cost_estimates(w, estimate(d, o, billed), metrics);
     w.EndObject();
 }
 
@@ -361,6 +371,29 @@ void cost_day(Writer& w, const CostDay& d)
     money(w, "subtotal", d.subtotal);
 }
 
+void billing_line(Writer& w, const BillingLine& l)
+{
+    w.StartObject();
+    const std::pair<const char*, const std::string*> texts[] = {
+        {"category", &l.category},
+        {"grouping_key", &l.grouping_key},
+        {"grouping_value", &l.grouping_value},
+        {"secondary_grouping_key", &l.secondary_grouping_key},
+        {"secondary_grouping_value", &l.secondary_grouping_value},
+    };
+    for (const auto& [key, value] : texts) {
+        w.Key(key);
+        text(w, *value);
+    }
+    optional_number(w, "quantity", l.quantity);
+    optional_number(w, "unit_amount", l.unit_amount ? std::optional<double>(l.unit_amount->value()) : std::nullopt);
+    w.Key("total");
+    number(w, l.total.value());
+    w.Key("currency");
+    text(w, l.total.currency());
+    w.EndObject();
+}
+
 void costs(Writer& w, const Costs& c)
 {
     w.StartObject();
@@ -395,27 +428,8 @@ void costs(Writer& w, const Costs& c)
     }
     w.Key("billed");
     w.StartArray();
-    for (const auto& l : c.billed) {
-        w.StartObject();
-        const std::pair<const char*, const std::string*> texts[] = {
-            {"category", &l.category},
-            {"grouping_key", &l.grouping_key},
-            {"grouping_value", &l.grouping_value},
-            {"secondary_grouping_key", &l.secondary_grouping_key},
-            {"secondary_grouping_value", &l.secondary_grouping_value},
-        };
-        for (const auto& [key, value] : texts) {
-            w.Key(key);
-            text(w, *value);
-        }
-        optional_number(w, "quantity", l.quantity);
-        optional_number(w, "unit_amount", l.unit_amount ? std::optional<double>(l.unit_amount->value()) : std::nullopt);
-        w.Key("total");
-        number(w, l.total.value());
-        w.Key("currency");
-        text(w, l.total.currency());
-        w.EndObject();
-    }
+    for (const auto& l : c.billed)
+        billing_line(w, l);
     w.EndArray();
     w.Key("billed_from");
     text(w, c.billed_from);
