@@ -754,16 +754,61 @@ Envelope Refresher::Core::envelope_of(const Capacity& c) const
 // key and user) and currency, the rows of one summed exactly (rows without a
 // model, unattributed costs, are several and all count). At most
 // kMaxCostRows rows are read. False when it failed.
+namespace {
+
+constexpr std::size_t kMaxCostRows = 20000; // per dimension and day
+
+// Rows of one dimension and day, summed by key: the model, or the API key
+// and user, and the currency.
+struct CostRowSum {
+    const char* dimension;
+    bool by_model;
+    std::vector<RatedRow>& rows;
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> index{}; // key -> its row
+    std::size_t read = 0;
+};
+
+// One page added to the day; false once kMaxCostRows were read.
+bool add_cost_page(CostsPage& page, CostRowSum& sum, CostDay& day, Problems& problems)
+{
+    merge(problems, std::move(page.problems));
+    if (page.subtotal)
+        day.subtotal = page.subtotal;
+    if (page.evaluation_time)
+        day.evaluation_time = page.evaluation_time;
+    if (!page.attribution_completeness.empty())
+        day.attribution_completeness = page.attribution_completeness;
+    for (auto& row : page.rows) {
+        if (!row.day.empty() && row.day != day.day) {
+            problems.add("a cost row of " + row.day + " in the answer for " + day.day + "; left out");
+            continue;
+        }
+        if (sum.read++ == kMaxCostRows) {
+            problems.add("more than " + std::to_string(kMaxCostRows) + " cost rows by " + sum.dimension + " for " +
+                         day.day + "; the rest are left out");
+            return false;
+        }
+        auto key = sum.by_model ? std::make_tuple(row.model, std::string(), row.amount.currency())
+                                : std::make_tuple(row.api_key_id, row.user, row.amount.currency());
+        const auto [at, added] = sum.index.emplace(std::move(key), sum.rows.size());
+        if (added)
+            sum.rows.push_back(std::move(row));
+        else if (!sum.rows[at->second].amount.add(row.amount)) // same currency: cannot fail
+            problems.add("a cost row's currency changed while summing; left out");
+    }
+    return true;
+}
+
+} // namespace
+
 asio::awaitable<bool> Refresher::Core::read_cost_rows(const std::string& day_start, const std::string& day_end,
                                                       const char* dimension, std::vector<RatedRow>& rows, CostDay& day,
                                                       Problems& problems, CallOutcome& out)
 {
-    constexpr std::size_t kMaxPages = 50, kMaxCostRows = 20000;
+    constexpr std::size_t kMaxPages = 50;
     constexpr unsigned kCostPageSize = 1000;
     const std::string target = "/v1/accounts/" + account + "/usageCosts:query";
-    const bool by_model = std::string_view(dimension) == "MODEL";
-    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> index; // key -> its row
-    std::size_t read = 0;
+    CostRowSum sum{dimension, std::string_view(dimension) == "MODEL", rows};
     std::string token;
     for (std::size_t pages = 0;;) {
         co_await pace(kCosts);
@@ -786,31 +831,8 @@ asio::awaitable<bool> Refresher::Core::read_cost_rows(const std::string& day_sta
             co_return false;
         }
         CostsPage& page = *got.value;
-        merge(problems, std::move(page.problems));
-        if (page.subtotal)
-            day.subtotal = page.subtotal;
-        if (page.evaluation_time)
-            day.evaluation_time = page.evaluation_time;
-        if (!page.attribution_completeness.empty())
-            day.attribution_completeness = page.attribution_completeness;
-        for (auto& row : page.rows) {
-            if (!row.day.empty() && row.day != day.day) {
-                problems.add("a cost row of " + row.day + " in the answer for " + day.day + "; left out");
-                continue;
-            }
-            if (read++ == kMaxCostRows) {
-                problems.add("more than " + std::to_string(kMaxCostRows) + " cost rows by " + dimension + " for " +
-                             day.day + "; the rest are left out");
-                co_return true;
-            }
-            auto key = by_model ? std::make_tuple(row.model, std::string(), row.amount.currency())
-                                : std::make_tuple(row.api_key_id, row.user, row.amount.currency());
-            const auto [at, added] = index.emplace(std::move(key), rows.size());
-            if (added)
-                rows.push_back(std::move(row));
-            else if (!rows[at->second].amount.add(row.amount)) // same currency: cannot fail
-                problems.add("a cost row's currency changed while summing; left out");
-        }
+        if (!add_cost_page(page, sum, day, problems))
+            co_return true;
         if (page.next_page_token.empty())
             co_return true;
         if (page.next_page_token == token || ++pages == kMaxPages) {
