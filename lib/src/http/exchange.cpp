@@ -276,6 +276,30 @@ asio::awaitable<Failure> write_step(Stream& stream, const bhttp::request<bhttp::
     co_return f;
 }
 
+// The final response's fields, each within its bound; the connection
+// closes unless the server keeps it.
+template <class Parser>
+ExchangeResult final_response(Parser& parser, Connection& conn, unsigned interim, std::size_t received, bool reused)
+{
+    ExchangeResult out;
+    auto& res = parser.get();
+    const unsigned status = res.result_int();
+    out.ok = true;
+    out.response.status = status;
+    out.response.interim = interim;
+    out.response.content_type = util::clean_text(res[bhttp::field::content_type], 128);
+    out.response.content_encoding = util::ascii_lower(res[bhttp::field::content_encoding].substr(0, 64));
+    out.response.location = std::string(res[bhttp::field::location].substr(0, 8192));
+    out.response.retry_after = std::string(res[bhttp::field::retry_after].substr(0, 64));
+    out.response.wire_bytes = received;
+    out.response.reused_connection = reused;
+    const bool keep = res.keep_alive() && status != 101;
+    out.response.body = std::move(res.body());
+    if (!keep)
+        conn.close();
+    return out;
+}
+
 // Reads one final response, skipping 1xx interim ones, each read bounded by
 // read_timeout and the whole by the deadline and wire_limit().
 template <class Stream>
@@ -330,21 +354,7 @@ asio::awaitable<ExchangeResult> read_step(Stream& stream, Connection& conn, cons
             continue;
         }
         beast::get_lowest_layer(stream).expires_never();
-        auto& res = parser->get();
-        out.ok = true;
-        out.response.status = status;
-        out.response.interim = interim;
-        out.response.content_type = util::clean_text(res[bhttp::field::content_type], 128);
-        out.response.content_encoding = util::ascii_lower(res[bhttp::field::content_encoding].substr(0, 64));
-        out.response.location = std::string(res[bhttp::field::location].substr(0, 8192));
-        out.response.retry_after = std::string(res[bhttp::field::retry_after].substr(0, 64));
-        out.response.wire_bytes = received;
-        out.response.reused_connection = reused;
-        const bool keep = res.keep_alive() && status != 101;
-        out.response.body = std::move(res.body());
-        if (!keep)
-            conn.close();
-        co_return out;
+        co_return final_response(*parser, conn, interim, received, reused);
     }
 }
 
