@@ -353,15 +353,21 @@ BOOST_AUTO_TEST_CASE(forks_while_other_threads_resolve_leave_every_child_able_to
     BOOST_TEST(failed_children == 0);
 }
 
-// Whether this build can fork a child that starts threads (see above).
-bool forks_with_threads(const char*& why)
+// A precondition: this build can fork a child that starts threads (see
+// above); the test is skipped, with the reason, where it cannot.
+boost::test_tools::assertion_result forks_with_threads(boost::unit_test::test_unit_id)
 {
+    boost::test_tools::assertion_result can(true);
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-    why = "skipped under a sanitizer";
-    return false;
+    can = false;
+    can.message() << "not under a sanitizer";
+#else
+    if (std::getenv("FWM_UNDER_EMULATOR")) {
+        can = false;
+        can.message() << "not under an emulator";
+    }
 #endif
-    why = "skipped under an emulator";
-    return std::getenv("FWM_UNDER_EMULATOR") == nullptr;
+    return can;
 }
 
 // Forks while another thread's collection resolves `name` (the test's
@@ -400,13 +406,9 @@ double fork_during_lookup(TestServer& server, const std::string& name, const std
     return fork_seconds;
 }
 
-BOOST_AUTO_TEST_CASE(a_fork_waits_for_a_lookup_in_progress_so_that_the_child_can_resolve)
+BOOST_AUTO_TEST_CASE(a_fork_waits_for_a_lookup_in_progress_so_that_the_child_can_resolve,
+                     *boost::unit_test::precondition(forks_with_threads))
 {
-    const char* why = nullptr;
-    if (!forks_with_threads(why)) {
-        BOOST_TEST_MESSAGE(why);
-        return;
-    }
     // getaddrinfo() holds C library locks that fork() does not reset: the
     // fork waits for the lookup (600 ms, 150 ms of it gone) to leave them.
     TestServer server({true, pki().server});
@@ -417,13 +419,9 @@ BOOST_AUTO_TEST_CASE(a_fork_waits_for_a_lookup_in_progress_so_that_the_child_can
     BOOST_TEST(took > 0.3);
 }
 
-BOOST_AUTO_TEST_CASE(a_fork_during_a_hung_lookup_goes_ahead_and_the_child_says_why_it_cannot_resolve)
+BOOST_AUTO_TEST_CASE(a_fork_during_a_hung_lookup_goes_ahead_and_the_child_says_why_it_cannot_resolve,
+                     *boost::unit_test::precondition(forks_with_threads))
 {
-    const char* why = nullptr;
-    if (!forks_with_threads(why)) {
-        BOOST_TEST_MESSAGE(why);
-        return;
-    }
     // A lookup of 6 s: the fork waits 2 s for it, then goes ahead. The
     // child's lookup of that name fails, and its message says why.
     TestServer server({true, pki().server});
