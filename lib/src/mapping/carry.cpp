@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <memory>
 
 #include "mapping/prune.hpp"
 #include "util/stream_hash.hpp"
@@ -95,9 +97,63 @@ std::size_t carry_buckets(Carry& c, const std::vector<Bucket>& buckets, const Ru
 
 Carry& CarryTable::of(const CarryOwner& owner)
 {
+    const std::uint64_t hash = hash_of(owner);
+    const auto it = carries_.find(Probe{owner, hash});
+    if (it != carries_.end())
+        return it->second;
+    return carries_.emplace(key_of(owner, hash), Carry{}).first->second;
+}
+
+std::uint64_t CarryTable::hash_of(const CarryOwner& owner)
+{
+    const std::uint64_t identity = owner.identity_hash;
     util::StreamHash h;
     h.add(owner.name);
-    return carries_[h.finish() ^ owner.identity_hash];
+    h.add(std::string_view(reinterpret_cast<const char*>(&identity), sizeof identity));
+    return h.finish();
+}
+
+CarryTable::Key CarryTable::key_of(const CarryOwner& owner, std::uint64_t hash)
+{
+    Key k;
+    k.hash = hash;
+    k.name_size = static_cast<std::uint32_t>(owner.name.size());
+    k.size = static_cast<std::uint32_t>(owner.name.size() + owner.identity.size());
+    if (k.size > Key::kInline)
+        k.tail = std::make_unique_for_overwrite<char[]>(k.size - Key::kInline);
+    std::size_t at = 0;
+    for (const std::string_view part : {owner.name, owner.identity})
+        for (std::size_t i = 0; i < part.size(); ++i, ++at) // those past kInline go to the tail
+            (at < Key::kInline ? k.head[at] : k.tail[at - Key::kInline]) = part[i];
+    return k;
+}
+
+// Whether `k`'s text from `at` on starts with `part`.
+bool CarryTable::has_at(const Key& k, std::size_t at, std::string_view part) noexcept
+{
+    if (at < Key::kInline) {
+        const std::size_t n = std::min(part.size(), Key::kInline - at);
+        if (n > 0 && std::memcmp(k.head.data() + at, part.data(), n) != 0)
+            return false;
+        at += n;
+        part.remove_prefix(n);
+    }
+    return part.empty() || std::memcmp(k.tail.get() + (at - Key::kInline), part.data(), part.size()) == 0;
+}
+
+// The verification: the stored name and identity are the owner's.
+bool CarryTable::holds(const Key& k, const CarryOwner& owner) noexcept
+{
+    return k.name_size == owner.name.size() && k.size == owner.name.size() + owner.identity.size() &&
+           has_at(k, 0, owner.name) && has_at(k, k.name_size, owner.identity);
+}
+
+bool CarryTable::same(const Key& a, const Key& b) noexcept
+{
+    const std::size_t in_head = std::min<std::size_t>(a.size, Key::kInline);
+    return a.name_size == b.name_size && a.size == b.size &&
+           std::memcmp(a.head.data(), b.head.data(), in_head) == 0 &&
+           (a.size <= Key::kInline || std::memcmp(a.tail.get(), b.tail.get(), a.size - Key::kInline) == 0);
 }
 
 void CarryTable::evict(double now, double collection_interval)
@@ -115,7 +171,8 @@ std::size_t CarryTable::bytes() const
 {
     std::size_t bytes = carries_.bucket_count() * sizeof(void*);
     for (const auto& [k, c] : carries_)
-        bytes += sizeof(k) + sizeof(c) + 2 * sizeof(void*) + c.remainders.capacity() * sizeof(c.remainders[0]);
+        bytes += sizeof(k) + (k.size > Key::kInline ? k.size - Key::kInline : 0) + sizeof(c) + 2 * sizeof(void*) +
+                 c.remainders.capacity() * sizeof(c.remainders[0]);
     return bytes;
 }
 

@@ -4,11 +4,15 @@
 // since then; the fractions wait for the next run.
 //
 // A carry belongs to one series: one Datadog name submitted with one set of
-// tags, found by the hash of the name combined with the tags' hash.
+// tags. Its hash only finds it: the name and tags are stored with it and
+// compared, so two series whose hashes collide (by chance, or by a payload
+// crafted against a known seed) never share a carry.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,7 +41,8 @@ struct RunClock {
 // The series a carry belongs to.
 struct CarryOwner {
     std::string_view name;       // the Datadog name counted
-    std::uint64_t identity_hash; // the hash of its tags (Grouper::hash)
+    std::string_view identity;   // its tags as one text (Grouper::text): equal exactly when the tags are
+    std::uint64_t identity_hash; // their hash (Grouper::hash)
 };
 
 // A histogram's whole count of observations between two bounds.
@@ -73,7 +78,41 @@ public:
     std::size_t bytes() const;
 
 private:
-    std::unordered_map<std::uint64_t, Carry> carries_;
+    // The owner's name, then its identity's text. Most texts fit in the
+    // node itself (a Fireworks series' tags are a few hundred bytes): the
+    // verification then reads the lines the lookup has just brought in.
+    // A longer text's end is kept apart.
+    struct Key {
+        static constexpr std::size_t kInline = 240;
+        std::uint64_t hash = 0;
+        std::uint32_t name_size = 0;
+        std::uint32_t size = 0;
+        std::array<char, kInline> head{};   // the text's first bytes
+        std::unique_ptr<char[]> tail;       // the rest, past kInline
+    };
+    struct Probe {
+        const CarryOwner& owner;
+        std::uint64_t hash;
+    };
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(const Key& k) const noexcept { return k.hash; }
+        std::size_t operator()(const Probe& p) const noexcept { return p.hash; }
+    };
+    struct Equal {
+        using is_transparent = void;
+        bool operator()(const Key& a, const Key& b) const noexcept { return a.hash == b.hash && same(a, b); }
+        bool operator()(const Key& k, const Probe& p) const noexcept { return k.hash == p.hash && holds(k, p.owner); }
+        bool operator()(const Probe& p, const Key& k) const noexcept { return (*this)(k, p); }
+    };
+
+    static std::uint64_t hash_of(const CarryOwner& owner);
+    static Key key_of(const CarryOwner& owner, std::uint64_t hash);
+    static bool holds(const Key& k, const CarryOwner& owner) noexcept;
+    static bool same(const Key& a, const Key& b) noexcept;
+    static bool has_at(const Key& k, std::size_t at, std::string_view part) noexcept;
+
+    std::unordered_map<Key, Carry, Hash, Equal> carries_;
 };
 
 } // namespace fwm::mapping

@@ -1,6 +1,7 @@
 #include "mapping/identity.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "util/stream_hash.hpp"
 
@@ -149,10 +150,16 @@ std::uint32_t Grouper::find_or_add()
     id.hash = hash;
     id.begin = static_cast<std::uint32_t>(spans_.size());
     id.count = static_cast<std::uint32_t>(identity_.size());
+    id.text_at = static_cast<std::uint32_t>(text_.size());
     for (const std::string_view tag : identity_) {
-        spans_.emplace_back(static_cast<std::uint32_t>(text_.size()), static_cast<std::uint32_t>(tag.size()));
+        const auto size = static_cast<std::uint32_t>(tag.size());
+        char prefix[sizeof size];
+        std::memcpy(prefix, &size, sizeof size);
+        text_.append(prefix, sizeof size);
+        spans_.emplace_back(static_cast<std::uint32_t>(text_.size()), size);
         text_.append(tag);
     }
+    id.text_size = static_cast<std::uint32_t>(text_.size()) - id.text_at;
     return last_group_;
 }
 
@@ -174,6 +181,12 @@ void Grouper::append_tags(std::uint32_t g, std::vector<std::string_view>& out) c
         const auto& [at, size] = spans_[id.begin + i];
         out.emplace_back(text_.data() + at, size);
     }
+}
+
+std::string_view Grouper::text(std::uint32_t g) const
+{
+    const Identity& id = identities_[g];
+    return std::string_view(text_).substr(id.text_at, id.text_size);
 }
 
 } // namespace fwm::mapping

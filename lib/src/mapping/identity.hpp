@@ -39,6 +39,9 @@ public:
     std::size_t size() const { return identities_.size(); }
     // Appends group `g`'s tags, sorted and unique, valid while this lives.
     void append_tags(std::uint32_t g, std::vector<std::string_view>& out) const;
+    // Group `g`'s identity as one text: its tags, each after its length (4
+    // bytes), so that two identities are equal exactly when their texts are.
+    std::string_view text(std::uint32_t g) const;
     // The hash of group `g`'s tags: the same for the same tags in every run.
     std::uint64_t hash(std::uint32_t g) const { return identities_[g].hash; }
 
@@ -46,6 +49,8 @@ private:
     struct Identity {
         std::uint32_t begin = 0; // its tags, sorted, in spans_
         std::uint32_t count = 0;
+        std::uint32_t text_at = 0; // its text(), in text_
+        std::uint32_t text_size = 0;
         std::uint64_t hash = 0;
     };
     static constexpr std::uint32_t kNone = UINT32_MAX;
@@ -60,7 +65,7 @@ private:
 
     std::vector<Identity> identities_;
     std::unordered_map<std::uint64_t, std::uint32_t> by_key_; // open addressing over the 64-bit hashes
-    std::string text_;                                        // every group's tags, back to back
+    std::string text_;                                        // every group's text(), back to back
     std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_; // (offset, size) in text_
     // The sample being grouped.
     std::string sample_text_;                                   // its tags

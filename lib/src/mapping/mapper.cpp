@@ -279,7 +279,7 @@ void Mapper::finish_group(Run& run, std::uint32_t g)
     run.buckets.clear();
     run.tags.clear();
     run.grouper.append_tags(g, run.tags);
-    const CarryOwner group{{}, run.grouper.hash(g)};
+    const CarryOwner group{{}, run.grouper.text(g), run.grouper.hash(g)};
     for (Entry& e : run.groups[g].entries) {
         if (e.info->kind == Kind::histogram)
             finish_histogram(run, e, group);
