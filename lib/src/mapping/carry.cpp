@@ -121,11 +121,23 @@ CarryTable::Key CarryTable::key_of(const CarryOwner& owner, std::uint64_t hash)
     k.size = static_cast<std::uint32_t>(owner.name.size() + owner.identity.size());
     if (k.size > Key::kInline)
         k.tail = std::make_unique_for_overwrite<char[]>(k.size - Key::kInline);
-    std::size_t at = 0;
-    for (const std::string_view part : {owner.name, owner.identity})
-        for (std::size_t i = 0; i < part.size(); ++i, ++at) // those past kInline go to the tail
-            (at < Key::kInline ? k.head[at] : k.tail[at - Key::kInline]) = part[i];
+    put_at(k, 0, owner.name);
+    put_at(k, k.name_size, owner.identity);
     return k;
+}
+
+// Writes `part` into `k`'s text at `at`: what is past kInline, to the tail.
+void CarryTable::put_at(Key& k, std::size_t at, std::string_view part) noexcept
+{
+    if (at < Key::kInline) {
+        const std::size_t n = std::min(part.size(), Key::kInline - at);
+        if (n > 0)
+            std::memcpy(k.head.data() + at, part.data(), n);
+        at += n;
+        part.remove_prefix(n);
+    }
+    if (!part.empty())
+        std::memcpy(k.tail.get() + (at - Key::kInline), part.data(), part.size());
 }
 
 // Whether `k`'s text from `at` on starts with `part`.

@@ -111,6 +111,7 @@ private:
     static bool holds(const Key& k, const CarryOwner& owner) noexcept;
     static bool same(const Key& a, const Key& b) noexcept;
     static bool has_at(const Key& k, std::size_t at, std::string_view part) noexcept;
+    static void put_at(Key& k, std::size_t at, std::string_view part) noexcept;
 
     std::unordered_map<Key, Carry, Hash, Equal> carries_;
 };

@@ -146,7 +146,7 @@ MapStats Mapper::finish(Sink& sink)
     run.stats.deployments = run.deployments.size();
     for (std::uint32_t g = 0; g < run.groups.size(); ++g) {
         finish_group(run, g);
-        emit(run, sink);
+        emit(run, g, sink);
     }
     upkeep(run.clock.now);
     run.stats.filter_over_budget = filters_.over_budget();
@@ -270,15 +270,12 @@ inline void Mapper::Entry::add_bucket(const NameInfo& from, const std::string_vi
 
 // ---- steps 4 and 5, carry and quantiles -------------------------------------
 
-// One group's points into run.gauges, counts and buckets; run.tags holds
-// its identity's tags (emit adds the instance's and the joined ones).
+// One group's points into run.gauges, counts and buckets.
 void Mapper::finish_group(Run& run, std::uint32_t g)
 {
     run.gauges.clear();
     run.counts.clear();
     run.buckets.clear();
-    run.tags.clear();
-    run.grouper.append_tags(g, run.tags);
     const CarryOwner group{{}, run.grouper.text(g), run.grouper.hash(g)};
     for (Entry& e : run.groups[g].entries) {
         if (e.info->kind == Kind::histogram)
@@ -352,10 +349,12 @@ void Mapper::quantiles(Run& run, Entry& e)
 
 // The group's tags (its identity's, then the instance's, then the joined
 // ones), then its gauges, counts and buckets.
-void Mapper::emit(Run& run, Sink& sink)
+void Mapper::emit(Run& run, std::uint32_t g, Sink& sink)
 {
     if (run.gauges.empty() && run.counts.empty() && run.buckets.empty())
         return;
+    run.tags.clear();
+    run.grouper.append_tags(g, run.tags);
     for (const auto& t : options_.tags)
         run.tags.emplace_back(t);
     if (joined_)

@@ -95,7 +95,7 @@ private:
     void finish_value(Run& run, const Entry& e, const CarryOwner& group);
     void finish_histogram(Run& run, Entry& e, const CarryOwner& group);
     void quantiles(Run& run, Entry& e);
-    void emit(Run& run, Sink& sink);
+    void emit(Run& run, std::uint32_t g, Sink& sink);
     void upkeep(double now);
 
     MappingOptions options_;
