@@ -18,7 +18,9 @@
 #include "mapping/quantile.hpp"
 #include "mapping/table.hpp"
 #include "parser/parser.hpp"
+#include "util/hash_seed.hpp"
 #include "util/option_error.hpp"
+#include "util/stream_hash.hpp"
 
 using namespace fwm::mapping;
 
@@ -708,6 +710,38 @@ BOOST_AUTO_TEST_CASE(a_crafted_label_value_cannot_share_another_series_carry)
         BOOST_TEST(p.only("fireworks.requests.count") == 60.0);
         BOOST_TEST(p.only("fireworks.requests.errors.count") == 60.0);
     }
+}
+
+BOOST_AUTO_TEST_CASE(series_whose_carry_hashes_collide_keep_their_own_carry)
+{
+    // With the seed known (zero), the crafted deployment_id above gives a
+    // real collision: its errors' count name hashed and combined with its
+    // tags' hash equals the requests' one. A carry keyed by that 64-bit
+    // value alone gave the two series one carry (the second counted 0 every
+    // run); keyed by the name and tags themselves, they keep their own.
+    struct SeedGuard {
+        fwm::util::HashSeed secret = fwm::util::hash_seed();
+        SeedGuard() { fwm::util::override_hash_seed_for_tests({0, 0}); }
+        ~SeedGuard() { fwm::util::override_hash_seed_for_tests(secret); }
+    } zero_seed;
+    const std::string crafted = "dep-00000000000000``F5X-4JQ9MgPnw1";
+    auto hash = [](std::string_view s) {
+        fwm::util::StreamHash h;
+        h.add(s);
+        return h.finish();
+    };
+    BOOST_TEST_REQUIRE((hash("fireworks.requests.count") ^ hash("deployment_id:d1")) ==
+                       (hash("fireworks.requests.errors.count") ^ hash("deployment_id:" + crafted)));
+
+    Mapper m(with({}, true));
+    const std::string payload = std::string(kRow) + "{deployment_id=\"d1\"} 1\n" + kErrors + "{deployment_id=\"" +
+                                crafted + "\"} 1\n";
+    for (double now : {100.0, 160.0, 220.0}) {
+        const auto p = map_points(m, payload, now);
+        BOOST_TEST(p.only("fireworks.requests.count") == 60.0);
+        BOOST_TEST(p.only("fireworks.requests.errors.count") == 60.0);
+    }
+    BOOST_TEST(m.state_entries() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_filtered_out_series_takes_no_name)

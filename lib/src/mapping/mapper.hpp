@@ -1,8 +1,18 @@
 // Maps parsed Fireworks series to Datadog submissions, grouped by tag set so
-// that the Python side builds each tag list once. Holds the little state
-// that must outlive a run: when each histogram group and rate series was
-// last submitted, the fractional remainders of their counts, and which
-// series owns each Datadog name.
+// that the Python side builds each tag list once. A run is a pipeline of
+// named steps, each in its own file:
+//
+//   1. select    the filters (filters.hpp) on what the names table
+//                (names.hpp) knows of each series name
+//   2. group     the identity: samples with one tag set (identity.hpp)
+//   3. merge     series of one identity and Datadog name become one entry
+//   4. carry     rates and histogram buckets become whole counts since the
+//                series' last run (carry.hpp)
+//   5. quantiles histogram_quantile on the merged buckets (quantile.hpp)
+//   6. emit      each group's tags and points, into a Sink (sink.hpp)
+//
+// The state that outlives a run is the names table, the filters' verdicts
+// and the carries; it stays bounded whatever the payloads (prune.hpp).
 //
 // A series' identity is its name and the set of tags it is submitted with
 // (its labels once `le`, the excluded labels and the empty values are left
@@ -11,20 +21,18 @@
 // no run submits a name and tag set twice.
 #pragma once
 
-#include <array>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "mapping/carry.hpp"
+#include "mapping/filters.hpp"
 #include "mapping/joined_tags.hpp"
+#include "mapping/names.hpp"
 #include "mapping/options.hpp"
 #include "mapping/sink.hpp"
-#include "mapping/table.hpp"
 #include "parser/parser.hpp"
 
 namespace fwm::mapping {
@@ -45,21 +53,6 @@ struct MapStats {
     std::size_t over_name_cap = 0;        // skipped: their name came past kMaxNames distinct names
     std::size_t renamed = 0;              // unknown series whose derived name was taken (fireworks.series.*)
 };
-
-// Distinct series names (with their type) the mapper keeps: Fireworks has a
-// few dozen; a payload with more is not one to map in full, and the table
-// stays small whatever arrives.
-inline constexpr std::size_t kMaxNames = 10000;
-
-// What the filters decided for a name or a deployment.
-enum class Verdict : std::uint8_t { keep, drop, costly };
-
-// The forms of a name a filter is tried on.
-using Subjects = std::array<std::string_view, 3>;
-
-// Time the filters of one run may take (new names and deployments only:
-// verdicts are kept between runs).
-inline constexpr std::chrono::milliseconds kFilterBudget{1000};
 
 class Mapper {
 public:
@@ -85,58 +78,33 @@ public:
 
     // Tags to add to every group of a deployment from now on (null: none).
     void join_tags(std::shared_ptr<const JoinedTags> tags) { joined_ = std::move(tags); }
-    std::size_t state_entries() const; // carries
+    std::size_t state_entries() const { return carry_.size(); }
     std::size_t name_entries() const { return names_.size(); }
-    std::size_t deployment_entries() const { return deployments_.size(); }
-    std::size_t claimed_names() const { return claims_.size(); }
+    std::size_t deployment_entries() const { return filters_.deployment_entries(); }
     std::size_t state_bytes() const; // what the state holds between runs, roughly
 
 private:
-    struct NameInfo;
-    struct Carry;
     struct Run;
     struct Group;
     struct Entry;
-    struct Claim {
-        const void* owner = nullptr; // the table row, or the NameInfo of an unknown series
-        std::uint32_t users = 0;
-    };
-    struct DeploymentInfo {
-        Verdict verdict = Verdict::keep;
-        const Pattern* culprit = nullptr;
-        std::uint64_t last_run = 0;
-    };
 
     // The steps of a run, in order.
-    bool select(Run& run, const parser::Sample& s, const NameInfo*& info, const std::string_view*& deployment);
-    Group& group_of(Run& run, std::uint32_t index, bool histogram);
+    bool select(Run& run, const parser::Sample& s, const NameInfo& info);
     void merge(Run& run, Group& g, const NameInfo& info, const parser::Sample& s);
-    void decumulate_and_carry(Run& run, const Group& g, Entry& e);
+    void finish_group(Run& run, std::uint32_t g);
+    void finish_value(Run& run, const Entry& e, const CarryOwner& group);
+    void finish_histogram(Run& run, Entry& e, const CarryOwner& group);
     void quantiles(Run& run, Entry& e);
-    void emit(Run& run, const Group& g, Sink& sink);
-
-    const NameInfo& name_info(const parser::ParseResult& r, const parser::Sample& s);
-    void name_series(NameInfo& info, std::string_view full_name, const KnownSeries* known);
-    const std::string* claim(const std::string& name, const void* owner);
-    bool claimable(const std::string& name, const void* owner) const;
-    void release(const NameInfo& info);
-    Verdict deployment_verdict(std::string_view id, const Pattern*& culprit);
-    Verdict judge(const std::vector<Pattern>& allow, const std::vector<Pattern>& exclude, const Subjects& names,
-                  const Pattern*& culprit);
-    void evict(double now);
-    void prune(double now);
+    void emit(Run& run, std::uint32_t g, Sink& sink);
+    void upkeep(double now);
 
     MappingOptions options_;
     std::vector<std::string> instance_tags_; // options_.tags and agent_tags, sorted
-    std::unordered_map<std::string, std::unique_ptr<NameInfo>> names_;
-    std::unique_ptr<NameInfo> over_cap_; // stands for every name past kMaxNames
-    std::unordered_map<std::string, Claim> claims_; // Datadog name -> its owner; keys are the names submitted
-    std::unordered_map<std::string, DeploymentInfo> deployments_;
-    std::unordered_map<std::uint64_t, Carry> carry_;
+    Filters filters_;
+    NameTable names_;
+    CarryTable carry_;
     double last_eviction_ = 0;
     std::uint64_t run_ = 0; // map() calls so far
-    std::chrono::steady_clock::duration filter_spent_{};
-    bool filter_over_budget_ = false;
     std::unique_ptr<Run> current_; // between begin() and finish()
     std::shared_ptr<const JoinedTags> joined_;
 };

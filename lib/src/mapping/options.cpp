@@ -66,6 +66,46 @@ std::string quantile_suffix(double q)
     return "p" + whole + (fraction.empty() ? "" : "_" + fraction);
 }
 
+namespace {
+
+std::vector<double> read_quantiles(const std::string& name, const Value& x)
+{
+    if (!x.IsArray())
+        option_wrong(name, "must be a list of numbers above 0 and at most 1");
+    std::vector<double> quantiles;
+    for (const auto& q : x.GetArray()) {
+        if (!q.IsNumber() || !(q.GetDouble() > 0 && q.GetDouble() <= 1))
+            option_wrong(name, "must be a list of numbers above 0 and at most 1 (0.5 is the median)");
+        if (std::find(quantiles.begin(), quantiles.end(), q.GetDouble()) != quantiles.end())
+            option_wrong(name, "lists " + quantile_suffix(q.GetDouble()).substr(1) + "% twice: each quantile once");
+        if (quantiles.size() == kMaxQuantiles)
+            option_wrong(name, "holds more than " + std::to_string(kMaxQuantiles) + " quantiles");
+        quantiles.push_back(q.GetDouble());
+    }
+    return quantiles;
+}
+
+// deployments: {include: [...], exclude: [...]}; null is none.
+void read_deployments(const Value& x, MappingOptions& o)
+{
+    if (x.IsNull())
+        return;
+    if (!x.IsObject())
+        option_wrong("deployments", "must be a mapping with include and exclude lists");
+    for (rapidjson::SizeType k = 0; k < x.MemberCount(); ++k) {
+        const auto& d = *(x.MemberBegin() + k);
+        const std::string key(d.name.GetString(), d.name.GetStringLength());
+        if (key == "include")
+            o.deployments_include = patterns("deployments.include", d.value);
+        else if (key == "exclude")
+            o.deployments_exclude = patterns("deployments.exclude", d.value);
+        else
+            option_wrong("deployments." + key.substr(0, 32), "is unknown (expected include or exclude)");
+    }
+}
+
+} // namespace
+
 MappingOptions read_mapping_options(const Value* v)
 {
     MappingOptions o;
@@ -79,19 +119,7 @@ MappingOptions read_mapping_options(const Value* v)
         const std::string name(member.name.GetString(), member.name.GetStringLength());
         const Value& x = member.value;
         if (name == "quantiles") {
-            if (!x.IsArray())
-                option_wrong(name, "must be a list of numbers above 0 and at most 1");
-            o.quantiles.clear();
-            for (const auto& q : x.GetArray()) {
-                if (!q.IsNumber() || !(q.GetDouble() > 0 && q.GetDouble() <= 1))
-                    option_wrong(name, "must be a list of numbers above 0 and at most 1 (0.5 is the median)");
-                if (std::find(o.quantiles.begin(), o.quantiles.end(), q.GetDouble()) != o.quantiles.end())
-                    option_wrong(name, "lists " + quantile_suffix(q.GetDouble()).substr(1) +
-                                           "% twice: each quantile once");
-                if (o.quantiles.size() == kMaxQuantiles)
-                    option_wrong(name, "holds more than " + std::to_string(kMaxQuantiles) + " quantiles");
-                o.quantiles.push_back(q.GetDouble());
-            }
+            o.quantiles = read_quantiles(name, x);
         } else if (name == "histogram_buckets_as_distributions") {
             o.distributions = option_bool(name, x);
         } else if (name == "rates_as_counts") {
@@ -103,20 +131,7 @@ MappingOptions read_mapping_options(const Value* v)
         } else if (name == "exclude_labels") {
             o.exclude_labels = strings(name, x);
         } else if (name == "deployments") {
-            if (x.IsNull())
-                continue;
-            if (!x.IsObject())
-                option_wrong(name, "must be a mapping with include and exclude lists");
-            for (rapidjson::SizeType k = 0; k < x.MemberCount(); ++k) {
-                const auto& d = *(x.MemberBegin() + k);
-                const std::string key(d.name.GetString(), d.name.GetStringLength());
-                if (key == "include")
-                    o.deployments_include = patterns("deployments.include", d.value);
-                else if (key == "exclude")
-                    o.deployments_exclude = patterns("deployments.exclude", d.value);
-                else
-                    option_wrong("deployments." + key.substr(0, 32), "is unknown (expected include or exclude)");
-            }
+            read_deployments(x, o);
         } else if (name == "tags") {
             o.tags = strings(name, x);
         } else if (name == "agent_tags") {
