@@ -174,6 +174,15 @@ BOOST_AUTO_TEST_CASE(labels_become_tags_with_model_and_instance_tags)
                                    "deployment_id:d1,env:prod,http_code:429,model:deepseek-v3,team:ml");
 }
 
+BOOST_AUTO_TEST_CASE(a_base_model_ending_in_a_slash_gives_no_model_tag)
+{
+    // util::model_tag_of, the rule the fleet report applies too: no guess.
+    Mapper m(defaults());
+    const Out out = run(m, "generator_kv_blocks_fraction:avg_by_deployment{deployment_id=\"d1\","
+                           "base_model=\"accounts/fireworks/models/\"} 0.3\n", 0);
+    BOOST_TEST(out.tag_lists.at(0) == "base_model:accounts/fireworks/models/,deployment_id:d1");
+}
+
 BOOST_AUTO_TEST_CASE(label_values_keep_case_and_are_unescaped)
 {
     Mapper m(defaults());

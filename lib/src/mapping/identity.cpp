@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "util/model_tag.hpp"
 #include "util/stream_hash.hpp"
 
 namespace fwm::mapping {
@@ -93,8 +94,7 @@ void Grouper::collect_tags(const Label* labels, std::uint32_t count, bool histog
             continue;
         add(l.name, l.value);
         if (l.name == "base_model") {
-            const auto slash = l.value.rfind('/');
-            const std::string_view model = slash == std::string_view::npos ? l.value : l.value.substr(slash + 1);
+            const std::string_view model = util::model_tag_of(l.value); // the rule the fleet report uses too
             if (!model.empty())
                 add("model", model);
         }
