@@ -28,7 +28,6 @@ double elapsed_and_submit(Carry& c, const RunClock& clock)
     return elapsed;
 }
 
-// Writes `part` after its length at `at`, and moves `at` past it.
 } // namespace
 
 bool carry_rate(Carry& c, double rate, const RunClock& clock, double& whole)
@@ -119,53 +118,63 @@ CarryTable::Key CarryTable::key_of(const CarryOwner& owner, std::uint64_t hash)
     k.hash = hash;
     k.name_size = static_cast<std::uint32_t>(owner.name.size());
     k.size = static_cast<std::uint32_t>(owner.name.size() + owner.identity.size());
-    if (k.size > Key::kInline)
-        k.tail = std::make_unique_for_overwrite<char[]>(k.size - Key::kInline);
     put_at(k, 0, owner.name);
     put_at(k, k.name_size, owner.identity);
+    k.tail = tail_of(owner);
     return k;
 }
 
-// Writes `part` into `k`'s text at `at`: what is past kInline, to the tail.
+// Writes into `k`'s head what of `part`, at `at` in the text, falls in it.
 void CarryTable::put_at(Key& k, std::size_t at, std::string_view part) noexcept
 {
-    if (at < Key::kInline) {
-        const std::size_t n = std::min(part.size(), Key::kInline - at);
-        if (n > 0)
-            std::memcpy(k.head.data() + at, part.data(), n);
-        at += n;
-        part.remove_prefix(n);
-    }
-    if (!part.empty())
-        std::memcpy(k.tail.get() + (at - Key::kInline), part.data(), part.size());
+    if (at >= Key::kInline)
+        return;
+    const std::size_t n = std::min(part.size(), Key::kInline - at);
+    if (n > 0)
+        std::memcpy(k.head.data() + at, part.data(), n);
 }
 
-// Whether `k`'s text from `at` on starts with `part`.
+// The hash of the owner's text past kInline (0 when it all fits), seeded
+// apart from the lookup's hash: equal tails then leave two series apart
+// only if both hashes collide, with seeds no payload can know.
+std::uint64_t CarryTable::tail_of(const CarryOwner& owner) noexcept
+{
+    if (owner.name.size() + owner.identity.size() <= Key::kInline)
+        return 0;
+    const util::HashSeed& seed = util::hash_seed();
+    util::StreamHash h(util::HashSeed{~seed.a, seed.b ^ 0x9E3779B97F4A7C15ULL});
+    if (owner.name.size() > Key::kInline) {
+        h.add(owner.name.substr(Key::kInline));
+        h.add(owner.identity);
+    } else {
+        h.add(owner.identity.substr(Key::kInline - owner.name.size()));
+    }
+    return h.finish();
+}
+
+// Whether what of `part`, at `at` in the text, falls in `k`'s head is there.
 bool CarryTable::has_at(const Key& k, std::size_t at, std::string_view part) noexcept
 {
-    if (at < Key::kInline) {
-        const std::size_t n = std::min(part.size(), Key::kInline - at);
-        if (n > 0 && std::memcmp(k.head.data() + at, part.data(), n) != 0)
-            return false;
-        at += n;
-        part.remove_prefix(n);
-    }
-    return part.empty() || std::memcmp(k.tail.get() + (at - Key::kInline), part.data(), part.size()) == 0;
+    if (at >= Key::kInline)
+        return true;
+    const std::size_t n = std::min(part.size(), Key::kInline - at);
+    return n == 0 || std::memcmp(k.head.data() + at, part.data(), n) == 0;
 }
 
-// The verification: the stored name and identity are the owner's.
+// The verification: the stored name and identity are the owner's (past
+// kInline, by the tail's hash).
 bool CarryTable::holds(const Key& k, const CarryOwner& owner) noexcept
 {
     return k.name_size == owner.name.size() && k.size == owner.name.size() + owner.identity.size() &&
-           has_at(k, 0, owner.name) && has_at(k, k.name_size, owner.identity);
+           has_at(k, 0, owner.name) && has_at(k, k.name_size, owner.identity) &&
+           (k.size <= Key::kInline || k.tail == tail_of(owner));
 }
 
 bool CarryTable::same(const Key& a, const Key& b) noexcept
 {
     const std::size_t in_head = std::min<std::size_t>(a.size, Key::kInline);
-    return a.name_size == b.name_size && a.size == b.size &&
-           std::memcmp(a.head.data(), b.head.data(), in_head) == 0 &&
-           (a.size <= Key::kInline || std::memcmp(a.tail.get(), b.tail.get(), a.size - Key::kInline) == 0);
+    return a.name_size == b.name_size && a.size == b.size && a.tail == b.tail &&
+           std::memcmp(a.head.data(), b.head.data(), in_head) == 0;
 }
 
 void CarryTable::evict(double now, double collection_interval)
@@ -183,7 +192,7 @@ std::size_t CarryTable::bytes() const
 {
     std::size_t bytes = carries_.bucket_count() * sizeof(void*);
     for (const auto& [k, c] : carries_)
-        bytes += sizeof(k) + (k.size > Key::kInline ? k.size - Key::kInline : 0) + sizeof(c) + 2 * sizeof(void*) +
+        bytes += sizeof(k) + sizeof(c) + 2 * sizeof(void*) +
                  c.remainders.capacity() * sizeof(c.remainders[0]);
     return bytes;
 }

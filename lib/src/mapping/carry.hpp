@@ -6,7 +6,10 @@
 // A carry belongs to one series: one Datadog name submitted with one set of
 // tags. Its hash only finds it: the name and tags are stored with it and
 // compared, so two series whose hashes collide (by chance, or by a payload
-// crafted against a known seed) never share a carry.
+// crafted against a known seed) never share a carry. Past its first 240
+// bytes the text is kept as a second hash, seeded apart from the first, so
+// that a carry's size is bounded whatever the labels' length (they may be
+// megabytes, and carries outlive their series for ten minutes).
 #pragma once
 
 #include <array>
@@ -81,14 +84,14 @@ private:
     // The owner's name, then its identity's text. Most texts fit in the
     // node itself (a Fireworks series' tags are a few hundred bytes): the
     // verification then reads the lines the lookup has just brought in.
-    // A longer text's end is kept apart.
+    // A longer text's end is kept as its hash (tail_of).
     struct Key {
         static constexpr std::size_t kInline = 240;
         std::uint64_t hash = 0;
         std::uint32_t name_size = 0;
         std::uint32_t size = 0;
-        std::array<char, kInline> head{};   // the text's first bytes
-        std::unique_ptr<char[]> tail;       // the rest, past kInline
+        std::array<char, kInline> head{}; // the text's first bytes
+        std::uint64_t tail = 0;           // the rest's hash, past kInline
     };
     struct Probe {
         const CarryOwner& owner;
@@ -112,6 +115,7 @@ private:
     static bool same(const Key& a, const Key& b) noexcept;
     static bool has_at(const Key& k, std::size_t at, std::string_view part) noexcept;
     static void put_at(Key& k, std::size_t at, std::string_view part) noexcept;
+    static std::uint64_t tail_of(const CarryOwner& owner) noexcept;
 
     std::unordered_map<Key, Carry, Hash, Equal> carries_;
 };
