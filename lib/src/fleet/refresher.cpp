@@ -750,10 +750,6 @@ Envelope Refresher::Core::envelope_of(const Capacity& c) const
     return envelope;
 }
 
-// One usageCosts query, all its pages, into `rows`: one per model (or API
-// key and user) and currency, the rows of one summed exactly (rows without a
-// model, unattributed costs, are several and all count). At most
-// kMaxCostRows rows are read. False when it failed.
 namespace {
 
 constexpr std::size_t kMaxCostRows = 20000; // per dimension and day
@@ -801,6 +797,10 @@ bool add_cost_page(CostsPage& page, CostRowSum& sum, CostDay& day, Problems& pro
 
 } // namespace
 
+// One usageCosts query, all its pages, into `rows`: one per model (or API
+// key and user) and currency, the rows of one summed exactly (rows without a
+// model, unattributed costs, are several and all count). At most
+// kMaxCostRows rows are read. False when it failed.
 asio::awaitable<bool> Refresher::Core::read_cost_rows(const std::string& day_start, const std::string& day_end,
                                                       const char* dimension, std::vector<RatedRow>& rows, CostDay& day,
                                                       Problems& problems, CallOutcome& out)
