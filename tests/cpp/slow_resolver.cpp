@@ -24,6 +24,7 @@ using Real = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
 
 std::atomic<unsigned> g_calls{0};
 std::atomic<unsigned> g_made_up{0};
+std::atomic<std::chrono::steady_clock::rep> g_made_up_at{0}; // when the last made-up lookup began
 
 Real real()
 {
@@ -56,6 +57,11 @@ unsigned made_up_lookups()
     return g_made_up.load();
 }
 
+std::chrono::steady_clock::time_point last_made_up_lookup_began()
+{
+    return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(g_made_up_at.load()));
+}
+
 } // namespace fwm::test
 
 extern "C" __attribute__((visibility("default"))) int getaddrinfo(const char* node, const char* service, const addrinfo* hints, addrinfo** res)
@@ -64,6 +70,7 @@ extern "C" __attribute__((visibility("default"))) int getaddrinfo(const char* no
     const std::string_view host = node ? node : "";
     constexpr std::string_view kSuffix = ".fwm-test";
     if (host.size() > kSuffix.size() && host.substr(host.size() - kSuffix.size()) == kSuffix) {
+        g_made_up_at.store(std::chrono::steady_clock::now().time_since_epoch().count());
         g_made_up.fetch_add(1);
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(host)));
         addrinfo numeric{};

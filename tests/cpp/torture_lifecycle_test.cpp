@@ -371,22 +371,31 @@ boost::test_tools::assertion_result forks_with_threads(boost::unit_test::test_un
 }
 
 // Forks while another thread's collection resolves `name` (the test's
-// resolver makes it slow); the child collects `child_url` and exits 0 when
-// `child_ok` holds. Returns how long fork() took in the parent.
+// resolver makes it slow), 150 ms after the lookup began; the child
+// collects `child_url` and exits 0 when `child_ok` holds.
+struct ForkDuringLookup {
+    Clock::time_point lookup_began, fork_called, fork_returned;
+};
+
 template <typename ChildOk>
-double fork_during_lookup(TestServer& server, const std::string& name, const std::string& child_url,
-                          ChildOk child_ok)
+ForkDuringLookup fork_during_lookup(TestServer& server, const std::string& name, const std::string& child_url,
+                                    ChildOk child_ok)
 {
     const unsigned made_up = made_up_lookups();
     fwm_client* busy = nullptr;
     const std::string url = "https://" + name + ":" + std::to_string(server.port()) + "/v1/accounts/acme/fast";
-    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(url, 6, unique_account(), "\"tls_validate_hostname\":false").c_str(),
+    BOOST_TEST_REQUIRE(fwm_client_create(abi_config(url, 8, unique_account(), "\"tls_validate_hostname\":false").c_str(),
                                          &busy) == FWM_OK);
     std::thread side([&] { collect(busy); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    const auto until = Clock::now() + std::chrono::seconds(5);
+    while (made_up_lookups() == made_up && Clock::now() < until) // however loaded the machine
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     BOOST_TEST_REQUIRE(made_up_lookups() > made_up); // the lookup is under way
+    ForkDuringLookup f;
+    f.lookup_began = last_made_up_lookup_began();
+    std::this_thread::sleep_until(f.lookup_began + std::chrono::milliseconds(150));
 
-    const auto before = Clock::now();
+    f.fork_called = Clock::now();
     const pid_t pid = ::fork();
     if (pid == 0) {
         fwm_client* c = nullptr;
@@ -398,41 +407,84 @@ double fork_during_lookup(TestServer& server, const std::string& name, const std
             std::fprintf(stderr, "child: %s: %s\n", fwm_status_name(st), fwm_result_message(r));
         ::_exit(ok ? 0 : 1);
     }
-    const double fork_seconds = std::chrono::duration<double>(Clock::now() - before).count();
+    f.fork_returned = Clock::now();
     BOOST_TEST_REQUIRE(pid > 0);
     BOOST_TEST(wait_child(pid, std::chrono::seconds(20)) == 0);
     side.join();
     fwm_client_free(busy);
-    return fork_seconds;
+    return f;
+}
+
+double ms(Clock::duration d)
+{
+    return std::chrono::duration<double, std::milli>(d).count();
 }
 
 BOOST_AUTO_TEST_CASE(a_fork_waits_for_a_lookup_in_progress_so_that_the_child_can_resolve,
                      *boost::unit_test::precondition(forks_with_threads))
 {
     // getaddrinfo() holds C library locks that fork() does not reset: the
-    // fork waits for the lookup (600 ms, 150 ms of it gone) to leave them.
+    // fork waits for the lookup (600 ms) to leave them, and the child resolves.
     TestServer server({true, pki().server});
-    const double took = fork_during_lookup(server, "wait-600.fwm-test", server.url(), [](fwm_status st, const std::string&) {
+    const auto f = fork_during_lookup(server, "wait-600.fwm-test", server.url(), [](fwm_status st, const std::string&) {
         return st == FWM_OK;
     });
-    BOOST_TEST_MESSAGE("fork() during a 600 ms lookup took " << took * 1000 << " ms");
-    BOOST_TEST(took > 0.3);
+    BOOST_TEST_MESSAGE("fork() " << ms(f.fork_called - f.lookup_began) << " ms into a 600 ms lookup returned "
+                                 << ms(f.fork_returned - f.lookup_began) << " ms after it began");
+    if (f.fork_called - f.lookup_began < std::chrono::milliseconds(550)) // else the machine was too slow to tell
+        BOOST_TEST(ms(f.fork_returned - f.lookup_began) >= 590.0);
 }
 
 BOOST_AUTO_TEST_CASE(a_fork_during_a_hung_lookup_goes_ahead_and_the_child_says_why_it_cannot_resolve,
                      *boost::unit_test::precondition(forks_with_threads))
 {
-    // A lookup of 6 s: the fork waits 2 s for it, then goes ahead. The
+    // A lookup of 6 s: the fork waits 1 s for it, then goes ahead. The
     // child's lookup of that name fails, and its message says why.
     TestServer server({true, pki().server});
     const std::string name = "wait-6000.fwm-test";
     const std::string child_url = "https://" + name + ":" + std::to_string(server.port()) + "/v1/accounts/acme/fast";
-    const double took = fork_during_lookup(server, name, child_url, [](fwm_status st, const std::string& message) {
+    const auto f = fork_during_lookup(server, name, child_url, [](fwm_status st, const std::string& message) {
         return st == FWM_ERR_TIMEOUT && message.find("forked while a DNS lookup ran") != std::string::npos;
     });
-    BOOST_TEST_MESSAGE("fork() during a hung lookup took " << took * 1000 << " ms");
-    BOOST_TEST(took > 1.8);
-    BOOST_TEST(took < 4.5); // it did not wait for the lookup to end
+    BOOST_TEST_MESSAGE("fork() during a hung lookup took " << ms(f.fork_returned - f.fork_called) << " ms");
+    BOOST_TEST(ms(f.fork_returned - f.fork_called) >= 900.0);
+    BOOST_TEST(ms(f.fork_returned - f.lookup_began) < 5000.0); // it did not wait for the lookup to end
+}
+
+BOOST_AUTO_TEST_CASE(a_child_forked_during_lookups_forks_again_without_hanging,
+                     *boost::unit_test::precondition(forks_with_threads))
+{
+    // The parent forks while one lookup runs and another thread is held at
+    // the gate; the child inherits that waiter's trace in the gate's
+    // condition variable. It then resolves, and forks during a lookup of
+    // its own: that fork must end (it hung for good when the child kept
+    // the parent's condition variable).
+    TestServer server({true, pki().server});
+    const auto child = [&](fwm_status, const std::string&) {
+        std::thread again([&] {
+            fwm_client* c = nullptr;
+            const std::string u = "https://wait-300.fwm-test:" + std::to_string(server.port()) + "/v1/accounts/acme/fast";
+            fwm_client_create(abi_config(u, 3, unique_account(), "\"tls_validate_hostname\":false").c_str(), &c);
+            collect(c);
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const pid_t grandchild = ::fork();
+        if (grandchild == 0)
+            ::_exit(0);
+        const bool ended = wait_child(grandchild, std::chrono::seconds(10)) == 0;
+        again.join();
+        return ended;
+    };
+    // A second collection starts its lookup while the fork waits at the gate.
+    std::thread held([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        fwm_client* c = nullptr;
+        const std::string u = "https://wait-50.fwm-test:" + std::to_string(server.port()) + "/v1/accounts/acme/fast";
+        fwm_client_create(abi_config(u, 3, unique_account(), "\"tls_validate_hostname\":false").c_str(), &c);
+        collect(c);
+    });
+    fork_during_lookup(server, "wait-800.fwm-test", server.url(), child);
+    held.join();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -59,7 +59,10 @@ Flights& flights()
 // the child, which then says why its lookups fail.
 struct CallGate {
     std::mutex mutex;
-    std::condition_variable changed;
+    // A pointer: the child of a fork gets a new one, since the old one's
+    // state may count waiters (threads of the parent) that do not exist
+    // there, which would hold up its broadcasts for good.
+    std::condition_variable* changed = new std::condition_variable();
     unsigned in_calls = 0;
     bool forking = false;
 };
@@ -70,24 +73,24 @@ CallGate& gate()
     return g;
 }
 
-constexpr auto kForkWaitsForLookups = std::chrono::seconds(2);
+// Long enough for a resolver that answers (milliseconds); one that hangs
+// costs every fork this, for as long as its lookups run.
+constexpr auto kForkWaitsForLookups = std::chrono::seconds(1);
 
 void enter_gate()
 {
     CallGate& g = gate();
     std::unique_lock lock(g.mutex);
-    g.changed.wait(lock, [&] { return !g.forking; });
+    g.changed->wait(lock, [&] { return !g.forking; });
     ++g.in_calls;
 }
 
 void leave_gate()
 {
     CallGate& g = gate();
-    {
-        std::lock_guard lock(g.mutex);
-        --g.in_calls;
-    }
-    g.changed.notify_all();
+    std::lock_guard lock(g.mutex); // notified under the lock: no broadcast is under way when a fork copies the process
+    --g.in_calls;
+    g.changed->notify_all();
 }
 
 // Set in a child of fork() taken while getaddrinfo() ran in another thread:
@@ -103,7 +106,7 @@ void lock_for_fork()
     CallGate& g = gate();
     std::unique_lock lock(g.mutex);
     g.forking = true;
-    g.changed.wait_for(lock, kForkWaitsForLookups, [&] { return g.in_calls == 0; });
+    g.changed->wait_for(lock, kForkWaitsForLookups, [&] { return g.in_calls == 0; });
     lock.release(); // held across the fork: no call starts or ends meanwhile
     flights().mutex.lock();
 }
@@ -113,8 +116,8 @@ void unlock_in_parent()
     flights().mutex.unlock();
     CallGate& g = gate();
     g.forking = false;
+    g.changed->notify_all();
     g.mutex.unlock();
-    g.changed.notify_all();
 }
 
 void forget_in_child()
@@ -129,6 +132,7 @@ void forget_in_child()
         g_forked_during_lookup.store(true);
     g.in_calls = 0;
     g.forking = false;
+    g.changed = new std::condition_variable(); // the old one is left, never used again
     g.mutex.unlock(); // a plain mutex: the child's thread may unlock what its parent thread locked
 }
 
