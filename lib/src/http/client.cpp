@@ -310,9 +310,10 @@ struct Attempts {
     bool failed = false; // `last` holds a failure that a retry would answer
 };
 
-// What a step tells the loop: go on (send, or send again), the outcome is
-// ready to hand back, or give up with the last failure.
-enum class Step { go_on, answered, give_up };
+// What a step tells the loop: go on (send, or follow a redirect), retry
+// after the pause, the outcome is ready to hand back, or give up with the
+// last failure.
+enum class Step { go_on, retry, answered, give_up };
 
 // Admission: a slot in the account's window, else the fresh cache another
 // handle left, else the limit's message.
@@ -402,7 +403,7 @@ Step after_failure(State& s, Attempts& a, Judgement& j, unsigned number, bool po
         return Step::give_up;
     // A 503's Retry-After is the least we wait before trying again.
     pause = std::max(backoff(number), j.at_least.value_or(milliseconds(0)));
-    return Clock::now() + pause + kMinAttempt >= deadline ? Step::give_up : Step::go_on;
+    return Clock::now() + pause + kMinAttempt >= deadline ? Step::give_up : Step::retry;
 }
 
 // The whole collection on the I/O thread: admission, attempts, backoff,
@@ -456,7 +457,7 @@ asio::awaitable<Outcome> run(std::shared_ptr<State> s, Clock::time_point deadlin
             co_return out;
         if (next == Step::give_up)
             break;
-        if (pause > milliseconds(0))
+        if (next == Step::retry)
             co_await s->sleep(pause, interrupt);
     }
 
