@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "http/account_registry.hpp"
+#include "http/basic_auth.hpp"
 #include "http/gzip.hpp"
 #include "http/no_proxy.hpp"
 #include "http/retry_after.hpp"
@@ -374,6 +375,25 @@ BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_sa
     BOOST_TEST((fwm::http::shared_tls_context(tls) != noted));
     std::remove(ca.c_str());
     ::rmdir(dir.c_str());
+}
+
+// RFC 4648 section 10's vectors cover every padding case; a 4 MiB password
+// crosses the encoder's chunk boundary, which must not pad mid-stream.
+BOOST_AUTO_TEST_CASE(basic_credentials_are_rfc_4648_base64_of_user_colon_password)
+{
+    using fwm::http::basic_credentials;
+    BOOST_TEST(basic_credentials("", "") == "Basic Og==");
+    BOOST_TEST(basic_credentials("f", "") == "Basic Zjo=");
+    BOOST_TEST(basic_credentials("fo", "") == "Basic Zm86");
+    BOOST_TEST(basic_credentials("foo", "bar") == "Basic Zm9vOmJhcg==");
+    BOOST_TEST(basic_credentials("fooba", "r") == "Basic Zm9vYmE6cg==");
+    BOOST_TEST(basic_credentials("us\xc3\xa9r", std::string("p\0w\xff", 4)) == "Basic dXPDqXI6cAB3/w==");
+    const std::string big(4 * 1024 * 1024, 'a'); // "a:" + big: 4,194,306 bytes, a multiple of 3
+    const std::string got = basic_credentials("a", big);
+    BOOST_TEST(got.size() == 6 + 4 * (big.size() + 2) / 3);
+    BOOST_TEST(got.find('=') == std::string::npos); // so no padding anywhere, mid-stream included
+    BOOST_TEST(got.substr(6, 8) == "YTphYWFh");
+    BOOST_TEST(got.find_first_not_of("YWFh", 10) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,6 +13,7 @@
 
 #include "fwm/fwm.h"
 #include "fwm/version.h"
+#include "http/basic_auth.hpp"
 #include "http/resolve.hpp"
 #include "http/tls_context.hpp"
 #include "util/ascii.hpp"
@@ -34,31 +35,6 @@ constexpr const char* kAccept = "text/plain;version=0.0.4;q=1.0,application/open
 constexpr int kStale = -1; // a kept-alive connection the server had closed: reconnect once
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
-std::string base64(std::string_view in)
-{
-    static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        const unsigned v = static_cast<unsigned char>(in[i]) << 16 | static_cast<unsigned char>(in[i + 1]) << 8 |
-                           static_cast<unsigned char>(in[i + 2]);
-        out += kTable[v >> 18 & 63];
-        out += kTable[v >> 12 & 63];
-        out += kTable[v >> 6 & 63];
-        out += kTable[v & 63];
-    }
-    if (i < in.size()) {
-        unsigned v = static_cast<unsigned char>(in[i]) << 16;
-        if (i + 1 < in.size())
-            v |= static_cast<unsigned char>(in[i + 1]) << 8;
-        out += kTable[v >> 18 & 63];
-        out += kTable[v >> 12 & 63];
-        out += i + 1 < in.size() ? kTable[v >> 6 & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
 
 std::string seconds_text(Clock::duration d)
 {
@@ -171,7 +147,7 @@ asio::awaitable<Failure> tunnel_step(beast::tcp_stream& tcp, const Url& proxy, c
     req.set(bhttp::field::host, target);
     req.set(bhttp::field::user_agent, kUserAgent);
     if (proxy.has_credentials())
-        req.set(bhttp::field::proxy_authorization, "Basic " + base64(proxy.user + ":" + proxy.password));
+        req.set(bhttp::field::proxy_authorization, basic_credentials(proxy.user, proxy.password));
     const auto started = Clock::now();
     tcp.expires_at(step_deadline);
     auto wec_result = co_await bhttp::async_write(tcp, req, kAwait);
@@ -248,7 +224,7 @@ bhttp::request<bhttp::string_body> make_request(const Url& url, const ClientConf
     req.set(bhttp::field::accept, config.purpose == Purpose::api ? "application/json" : kAccept);
     req.set(bhttp::field::accept_encoding, "gzip");
     if (plain_proxy && plain_proxy->has_credentials())
-        req.set(bhttp::field::proxy_authorization, "Basic " + base64(plain_proxy->user + ":" + plain_proxy->password));
+        req.set(bhttp::field::proxy_authorization, basic_credentials(plain_proxy->user, plain_proxy->password));
     if (!post_json.empty()) {
         req.set(bhttp::field::content_type, "application/json");
         req.body() = post_json;
