@@ -245,6 +245,19 @@ BOOST_AUTO_TEST_CASE(rfc3339_times_read_as_protobuf_writes_them)
     BOOST_TEST(utc_day_start(1795824000 + 86399) == "2026-11-28T00:00:00Z");
     BOOST_TEST(utc_next_day_start(1795824000 + 86399) == "2026-11-29T00:00:00Z");
     BOOST_TEST(utc_next_day_start(1795824000 + 86400) == "2026-11-30T00:00:00Z");
+    // The Gregorian century rule, and month lengths.
+    BOOST_TEST(parse_rfc3339("2000-02-29T00:00:00Z").has_value());
+    for (const char* bad : {"2100-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+                            "2026-00-10T00:00:00Z", "2026-01-00T00:00:00Z", "2026-01-32T00:00:00Z"})
+        BOOST_TEST(!parse_rfc3339(bad).has_value(), bad);
+    BOOST_TEST(*parse_rfc3339("9999-12-31T23:59:59Z") == 253402300799.0);
+    BOOST_TEST(utc_next_day_start(static_cast<std::int64_t>(*parse_rfc3339("2024-02-28T10:00:00Z"))) == "2024-02-29T00:00:00Z");
+    BOOST_TEST(utc_next_day_start(static_cast<std::int64_t>(*parse_rfc3339("2100-02-28T10:00:00Z"))) == "2100-03-01T00:00:00Z");
+    // Clock values outside 1970 to 9999 stay inside it rather than overflow a day count.
+    BOOST_TEST(utc_day_start(-1) == "1970-01-01T00:00:00Z");
+    BOOST_TEST(utc_day_start(INT64_MAX) == "9999-12-31T00:00:00Z");
+    BOOST_TEST(utc_month_of(INT64_MIN).name == "1970-01");
+    BOOST_TEST(utc_month_of(INT64_MAX).start_text == "9999-12-01T00:00:00Z");
     // Every day for 200 years round-trips through text.
     for (std::int64_t day = 0; day < 365 * 200; day += 7)
         BOOST_TEST(*parse_rfc3339(utc_day_start(day * 86400 + 4321)) == static_cast<double>(day * 86400));

@@ -1,34 +1,28 @@
 #include "fleet/rfc3339.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 namespace fwm::fleet {
 
 namespace {
 
-// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
-// (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept
+namespace chrono = std::chrono;
+
+// The calendar is C++20's (proleptic Gregorian). Dates here come from
+// parse_rfc3339 (years 1970 to 9999) or a clock; the clamp keeps any other
+// value inside the years whose day count fits every library's `days`.
+constexpr std::int64_t kLastSecond = 253402300799; // 9999-12-31T23:59:59Z
+
+chrono::sys_days day_of(std::int64_t seconds) noexcept
 {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+    const std::int64_t s = seconds < 0 ? 0 : seconds > kLastSecond ? kLastSecond : seconds;
+    return chrono::floor<chrono::days>(chrono::sys_seconds{chrono::seconds{s}});
 }
 
-void civil_from_days(std::int64_t z, int& y, unsigned& m, unsigned& d) noexcept
+std::int64_t seconds_of(chrono::sys_days day) noexcept
 {
-    z += 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const unsigned doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    d = doy - (153 * mp + 2) / 5 + 1;
-    m = mp < 10 ? mp + 3 : mp - 9;
-    y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
+    return chrono::duration_cast<chrono::seconds>(day.time_since_epoch()).count();
 }
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, unsigned& out) noexcept
@@ -44,21 +38,12 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, unsigned& out) no
     return true;
 }
 
-bool leap(unsigned y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-std::string day_text(std::int64_t days)
+std::string day_text(chrono::year_month_day ymd)
 {
-    int y;
-    unsigned m, d;
-    civil_from_days(days, y, m, d);
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT00:00:00Z", y, m, d);
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT00:00:00Z", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
     return buf;
-}
-
-std::int64_t floor_days(std::int64_t seconds) noexcept
-{
-    return seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
 }
 
 } // namespace
@@ -70,9 +55,8 @@ std::optional<double> parse_rfc3339(std::string_view s) noexcept
         !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
         s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se))
         return std::nullopt;
-    static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] + (mo == 2 && leap(y)) || h > 23 || mi > 59 ||
-        se > 60) // 60: a leap second, read as the next second's start
+    const chrono::year_month_day date{chrono::year{static_cast<int>(y)}, chrono::month{mo}, chrono::day{d}};
+    if (y < 1970 || !date.ok() || h > 23 || mi > 59 || se > 60) // 60: a leap second, read as the next second's start
         return std::nullopt;
     std::size_t i = 19;
     double fraction = 0;
@@ -102,25 +86,25 @@ std::optional<double> parse_rfc3339(std::string_view s) noexcept
     }
     if (i != s.size())
         return std::nullopt;
-    const std::int64_t seconds = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+    const std::int64_t seconds = seconds_of(chrono::sys_days{date}) + h * 3600 + mi * 60 + se - offset;
     return static_cast<double>(seconds) + fraction;
 }
 
-std::string utc_day_start(std::int64_t unix_seconds) { return day_text(floor_days(unix_seconds)); }
+std::string utc_day_start(std::int64_t unix_seconds) { return day_text(day_of(unix_seconds)); }
 
-std::string utc_next_day_start(std::int64_t unix_seconds) { return day_text(floor_days(unix_seconds) + 1); }
+std::string utc_next_day_start(std::int64_t unix_seconds) { return day_text(day_of(unix_seconds) + chrono::days{1}); }
 
 UtcMonth utc_month_of(std::int64_t unix_seconds)
 {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    civil_from_days(floor_days(unix_seconds), y, m, d);
+    const chrono::year_month_day day{day_of(unix_seconds)};
+    const chrono::year_month month = day.year() / day.month();
+    const chrono::sys_days first{month / 1}, next{(month + chrono::months{1}) / 1};
     UtcMonth out;
-    out.start = days_from_civil(y, m, 1) * 86400;
-    out.end = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) * 86400;
-    out.start_text = day_text(out.start / 86400);
+    out.start = seconds_of(first);
+    out.end = seconds_of(next);
+    out.start_text = day_text(first);
     char name[16];
-    std::snprintf(name, sizeof name, "%04d-%02u", y, m);
+    std::snprintf(name, sizeof name, "%04d-%02u", static_cast<int>(month.year()), static_cast<unsigned>(month.month()));
     out.name = name;
     return out;
 }

@@ -15,7 +15,8 @@ namespace fwm::fleet {
 std::optional<double> parse_rfc3339(std::string_view text) noexcept;
 
 // "YYYY-MM-DDT00:00:00Z" for the UTC day holding `unix_seconds`, and the
-// day after it.
+// day after it. Here and below, seconds before 1970 count as 1970-01-01 and
+// seconds after 9999 as 9999-12-31 (the years parse_rfc3339 reads).
 std::string utc_day_start(std::int64_t unix_seconds);
 std::string utc_next_day_start(std::int64_t unix_seconds);
 
