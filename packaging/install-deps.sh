@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   g++ make cmake binutils pkg-config ccache
-  libboost1.81-dev libboost-test1.81-dev libssl-dev rapidjson-dev zlib1g-dev
+  libboost1.81-dev libboost-test1.81-dev libssl-dev rapidjson-dev libfast-float-dev zlib1g-dev
   # libFuzzer and sanitizer runtimes for clang
   clang libclang-rt-14-dev
   # Python side: Debian's interpreter and packages (PyPI is not used)

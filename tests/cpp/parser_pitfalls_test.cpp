@@ -3,14 +3,18 @@
 #include <boost/test/unit_test.hpp>
 
 #include "parse_fixture.hpp"
+#include "parser/decimal.hpp"
 #include "parser/lex.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <locale.h>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 using fwm::parser::MetricType;
 using fwm::parser::ParseOptions;
@@ -307,4 +311,54 @@ BOOST_AUTO_TEST_CASE(decimal_values_are_correctly_rounded_on_every_path)
             text += "e" + std::to_string(static_cast<int>(rng() % 70) - 35);
         check(text);
     }
+}
+
+// Decimal text is read by fast_float. Against glibc's strtod_l in the C
+// locale (the reader before it), on random strings of our form, including
+// 17 to 800 digits, halfway cases, subnormals, and out-of-range exponents:
+// the same double, bit for bit, and the same overflow verdict.
+BOOST_AUTO_TEST_CASE(decimals_read_exactly_as_strtod_in_the_c_locale)
+{
+    const locale_t c = ::newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+    BOOST_REQUIRE(c != static_cast<locale_t>(nullptr));
+    std::mt19937_64 rng(20261207);
+    auto digits = [&](std::size_t n) {
+        std::string d;
+        for (std::size_t i = 0; i < n; ++i)
+            d += static_cast<char>('0' + rng() % 10);
+        return d;
+    };
+    const char* fixed[] = {"9007199254740993", "2.2250738585072011e-308", "4.9406564584124654e-324", "2.4703282292062328e-324",
+                           "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308",
+                           "0.30000000000000004", "1e23", "8.589973e9", "5e-324", "1e-400", "00000000000000000000.5",
+                           "123456789012345678901234567890e-30"};
+    std::vector<std::string> texts(std::begin(fixed), std::end(fixed));
+    for (int i = 0; i < 20000; ++i) {
+        const std::size_t whole = rng() % 30, frac = rng() % (i % 50 == 0 ? 800 : 25);
+        std::string t = digits(whole == 0 && frac == 0 ? 1 : whole);
+        if (frac)
+            t += "." + digits(frac);
+        if (rng() % 2)
+            t += (rng() % 2 ? "e-" : "e") + std::to_string(rng() % 700);
+        texts.push_back(t);
+    }
+    int differ = 0;
+    for (const auto& t : texts) {
+        double ours = -1;
+        const auto verdict = fwm::parser::to_double(t, false, ours);
+        errno = 0;
+        char* end = nullptr;
+        const double theirs = ::strtod_l(t.c_str(), &end, c);
+        const bool overflow = errno == ERANGE && std::isinf(theirs);
+        BOOST_REQUIRE(end == t.c_str() + t.size());
+        BOOST_TEST((verdict == fwm::parser::Conversion::overflow) == overflow, t);
+        if (std::memcmp(&ours, &theirs, sizeof ours) != 0 && differ++ < 5)
+            BOOST_TEST(ours == theirs, t);
+    }
+    BOOST_TEST(differ == 0);
+    ::freelocale(c);
+    double v = 7;
+    for (const char* bad : {"", "-1", "+1", "inf", "nan", "1e", "1.2.3", " 1", "1 ", ".", "e5", "1e+", "0x10"})
+        BOOST_TEST((fwm::parser::to_double(bad, false, v) == fwm::parser::Conversion::syntax), bad);
+    BOOST_TEST(v == 7); // a refused text leaves the output alone
 }

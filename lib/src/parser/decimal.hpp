@@ -1,7 +1,8 @@
 // Text to double, correctly rounded, in the C locale, with the same answer
 // whatever the standard library: Zig's libc++ (the portable builds) has no
-// floating-point std::from_chars, so the common short decimals take an
-// exact fast path and the rest glibc's strtod_l in the "C" locale.
+// floating-point std::from_chars, so decimals go to fast_float (header-only,
+// exact, and its own Clinger fast path) and Go's hexadecimal floats to
+// glibc's strtod_l in the "C" locale.
 #pragma once
 
 #include <string_view>
