@@ -6,7 +6,9 @@
 // heap (the stack does not grow with the subject) and gives up past a
 // complexity bound instead of running for ever. What Python and Boost would
 // read differently is translated, and what cannot be honoured is rejected
-// with the option's name. Character classes are ASCII.
+// with the option's name. Character classes are ASCII. (RE2 would match in
+// linear time but refuses look-arounds and backreferences that Python reads;
+// the README says why Boost.Regex was kept.)
 #pragma once
 
 #include <atomic>
