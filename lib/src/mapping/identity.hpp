@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "parser/parser.hpp"
+#include "util/stream_hash.hpp"
 
 namespace fwm::mapping {
 
@@ -64,7 +66,7 @@ private:
     void track_source(std::string_view name);
 
     std::vector<Identity> identities_;
-    std::unordered_map<std::uint64_t, std::uint32_t> by_key_; // open addressing over the 64-bit hashes
+    boost::unordered_flat_map<std::uint64_t, std::uint32_t, util::Prehashed> by_key_; // identity hash -> index; a collision takes the next key
     std::string text_;                                        // every group's text(), back to back
     std::vector<std::pair<std::uint32_t, std::uint32_t>> spans_; // (offset, size) in text_
     // The sample being grouped.

@@ -5,12 +5,15 @@
 #include <iterator>
 #include <unordered_map>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
 #include "parser/lex.hpp"
 #include "parser/series_set.hpp"
+#include "util/stream_hash.hpp"
 
 namespace fwm::parser {
 
@@ -308,19 +311,14 @@ private:
         return true;
     }
 
-    // Drops every repeat of an earlier series, in one pass after parsing so
-    // that the table lookups can be prefetched well ahead (the table of a
-    // large payload does not fit in cache).
+    // Drops every repeat of an earlier series, in one pass after parsing.
     void remove_duplicate_series()
     {
         const std::size_t n = r_.samples.size();
-        SeriesSet set(n);
-        constexpr std::size_t kAhead = 16;
+        SeriesSet set(r_, hashes_.data(), n);
         std::vector<std::pair<std::uint32_t, std::uint32_t>> repeats; // (sample, line of the first)
         for (std::size_t i = 0; i < n; ++i) {
-            if (i + kAhead < n)
-                set.prefetch(hashes_[i + kAhead]);
-            const std::uint32_t first = set.insert(r_, static_cast<std::uint32_t>(i), hashes_[i]);
+            const std::uint32_t first = set.insert(static_cast<std::uint32_t>(i));
             if (first != SeriesSet::kNone)
                 repeats.emplace_back(static_cast<std::uint32_t>(i), r_.samples[first].line);
         }
@@ -338,7 +336,7 @@ private:
             const bool verifiable = end_ - begin_ < static_cast<std::ptrdiff_t>(UINT32_MAX);
             for (std::size_t i = 0; i < r_.samples.size(); ++i) {
                 const Seen here{r_.samples[i].line, verifiable ? static_cast<std::uint32_t>(starts_[i]) : 0};
-                for (std::uint64_t key = hashes_[i];; key += 0x9e3779b97f4a7c15ULL) { // open addressing
+                for (std::uint64_t key = hashes_[i];; key += 0x9e3779b97f4a7c15ULL) { // a collision takes the next key
                     const auto [it, inserted] = seen_.try_emplace(key, here);
                     if (inserted)
                         break;
@@ -807,7 +805,7 @@ private:
         std::uint32_t line;  // of the series' first sample
         std::uint32_t start; // offset of that line in the payload
     };
-    std::unordered_map<std::uint64_t, Seen> seen_; // chunked: series hash -> its first sample
+    boost::unordered_flat_map<std::uint64_t, Seen, util::Prehashed> seen_; // chunked: series hash -> its first sample
     std::vector<std::size_t> starts_;             // chunked: where each sample's line starts
     const char* line_begin_ = nullptr;
 

@@ -68,27 +68,16 @@ std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept
     return h.finish();
 }
 
-SeriesSet::SeriesSet(std::size_t series)
+SeriesSet::SeriesSet(const ParseResult& r, const std::uint64_t* hashes, std::size_t series)
+    : set_(0, Hash{hashes}, Equal{&r, hashes})
 {
-    std::size_t size = 16;
-    while (size < series * 2) // load factor at most 1/2
-        size <<= 1;
-    slots_.resize(size);
-    mask_ = size - 1;
+    set_.reserve(series); // one allocation, no rehash while inserting
 }
 
-std::uint32_t SeriesSet::insert(const ParseResult& r, std::uint32_t index, std::uint64_t hash)
+std::uint32_t SeriesSet::insert(std::uint32_t index)
 {
-    const Sample& s = r.samples[index];
-    const auto tag = static_cast<std::uint32_t>(hash >> 32);
-    std::size_t i = static_cast<std::uint32_t>(hash) & mask_;
-    while (slots_[i].sample != kNone) {
-        if (slots_[i].tag == tag && same_series(r, r.samples[slots_[i].sample], r, s))
-            return slots_[i].sample;
-        i = (i + 1) & mask_;
-    }
-    slots_[i] = Slot{tag, index};
-    return kNone;
+    const auto [it, inserted] = set_.insert(index);
+    return inserted ? kNone : *it;
 }
 
 } // namespace fwm::parser

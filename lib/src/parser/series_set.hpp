@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "parser/parser.hpp"
 
 namespace fwm::parser {
@@ -18,33 +20,35 @@ std::uint64_t series_hash(const ParseResult& r, const Sample& s) noexcept;
 // Whether sample `a` of `ra` and sample `b` of `rb` are the same series.
 bool same_series(const ParseResult& ra, const Sample& a, const ParseResult& rb, const Sample& b) noexcept;
 
-// An open-addressing set sized once for a known number of series.
+// The samples of a parse, as a set of series: a sample's key is its index,
+// hashed by its series_hash() and equal to another when same_series().
 class SeriesSet {
 public:
-    explicit SeriesSet(std::size_t series);
+    // `hashes[i]` is series_hash(r, r.samples[i]); both outlive the set.
+    SeriesSet(const ParseResult& r, const std::uint64_t* hashes, std::size_t series);
 
-    // Warms the cache line a later insert() of this hash will touch.
-    void prefetch(std::uint64_t hash) const noexcept
-    {
-        __builtin_prefetch(&slots_[static_cast<std::uint32_t>(hash) & mask_]);
-    }
-
-    // Adds r.samples[index] with its series_hash(); returns the index of an
-    // earlier sample with the same series, or kNone when it is new.
-    std::uint32_t insert(const ParseResult& r, std::uint32_t index, std::uint64_t hash);
+    // Adds r.samples[index]; returns the index of an earlier sample with the
+    // same series, or kNone when it is new.
+    std::uint32_t insert(std::uint32_t index);
 
     static constexpr std::uint32_t kNone = UINT32_MAX;
 
 private:
-    // 8 bytes, so that the table of a 25 MB payload stays cache-sized: the
-    // low hash bits pick the slot, the high 32 filter the full comparisons.
-    struct Slot {
-        std::uint32_t tag = 0;
-        std::uint32_t sample = kNone;
+    struct Hash {
+        using is_avalanching = void; // series_hash() is a full 64-bit mix: no rehashing
+        const std::uint64_t* hashes;
+        std::size_t operator()(std::uint32_t i) const noexcept { return hashes[i]; }
+    };
+    struct Equal {
+        const ParseResult* r;
+        const std::uint64_t* hashes;
+        bool operator()(std::uint32_t a, std::uint32_t b) const noexcept
+        {
+            return hashes[a] == hashes[b] && same_series(*r, r->samples[a], *r, r->samples[b]);
+        }
     };
 
-    std::vector<Slot> slots_;
-    std::size_t mask_;
+    boost::unordered_flat_set<std::uint32_t, Hash, Equal> set_;
 };
 
 } // namespace fwm::parser

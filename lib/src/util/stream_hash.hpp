@@ -3,6 +3,7 @@
 // payload cannot be written to make its series collide (hash_seed.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -85,6 +86,13 @@ private:
     static constexpr std::uint64_t kB = 0xC2B2AE3D27D4EB4FULL;
     std::uint64_t a_;
     std::uint64_t b_;
+};
+
+// Hashes a key that is already a StreamHash value, for Boost's flat tables:
+// the value is a full 64-bit mix, so the table need not mix it again.
+struct Prehashed {
+    using is_avalanching = void;
+    std::size_t operator()(std::uint64_t key) const noexcept { return static_cast<std::size_t>(key); }
 };
 
 } // namespace fwm::util
