@@ -3,6 +3,8 @@
 // and every fault leaving the metrics scrape untouched.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -174,6 +176,64 @@ BOOST_AUTO_TEST_CASE(the_inventory_is_paged_and_its_tags_join_every_metric_of_a_
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     BOOST_TEST(fs.count("/deployments?") == 2u);
     BOOST_TEST(fs.count("/terminationMessage") == 1u);
+}
+
+// One rule for which tag wins (mapping/joined_tags.hpp), on the metrics and
+// on the fleet data alike: an instance tag's name keeps the inventory's tag
+// of that name off both.
+BOOST_AUTO_TEST_CASE(an_instance_tag_wins_over_the_inventorys_on_metrics_and_fleet_data_alike)
+{
+    FleetServer fs;
+    Collector c(client_json(fs.server.url(), "\"fleet\":{\"api_endpoint\":\"" + fs.server.url("") +
+                                                 "\",\"collect_inventory\":true,\"annotation_tags\":{\"team\":\"team\"}}," +
+                                                 "\"mapping\":{\"tags\":[\"region:mine\",\"team:platform\"]}")
+                    .c_str());
+    const auto doc = collect_until_attempt(c, "inventory", 0);
+    const auto& d0 = doc["fleet"]["inventory"]["last_good"]["deployments"][0];
+    std::vector<std::string> tags;
+    for (const auto& t : d0["tags"].GetArray())
+        tags.emplace_back(t.GetString());
+    auto has = [&](const char* t) { return std::find(tags.begin(), tags.end(), t) != tags.end(); };
+    BOOST_TEST(tags.front() == "deployment_id:dep0");
+    for (const char* kept : {"accelerator_type:NVIDIA_H100_80GB", "deployment_name:Llama prod", "fireworks_annotation_env:prod"})
+        BOOST_TEST(has(kept), kept);
+    for (const char* dropped : {"region:US_VIRGINIA_1", "team:search", "region:mine", "team:platform"})
+        BOOST_TEST(!has(dropped), dropped); // the instance's own tags are the check's to add
+    const std::string all = all_batches(c.collect(nullptr));
+    BOOST_TEST(all.find("region:US_VIRGINIA_1") == std::string::npos);
+    BOOST_TEST(all.find("team:search") == std::string::npos);
+    BOOST_TEST(all.find("region:mine") != std::string::npos);
+    BOOST_TEST(all.find("accelerator_type:NVIDIA_H100_80GB") != std::string::npos);
+}
+
+// The model tag comes from base_model by the metrics' rule, and an instance
+// tag named model does not take it off (as on the metrics, where both go).
+BOOST_AUTO_TEST_CASE(the_fleet_datas_model_tag_is_the_metrics)
+{
+    auto inv = std::make_shared<fwm::fleet::Inventory>();
+    for (const char* base : {"accounts/fireworks/models/llama-v3", "accounts/fireworks/models/", ""}) {
+        fwm::fleet::Deployment d;
+        d.id = std::string("d") + std::to_string(inv->deployments.size());
+        d.base_model = base;
+        inv->deployments.push_back(d);
+    }
+    fwm::fleet::Snapshot snap;
+    snap.inventory = inv;
+    fwm::fleet::FleetOptions o;
+    o.inventory = true;
+    o.instance_tags = {"model:pinned", "service:x"};
+    const auto doc = json(fwm::fleet::fleet_json(snap, o));
+    const auto& ds = doc["inventory"]["last_good"]["deployments"];
+    BOOST_REQUIRE_EQUAL(ds.Size(), 3u);
+    auto tags = [&](unsigned i) {
+        std::string out;
+        for (const auto& t : ds[i]["tags"].GetArray())
+            out += std::string(t.GetString()) + ",";
+        return out;
+    };
+    BOOST_TEST(tags(0) == "deployment_id:d0,model:llama-v3,");
+    BOOST_TEST(tags(1) == "deployment_id:d1,"); // a base model ending in '/' gives no model tag
+    BOOST_TEST(tags(2) == "deployment_id:d2,");
 }
 
 BOOST_AUTO_TEST_CASE(inventory_tags_false_keeps_the_metrics_as_they_were)

@@ -21,8 +21,11 @@ def dep(id_, state='READY', replicas=2, desired=2, ready=None, **extra):
          'model_tag': 'm1', 'replicas': replicas, 'desired_replicas': desired, 'min_replicas': 1, 'max_replicas': 4,
          'accelerator_count': 8, 'ready_replicas': replicas if ready is None else ready,
          'pending_scheduling_replicas': 0, 'downloading_model_replicas': 0, 'initializing_replicas': 0,
-         'create_time': 1000.0, 'tags': ['accelerator_type:NVIDIA_H100_80GB', 'deployment_name:' + id_.upper()]}
+         'create_time': 1000.0}
+    inventory_tags = extra.pop('tags', ['accelerator_type:NVIDIA_H100_80GB', 'deployment_name:' + id_.upper()])
     d.update(extra)
+    # As the library writes them: the id, the model tag (when there is one), the inventory's.
+    d['tags'] = ['deployment_id:' + id_] + (['model:' + d['model_tag']] if d['model_tag'] else []) + inventory_tags
     return d
 
 
@@ -349,11 +352,13 @@ def test_a_fault_whose_message_changes_is_still_logged_once():
     assert len([level for level, _ in logs if level == 'warning']) == 1
 
 
-def test_instance_tags_win_over_the_inventorys():
-    tags = fleet.deployment_tags(dict(dep('a'), tags=['region:US_IOWA_1', 'accelerator_type:X', 'region:dup']),
-                                 ['fireworks_account:acme', 'region:mine'])
-    assert [t for t in tags if t.startswith('region:')] == ['region:mine']
-    assert tags.count('accelerator_type:X') == 1
+def test_deployment_tags_are_the_librarys_then_the_checks():
+    # Which tag wins is the library's rule (tests/cpp: fleet report); the
+    # shim adds the check's tags and drops what is not a string.
+    d = dict(dep('a'), tags=['deployment_id:a', 'region:US_IOWA_1', 7, None])
+    assert fleet.deployment_tags(d, ['fireworks_account:acme', 'region:mine']) == [
+        'deployment_id:a', 'region:US_IOWA_1', 'fireworks_account:acme', 'region:mine']
+    assert fleet.deployment_tags(dict(d, tags=None), ['x:y']) == ['x:y']
 
 
 def test_inventory_gauges_and_their_tags():
@@ -509,12 +514,8 @@ def test_an_http_api_endpoint_is_warned_about():
     assert insecure_settings(base) == []  # not used
 
 
-def test_the_model_tag_is_the_librarys_and_none_when_it_derives_none():
+def test_the_cost_tags_take_the_librarys_model_tag_and_none_when_it_derives_none():
     # The library derives the model tag (util/model_tag): a base model ending
-    # in '/' gives none, on the inventory's data as on the metrics.
-    d = dep('a', base_model='accounts/fireworks/models/', model_tag='')
-    assert not [t for t in fleet.deployment_tags(d, CHECK_TAGS) if t.startswith('model:')]
-    d = dep('a', base_model='accounts/fireworks/models/x', model_tag='x')
-    assert 'model:x' in fleet.deployment_tags(d, CHECK_TAGS)
+    # in '/' gives none, on the cost rows as on the metrics.
     tags = fleet.cost_tags({'by': 'model', 'model': 'accounts/fireworks/models/', 'model_tag': ''})
     assert tags == ['cost_by:model', 'base_model:accounts/fireworks/models/']

@@ -167,6 +167,9 @@ Collector::Collector(const char* config_json)
     mapping_options_ = mapping::read_mapping_options(doc.HasMember("mapping") ? &doc["mapping"] : nullptr);
     if (mapping_options_.account_id.empty())
         mapping_options_.account_id = client_config_.account_id;
+    fleet_options_.instance_tags = mapping_options_.tags;
+    fleet_options_.instance_tags.insert(fleet_options_.instance_tags.end(), mapping_options_.agent_tags.begin(),
+                                        mapping_options_.agent_tags.end());
     generation_.store(new Generation(client_config_, mapping_options_, fleet_options_));
 }
 

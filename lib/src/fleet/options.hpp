@@ -37,6 +37,10 @@ struct FleetOptions {
     // annotation_tags: annotation key -> tag name; other annotations become
     // fireworks_annotation_<key>.
     std::vector<std::pair<std::string, std::string>> annotation_tags;
+    // The instance's tags (`tags`, and `service` as a tag): an inventory tag
+    // of the same name is left out of the fleet data, as on the metrics. Not
+    // an option of the fleet: the collector copies them from the mapping's.
+    std::vector<std::string> instance_tags;
 
     // The wall clock, seconds since the epoch (the UTC day of the usage);
     // null: the system's. Tests set it to cross midnight.

@@ -10,6 +10,7 @@
 
 #include <rapidjson/writer.h>
 
+#include "mapping/joined_tags.hpp"
 #include "util/json_sink.hpp"
 #include "util/model_tag.hpp"
 #include "util/status.hpp"
@@ -17,6 +18,25 @@
 namespace fwm::fleet {
 
 namespace {
+
+// A deployment's tags on the fleet data: its id and model, as its metrics
+// carry them, and the inventory's tags by join_tags' rule (the instance's
+// tags, which the check adds to everything, win by name, as on the metrics).
+std::vector<std::string> tags_of(const Deployment& d, const FleetOptions& o)
+{
+    std::vector<std::string> out = {"deployment_id:" + d.id};
+    const std::string_view model = util::model_tag_of(d.base_model);
+    if (!model.empty())
+        out.push_back("model:" + std::string(model));
+    const std::vector<std::string> inventory = deployment_tags(d, o);
+    std::vector<std::string_view> all(out.begin(), out.end());
+    all.insert(all.end(), o.instance_tags.begin(), o.instance_tags.end());
+    const std::size_t named = all.size();
+    mapping::join_tags(all, named, inventory);
+    for (std::size_t i = named; i < all.size(); ++i)
+        out.emplace_back(all[i]); // the joined ones: `all` points into `inventory`, not into `out`
+    return out;
+}
 
 using Writer = rapidjson::Writer<util::StringSink>;
 
@@ -185,7 +205,7 @@ void deployment(Writer& w, const Deployment& d, const FleetOptions& o, const std
         w.Null();
     w.Key("tags");
     w.StartArray();
-    for (const auto& t : deployment_tags(d, o))
+    for (const auto& t : tags_of(d, o))
         text(w, t);
     w.EndArray();
     w.Key("termination_message");

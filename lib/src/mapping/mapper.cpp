@@ -18,8 +18,7 @@ using parser::Sample;
 
 namespace {
 
-// Adds the joined tags of the group's deployment, except those whose name a
-// tag of the group already has (its labels and the instance tags win).
+// Adds the joined tags of the group's deployment (join_tags' rule).
 void join(std::vector<std::string_view>& tags, const JoinedTags& joined)
 {
     constexpr std::string_view kKey = "deployment_id:";
@@ -27,15 +26,8 @@ void join(std::vector<std::string_view>& tags, const JoinedTags& joined)
     if (id == tags.end())
         return;
     const auto found = joined.find(std::string(id->substr(kKey.size())));
-    if (found == joined.end())
-        return;
-    const std::size_t own = tags.size();
-    for (const std::string& t : found->second) {
-        const std::string_view name = std::string_view(t).substr(0, t.find(':') + 1); // "name:"
-        if (std::none_of(tags.begin(), tags.begin() + static_cast<std::ptrdiff_t>(own),
-                         [&](std::string_view x) { return x.substr(0, name.size()) == name; }))
-            tags.emplace_back(t);
-    }
+    if (found != joined.end())
+        join_tags(tags, tags.size(), found->second);
 }
 
 } // namespace

@@ -32,10 +32,6 @@ Count = namedtuple('Count', 'name value tags flush_first_value')
 Outcome = namedtuple('Outcome', 'gauges checks events counts logs')
 
 
-def _name(tag):
-    return tag.split(':', 1)[0]
-
-
 def _number(v):
     """A finite JSON number (a boolean is not one), else None."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -51,20 +47,10 @@ def _scaled_to_zero(d):
 
 
 def deployment_tags(d, check_tags):
-    """The tags of everything about one deployment: its id, the derived model
-    (as the metrics derive it), the inventory's tags, the instance's. As on
-    the metrics, a tag name the instance gives is not given again."""
-    own = {_name(t) for t in check_tags}
-    tags = ['deployment_id:' + d['id']]
-    model = d.get('model_tag') or ''  # derived by the library, as on the metrics
-    if model and 'model' not in own:
-        tags.append('model:' + model)
-    for t in d.get('tags') or []:
-        if isinstance(t, str) and _name(t) not in own:
-            own.add(_name(t))
-            tags.append(t)
-    tags.extend(check_tags)
-    return tags
+    """The tags of everything about one deployment: the library's list (its
+    id, model and inventory tags, with the rule for which tag wins, as on
+    the metrics), then the check's."""
+    return [t for t in d.get('tags') or [] if isinstance(t, str)] + list(check_tags)
 
 
 def inventory_gauges(d, tags, now):
