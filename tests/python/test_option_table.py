@@ -1,6 +1,7 @@
 """The option table generated from spec.yaml (packaging/gen_option_table.py):
 both forms are current and hold every option of the spec, the generator
-refuses what it cannot carry and skips templates."""
+refuses what it cannot carry and skips templates, and the shim's lists and
+defaults are the table's. test_option_values.py holds configurations to it."""
 import copy
 import importlib.util
 import os
@@ -133,3 +134,27 @@ def test_the_generator_reports_a_bad_spec_and_writes_nothing(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "option 'timeout': its default" in r.stderr
     assert not cpp.exists() and not py.exists()
+
+
+# -- the shim's lists and defaults come from the table ------------------------------
+
+def test_the_shims_lists_are_the_tables():
+    by_reader = {}
+    for row in OPTIONS:
+        if row.section == 'instances':
+            by_reader.setdefault(row.reader, []).append(row.name)
+    assert list(cfg.HTTP_OPTIONS) == by_reader['client']
+    assert list(cfg.MAPPING_OPTIONS) == by_reader['mapping']
+    assert list(cfg.FLEET_OPTIONS) == by_reader['fleet']
+    assert list(cfg.SHIM_INSTANCE_OPTIONS) == by_reader['shim']
+    assert set(cfg.UNSUPPORTED_OPTIONS) == set(by_reader['unsupported'])
+    assert not set(cfg.UNSUPPORTED_OPTIONS) & set(cfg.INSTANCE_OPTIONS)
+
+
+def test_the_shims_defaults_are_the_tables():
+    instance = {'account_id': 'acme', 'api_key': 'k'}
+    assert cfg.client_config(instance)['mapping']['min_collection_interval'] == cfg.DEFAULT_MIN_COLLECTION_INTERVAL
+    assert cfg.DEFAULT_MIN_COLLECTION_INTERVAL == 15 and cfg.ready_grace_period({}) == 600
+    agent = {'https': 'http://agent:3128'}
+    # use_agent_proxy: true, skip_proxy: false
+    assert cfg.client_config(instance, {}, agent)['proxy'] == agent
