@@ -108,7 +108,8 @@ count_ctest build-release-aarch64/ctest.log
 # ASan + UBSan: the lifecycle, concurrency and hostile-network suites, the C
 # ABI, and every saved fuzz input (the parser's, the mapping's and the REST
 # readers') through the fuzz targets' code. --full adds the other suites.
-asan_targets=(fwm client_tests torture_tests abi_tests fuzz_parse_replay fuzz_map_replay fuzz_fleet_replay)
+asan_targets=(fwm client_tests torture_tests abi_tests option_table_tests
+  fuzz_parse_replay fuzz_map_replay fuzz_fleet_replay)
 asan_tests='^(client|torture|abi|fuzz)\.'
 if [ $FULL = 1 ]; then
   asan_targets=(all)

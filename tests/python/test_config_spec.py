@@ -1,6 +1,6 @@
-"""spec.yaml is the one list of options: the example is rendered from it, the
-shim's option lists agree with it, and what is not in it is warned about
-once per instance (names only, bounded, never a value)."""
+"""spec.yaml is the one list of options: the example is rendered from it (its
+option table too: test_option_table.py), and what is not in it is warned
+about once per instance (names only, bounded, never a value)."""
 import importlib.util
 import logging
 import os
@@ -183,26 +183,12 @@ def test_the_example_says_the_interval_default_is_15_and_not_in_init_config():
     assert text.count('@param min_collection_interval') == 1
 
 
-# -- the shim's option lists are the spec's --------------------------------------
+# -- the shim's option lists are the spec's (its generated table: test_option_table.py) --
 
-def test_the_shims_instance_options_are_the_specs():
-    spec = names('instances')
-    generic = set(cfg.AGENT_INSTANCE_OPTIONS)
-    assert set(cfg.INSTANCE_OPTIONS) <= spec, set(cfg.INSTANCE_OPTIONS) - spec
-    assert spec - set(cfg.INSTANCE_OPTIONS) <= generic, spec - set(cfg.INSTANCE_OPTIONS) - generic
-    assert spec - generic == set(cfg.INSTANCE_OPTIONS) - generic
-    forwarded_or_read = (set(cfg.HTTP_OPTIONS) | set(cfg.MAPPING_OPTIONS) | set(cfg.FLEET_OPTIONS)
-                         | set(cfg.SHIM_INSTANCE_OPTIONS))
-    assert forwarded_or_read == set(cfg.INSTANCE_OPTIONS)
-    # The options every Agent instance may carry that the example documents.
-    assert {'min_collection_interval', 'empty_default_hostname', 'tags', 'service', 'name'} <= spec & generic
-
-
-def test_the_shims_init_config_options_are_the_specs():
-    spec = names('init_config')
-    assert set(cfg.INIT_CONFIG_OPTIONS) <= spec
-    assert spec - set(cfg.INIT_CONFIG_OPTIONS) <= set(cfg.AGENT_INIT_CONFIG_OPTIONS)
-    assert 'min_collection_interval' not in spec
+def test_the_spec_documents_the_options_every_agent_instance_may_carry():
+    assert {'min_collection_interval', 'empty_default_hostname', 'tags', 'service', 'name'} <= \
+        names('instances') & set(cfg.AGENT_INSTANCE_OPTIONS)
+    assert 'min_collection_interval' not in names('init_config')
 
 
 def test_the_unsupported_options_and_reasons_are_the_specs():

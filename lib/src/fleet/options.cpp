@@ -1,8 +1,8 @@
 #include "fleet/options.hpp"
 
 #include <algorithm>
-#include <cmath>
 
+#include "options/fields.hpp"
 #include "util/option_reader.hpp"
 #include "util/text.hpp"
 
@@ -10,18 +10,14 @@ namespace fwm::fleet {
 
 namespace {
 
+using options::OptionSpec;
 using util::option_wrong;
+using Value = rapidjson::Value;
 
-double number(const std::string& name, const rapidjson::Value& v, double min, double max)
-{
-    if (!v.IsNumber())
-        option_wrong(name, std::string("must be a number, not ") + util::json_kind(v));
-    const double d = v.GetDouble();
-    if (!(d >= min && d <= max) || d != std::floor(d))
-        option_wrong(name, "must be a whole number from " + std::to_string(static_cast<long long>(min)) + " to " +
-                               std::to_string(static_cast<long long>(max)));
-    return d;
-}
+// The options and the REST API's origin as given, before it is checked.
+struct Draft : FleetOptions {
+    std::string endpoint;
+};
 
 bool tag_name(const std::string& s)
 {
@@ -32,9 +28,10 @@ bool tag_name(const std::string& s)
     });
 }
 
-// accelerator type -> US dollars per accelerator-hour.
-std::vector<std::pair<std::string, double>> prices(const std::string& name, const rapidjson::Value& v)
+// accelerator type -> US dollars per accelerator-hour, within the row's bounds.
+void read_prices(const OptionSpec& row, const Value& v, Draft& o)
 {
+    const std::string name(row.name);
     if (!v.IsObject())
         option_wrong(name, std::string("must be a mapping of accelerator type to US dollars per accelerator-hour, not ") +
                                util::json_kind(v));
@@ -47,13 +44,68 @@ std::vector<std::pair<std::string, double>> prices(const std::string& name, cons
         });
         if (!type)
             option_wrong(where, "must name an accelerator type as Fireworks writes it (NVIDIA_H100_80GB)");
-        if (!a->value.IsNumber() || !(a->value.GetDouble() > 0 && a->value.GetDouble() <= 1e6))
-            option_wrong(where, "must be a price in US dollars per accelerator-hour, above 0 and at most 1000000");
+        if (!a->value.IsNumber() || !(a->value.GetDouble() > row.min && a->value.GetDouble() <= row.max))
+            option_wrong(where, "must be a price in US dollars per accelerator-hour, above " +
+                                    options::number_text(row.min) + " and at most " + options::number_text(row.max));
         out.emplace_back(key, a->value.GetDouble());
     }
     std::sort(out.begin(), out.end());
-    return out;
+    o.accelerator_prices = std::move(out);
 }
+
+// annotation key -> tag name: a tag name of Datadog's, none the check gives a meaning.
+void read_annotation_tags(const OptionSpec& row, const Value& v, Draft& o)
+{
+    const std::string name(row.name);
+    if (!v.IsObject())
+        option_wrong(name, std::string("must be a mapping of annotation to tag name, not ") + util::json_kind(v));
+    for (auto a = v.MemberBegin(); a != v.MemberEnd(); ++a) {
+        const std::string key(a->name.GetString(), a->name.GetStringLength());
+        const std::string where = name + "." + key.substr(0, 64);
+        const std::string tag = util::option_string(where, a->value);
+        if (!tag_name(tag))
+            option_wrong(where, "must be a tag name: lower case letters, digits, '_', '.', '-' or '/', "
+                                "starting with a letter");
+        if (reserved_tag(tag))
+            option_wrong(where, "names '" + tag + "', a tag the check or Datadog already gives its own meaning");
+        o.annotation_tags.emplace_back(key, tag);
+    }
+    std::sort(o.annotation_tags.begin(), o.annotation_tags.end());
+}
+
+void read_cost_scope(const OptionSpec& row, const Value& v, Draft& o)
+{
+    o.cost_scope = options::get_string(row, v);
+    if (o.cost_scope != "ACCOUNT" && o.cost_scope != "SELF")
+        option_wrong(std::string(row.name), "must be ACCOUNT or SELF");
+}
+
+template <auto... Path>
+consteval options::Field<Draft> to(std::string_view name)
+{
+    return options::member<Draft, Path...>(name);
+}
+
+constexpr options::Field<Draft> kFields[] = {
+    to<&FleetOptions::inventory>("collect_inventory"),
+    to<&FleetOptions::usage>("collect_usage"),
+    to<&FleetOptions::capacity>("collect_capacity"),
+    to<&FleetOptions::costs>("collect_costs"),
+    to<&FleetOptions::inventory_tags>("inventory_tags"),
+    to<&FleetOptions::inventory_interval>("inventory_interval"),
+    to<&FleetOptions::usage_interval>("usage_interval"),
+    to<&FleetOptions::capacity_interval>("capacity_interval"),
+    to<&FleetOptions::cost_interval>("cost_interval"),
+    to<&FleetOptions::max_requests_per_minute>("api_max_requests_per_minute"),
+    to<&FleetOptions::max_deployments>("max_deployments"),
+    to<&FleetOptions::max_response_bytes>("api_max_response_bytes"),
+    to<&Draft::endpoint>("api_endpoint"),
+    options::custom<Draft>("cost_scope", read_cost_scope),
+    options::custom<Draft>("accelerator_prices", read_prices),
+    options::custom<Draft>("annotation_tags", read_annotation_tags),
+};
+// A fleet option added to spec.yaml needs its field here.
+static_assert(options::covers(kFields, options::Reader::fleet));
 
 } // namespace
 
@@ -69,70 +121,15 @@ bool reserved_tag(const std::string& name)
 
 FleetOptions read_fleet_options(const rapidjson::Value* fleet, const http::Url& metrics_endpoint)
 {
-    FleetOptions o;
-    std::string endpoint = metrics_endpoint.scheme + "://" + metrics_endpoint.authority();
+    Draft o;
+    o.endpoint = metrics_endpoint.scheme + "://" + metrics_endpoint.authority();
     if (fleet && !fleet->IsNull()) {
         if (!fleet->IsObject())
             throw util::OptionError("the client configuration's 'fleet' must be a JSON object");
-        for (auto m = fleet->MemberBegin(); m != fleet->MemberEnd(); ++m) {
-            const std::string name(m->name.GetString(), m->name.GetStringLength());
-            const rapidjson::Value& v = m->value;
-            if (name == "collect_inventory") {
-                o.inventory = util::option_bool(name, v);
-            } else if (name == "collect_usage") {
-                o.usage = util::option_bool(name, v);
-            } else if (name == "collect_capacity") {
-                o.capacity = util::option_bool(name, v);
-            } else if (name == "collect_costs") {
-                o.costs = util::option_bool(name, v);
-            } else if (name == "capacity_interval") {
-                o.capacity_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
-            } else if (name == "cost_interval") {
-                o.cost_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
-            } else if (name == "cost_scope") {
-                o.cost_scope = util::option_string(name, v);
-                if (o.cost_scope != "ACCOUNT" && o.cost_scope != "SELF")
-                    option_wrong(name, "must be ACCOUNT or SELF");
-            } else if (name == "accelerator_prices") {
-                o.accelerator_prices = prices(name, v);
-            } else if (name == "inventory_tags") {
-                o.inventory_tags = util::option_bool(name, v);
-            } else if (name == "inventory_interval") {
-                o.inventory_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
-            } else if (name == "usage_interval") {
-                o.usage_interval = std::chrono::seconds(static_cast<long long>(number(name, v, 10, 86400)));
-            } else if (name == "api_endpoint") {
-                endpoint = util::option_string(name, v);
-            } else if (name == "api_max_requests_per_minute") {
-                o.max_requests_per_minute = static_cast<unsigned>(number(name, v, 1, 600));
-            } else if (name == "max_deployments") {
-                o.max_deployments = static_cast<std::size_t>(number(name, v, 1, 100000));
-            } else if (name == "api_max_response_bytes") {
-                o.max_response_bytes = static_cast<std::size_t>(number(name, v, 1024, 1024.0 * 1024 * 1024));
-            } else if (name == "annotation_tags") {
-                if (!v.IsObject())
-                    option_wrong(name, std::string("must be a mapping of annotation to tag name, not ") +
-                                           util::json_kind(v));
-                for (auto a = v.MemberBegin(); a != v.MemberEnd(); ++a) {
-                    const std::string key(a->name.GetString(), a->name.GetStringLength());
-                    const std::string tag = util::option_string(name + "." + key.substr(0, 64), a->value);
-                    if (!tag_name(tag))
-                        option_wrong(name + "." + key.substr(0, 64),
-                                     "must be a tag name: lower case letters, digits, '_', '.', '-' or '/', "
-                                     "starting with a letter");
-                    if (reserved_tag(tag))
-                        option_wrong(name + "." + key.substr(0, 64),
-                                     "names '" + tag + "', a tag the check or Datadog already gives its own meaning");
-                    o.annotation_tags.emplace_back(key, tag);
-                }
-                std::sort(o.annotation_tags.begin(), o.annotation_tags.end());
-            } else {
-                throw util::OptionError("unknown option '" + name.substr(0, 64) + "'");
-            }
-        }
+        options::read_fields(*fleet, kFields, o);
     }
     std::string error;
-    auto url = http::parse_url(endpoint, error);
+    auto url = http::parse_url(o.endpoint, error);
     if (!url)
         option_wrong("api_endpoint", error);
     if (url->has_credentials())

@@ -12,28 +12,32 @@
 #include <rapidjson/document.h>
 
 #include "http/url.hpp"
+#include "options/table.hpp"
 
 namespace fwm::fleet {
 
+// The defaults are spec.yaml's.
 struct FleetOptions {
-    bool inventory = false;      // collect_inventory: list the deployments
-    bool usage = false;          // collect_usage: today's billing usage
-    bool capacity = false;       // collect_capacity: the account's state and its quotas
-    bool costs = false;          // collect_costs: rated dollars (usageCosts) and the billing summary
-    bool inventory_tags = true;  // join the inventory's tags onto every metric of a deployment
-    std::chrono::seconds inventory_interval{300};
-    std::chrono::seconds usage_interval{900};
-    std::chrono::seconds capacity_interval{300};
-    std::chrono::seconds cost_interval{3600};
-    std::string cost_scope = "ACCOUNT"; // usageCosts' scope: ACCOUNT (falls back to SELF on 403) or SELF
+    bool inventory = options::default_flag("collect_inventory"); // list the deployments
+    bool usage = options::default_flag("collect_usage");         // today's billing usage
+    bool capacity = options::default_flag("collect_capacity");   // the account's state and its quotas
+    bool costs = options::default_flag("collect_costs"); // rated dollars (usageCosts) and the billing summary
+    bool inventory_tags = options::default_flag("inventory_tags"); // the inventory's tags on a deployment's metrics
+    std::chrono::seconds inventory_interval = options::default_seconds("inventory_interval");
+    std::chrono::seconds usage_interval = options::default_seconds("usage_interval");
+    std::chrono::seconds capacity_interval = options::default_seconds("capacity_interval");
+    std::chrono::seconds cost_interval = options::default_seconds("cost_interval");
+    // usageCosts' scope: ACCOUNT (falls back to SELF on 403) or SELF
+    std::string cost_scope = std::string(options::default_text("cost_scope"));
     // accelerator_prices: accelerator type -> US dollars per accelerator-hour.
     std::vector<std::pair<std::string, double>> accelerator_prices;
     http::Url api_endpoint;      // api_endpoint: the REST API's origin (openmetrics_endpoint's, else https://api.fireworks.ai)
-    unsigned max_requests_per_minute = 30; // api_max_requests_per_minute: this instance's budget
-    std::size_t max_deployments = 5000;
+    // api_max_requests_per_minute: this instance's budget
+    unsigned max_requests_per_minute = static_cast<unsigned>(options::default_number("api_max_requests_per_minute"));
+    std::size_t max_deployments = static_cast<std::size_t>(options::default_number("max_deployments"));
     // api_max_response_bytes: one REST answer's bound (inflated). A page of
     // 200 deployments or a day's usage is tens to hundreds of kilobytes.
-    std::size_t max_response_bytes = 8u << 20;
+    std::size_t max_response_bytes = static_cast<std::size_t>(options::default_number("api_max_response_bytes"));
     // annotation_tags: annotation key -> tag name; other annotations become
     // fireworks_annotation_<key>.
     std::vector<std::pair<std::string, std::string>> annotation_tags;

@@ -1,45 +1,29 @@
 #include "http/config.hpp"
 
 #include <cctype>
-#include <cmath>
-#include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <vector>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
-#include "util/option_reader.hpp"
+#include "options/fields.hpp"
 #include "util/json_kind.hpp"
+#include "util/option_reader.hpp"
 
 namespace fwm::http {
 namespace {
 
+using options::OptionSpec;
 using util::OptionError;
 using Value = rapidjson::Value;
-using util::option_bool;
 using util::option_wrong;
 using util::option_string;
 
-double get_number(const std::string& name, const Value& v, double min, double max)
-{
-    if (!v.IsNumber())
-        option_wrong(name, std::string("must be a number, not ") + util::json_kind(v));
-    const double d = v.GetDouble();
-    if (!(d >= min && d <= max)) {
-        char buf[96];
-        std::snprintf(buf, sizeof buf, "must be between %g and %g, not %g", min, max, d);
-        option_wrong(name, buf);
-    }
-    return d;
-}
-
-std::chrono::milliseconds get_seconds(const std::string& name, const Value& v)
-{
-    const double s = get_number(name, v, 0.001, 3600);
-    return std::chrono::milliseconds(static_cast<long long>(std::llround(s * 1000)));
-}
+// The configuration as given, before the rules between options apply.
+struct Draft : ClientConfig {
+    std::string endpoint_text; // openmetrics_endpoint
+};
 
 std::string readable_file(const std::string& name, const Value& v)
 {
@@ -108,6 +92,46 @@ void read_proxy(const Value& v, ProxyConfig& out)
     }
 }
 
+template <std::string TlsConfig::*File>
+void read_file(const OptionSpec& row, const Value& v, Draft& c)
+{
+    c.tls.*File = readable_file(std::string(row.name), v);
+}
+
+void read_proxy_member(const OptionSpec&, const Value& v, Draft& c)
+{
+    read_proxy(v, c.proxy);
+}
+
+template <auto... Path>
+consteval options::Field<Draft> to(std::string_view name)
+{
+    return options::member<Draft, Path...>(name);
+}
+
+constexpr options::Field<Draft> kFields[] = {
+    to<&Draft::endpoint_text>("openmetrics_endpoint"),
+    to<&ClientConfig::api_key>("api_key"),
+    to<&ClientConfig::account_id>("account_id"),
+    to<&ClientConfig::timeout>("timeout"),
+    to<&ClientConfig::connect_timeout>("connect_timeout"),
+    to<&ClientConfig::read_timeout>("read_timeout"),
+    to<&ClientConfig::tls, &TlsConfig::verify>("tls_verify"),
+    options::custom<Draft>("tls_ca_cert", read_file<&TlsConfig::ca_cert>),
+    options::custom<Draft>("tls_cert", read_file<&TlsConfig::cert>),
+    options::custom<Draft>("tls_private_key", read_file<&TlsConfig::private_key>),
+    to<&ClientConfig::tls, &TlsConfig::validate_hostname>("tls_validate_hostname"),
+    // Built by the shim from the instance's, init_config's or the Agent's proxy.
+    options::custom<Draft>("proxy", read_proxy_member),
+    to<&ClientConfig::max_response_bytes>("max_response_bytes"),
+    to<&ClientConfig::max_requests_per_minute>("max_requests_per_minute"),
+    to<&ClientConfig::max_retry_after>("max_retry_after"),
+    options::member<Draft, &ClientConfig::refresh_period>(kRefreshPeriod),
+    options::member<Draft, &ClientConfig::max_attempts>(kMaxAttempts),
+};
+// A client option added to spec.yaml needs its field here.
+static_assert(options::covers(kFields, options::Reader::client));
+
 } // namespace
 
 const Url* ProxyConfig::for_target(const Url& target) const
@@ -150,61 +174,8 @@ ClientConfig read_client_config(const Value& doc, std::initializer_list<const ch
     if (!doc.IsObject())
         throw OptionError("the client configuration must be a JSON object");
 
-    ClientConfig c;
-    std::string endpoint;
-    bool have_connect = false, have_read = false;
-    for (auto m = doc.MemberBegin(); m != doc.MemberEnd(); ++m) {
-        const std::string name(m->name.GetString(), m->name.GetStringLength());
-        const Value& v = m->value;
-        if (name == "openmetrics_endpoint") {
-            endpoint = option_string(name, v);
-        } else if (name == "api_key") {
-            if (!v.IsString())
-                option_wrong(name, std::string("must be a string, not ") + util::json_kind(v));
-            c.api_key.assign(v.GetString(), v.GetStringLength());
-        } else if (name == "account_id") {
-            c.account_id = option_string(name, v);
-        } else if (name == "timeout") {
-            c.timeout = get_seconds(name, v);
-        } else if (name == "connect_timeout") {
-            c.connect_timeout = get_seconds(name, v);
-            have_connect = true;
-        } else if (name == "read_timeout") {
-            c.read_timeout = get_seconds(name, v);
-            have_read = true;
-        } else if (name == "tls_verify") {
-            c.tls.verify = option_bool(name, v);
-        } else if (name == "tls_ca_cert") {
-            c.tls.ca_cert = readable_file(name, v);
-        } else if (name == "tls_cert") {
-            c.tls.cert = readable_file(name, v);
-        } else if (name == "tls_private_key") {
-            c.tls.private_key = readable_file(name, v);
-        } else if (name == "tls_validate_hostname") {
-            c.tls.validate_hostname = option_bool(name, v);
-        } else if (name == "proxy") {
-            read_proxy(v, c.proxy);
-        } else if (name == "max_response_bytes") {
-            c.max_response_bytes = static_cast<std::size_t>(get_number(name, v, 1024, 4294967294.0));
-        } else if (name == "max_requests_per_minute") {
-            const double n = get_number(name, v, 1, kMaxRequestsPerMinute);
-            if (n != std::floor(n))
-                option_wrong(name, "must be a whole number");
-            c.max_requests_per_minute = static_cast<unsigned>(n);
-        } else if (name == "refresh_period") {
-            c.refresh_period = get_seconds(name, v);
-        } else if (name == "max_attempts") {
-            c.max_attempts = static_cast<unsigned>(get_number(name, v, 1, 10));
-        } else if (name == "max_retry_after") {
-            c.max_retry_after = get_seconds(name, v);
-        } else if (std::find_if(also_known.begin(), also_known.end(), [&](const char* k) { return name == k; }) !=
-                   also_known.end()) {
-            // Read by the caller.
-        } else {
-            throw OptionError("unknown option '" + name.substr(0, 64) + "'");
-        }
-    }
-
+    Draft c;
+    options::read_fields(doc, kFields, c, also_known);
     if (c.api_key.empty())
         throw OptionError("option 'api_key' is required");
     for (char ch : c.api_key)
@@ -217,17 +188,17 @@ ClientConfig read_client_config(const Value& doc, std::initializer_list<const ch
             throw OptionError("option 'account_id' may hold only letters, digits, '-', '_' and '.'");
     if (c.account_id.size() > 128)
         throw OptionError("option 'account_id' is longer than 128 characters");
-    if (endpoint.empty()) {
+    if (c.endpoint_text.empty()) {
         if (c.account_id.empty())
             throw OptionError("option 'account_id' is required (or set openmetrics_endpoint)");
-        endpoint = "https://api.fireworks.ai/v1/accounts/" + c.account_id + "/metrics";
+        c.endpoint_text = "https://api.fireworks.ai/v1/accounts/" + c.account_id + "/metrics";
     }
-    c.endpoint = get_url("openmetrics_endpoint", endpoint);
+    c.endpoint = get_url("openmetrics_endpoint", c.endpoint_text);
     if (c.endpoint.has_credentials())
         throw OptionError("option 'openmetrics_endpoint' must not carry user:password; use api_key");
-    if (!have_connect)
+    if (!doc.HasMember("connect_timeout"))
         c.connect_timeout = c.timeout;
-    if (!have_read)
+    if (!doc.HasMember("read_timeout"))
         c.read_timeout = c.timeout;
     if (!c.tls.private_key.empty() && c.tls.cert.empty())
         throw OptionError("option 'tls_private_key' needs tls_cert");

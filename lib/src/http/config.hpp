@@ -12,15 +12,25 @@
 
 #include "http/no_proxy.hpp"
 #include "http/url.hpp"
+#include "options/table.hpp"
 
 namespace fwm::http {
 
+// Options of the C ABI's that no conf.yaml sets, so not in spec.yaml.
+inline constexpr options::OptionSpec kRefreshPeriod{.name = "refresh_period", .reader = options::Reader::client,
+                                                    .type = options::Type::number, .min = 0.001, .max = 3600,
+                                                    .has_default = true, .number = 30};
+inline constexpr options::OptionSpec kMaxAttempts{.name = "max_attempts", .reader = options::Reader::client,
+                                                  .type = options::Type::integer, .min = 1, .max = 10,
+                                                  .has_default = true, .number = 3};
+
+// The defaults are spec.yaml's.
 struct TlsConfig {
-    bool verify = true;            // tls_verify
+    bool verify = options::default_flag("tls_verify");
     std::string ca_cert;           // tls_ca_cert: a PEM file; empty = system store
     std::string cert;              // tls_cert: client certificate chain (PEM)
     std::string private_key;       // tls_private_key: its key (PEM); may be inside tls_cert
-    bool validate_hostname = true; // tls_validate_hostname
+    bool validate_hostname = options::default_flag("tls_validate_hostname");
 };
 
 struct ProxyConfig {
@@ -42,16 +52,19 @@ struct ClientConfig {
     Url endpoint;              // openmetrics_endpoint (default from account_id); for api, api_endpoint's origin
     std::string api_key;       // api_key: sent as a Bearer token, never logged
     std::string account_id;    // account_id: names the rate-limit account
-    std::chrono::milliseconds timeout{10000};          // the whole collection
-    std::chrono::milliseconds connect_timeout{10000};  // resolve + connect + proxy + TLS
-    std::chrono::milliseconds read_timeout{10000};     // any one read or write
+    std::chrono::milliseconds timeout = options::default_ms("timeout"); // the whole collection
+    // Left out, connect_timeout and read_timeout are timeout.
+    std::chrono::milliseconds connect_timeout = timeout; // resolve + connect + proxy + TLS
+    std::chrono::milliseconds read_timeout = timeout;    // any one read or write
     TlsConfig tls;
     ProxyConfig proxy;
-    std::size_t max_response_bytes = 128u << 20;
-    unsigned max_requests_per_minute = 5;
-    std::chrono::milliseconds refresh_period{30000};   // how long a response stays fresh
-    unsigned max_attempts = 3;                          // for 5xx and network errors
-    std::chrono::milliseconds max_retry_after{600000};  // the longest a 429's Retry-After may silence the account
+    std::size_t max_response_bytes = static_cast<std::size_t>(options::default_number("max_response_bytes"));
+    unsigned max_requests_per_minute = static_cast<unsigned>(options::default_number("max_requests_per_minute"));
+    // How long a response stays fresh.
+    std::chrono::milliseconds refresh_period{static_cast<long long>(kRefreshPeriod.number * 1000)};
+    unsigned max_attempts = static_cast<unsigned>(kMaxAttempts.number); // for 5xx and network errors
+    // The longest a 429's Retry-After may silence the account.
+    std::chrono::milliseconds max_retry_after = options::default_ms("max_retry_after");
 
     // The process-wide rate-limit key: endpoint host and port plus account
     // (and the purpose: the REST API's budget is not the metrics').
@@ -68,7 +81,6 @@ struct ClientConfig {
 ClientConfig read_client_config(const char* json);
 
 inline constexpr const char* kDefaultEndpointFormat = "https://api.fireworks.ai/v1/accounts/%s/metrics";
-inline constexpr unsigned kMaxRequestsPerMinute = 6; // Fireworks' documented limit
 
 // The check's HTTP options, read from an already parsed JSON object (the
 // configuration is parsed once, by the collector). Members the caller

@@ -4,39 +4,28 @@
 #include <charconv>
 #include <cmath>
 
+#include "options/fields.hpp"
 #include "util/option_reader.hpp"
 
 namespace fwm::mapping {
 namespace {
 
+using options::OptionSpec;
 using util::OptionError;
 using Value = rapidjson::Value;
-using util::option_bool;
 using util::option_wrong;
 
 constexpr std::size_t kMaxPatterns = 256; // per option
 constexpr std::size_t kMaxQuantiles = 32;
 
-
-std::vector<std::string> strings(const std::string& name, const Value& v)
-{
-    if (v.IsNull())
-        return {};
-    if (!v.IsArray())
-        option_wrong(name, "must be a list of strings");
-    std::vector<std::string> out;
-    for (const auto& e : v.GetArray()) {
-        if (!e.IsString())
-            option_wrong(name, "must be a list of strings");
-        out.emplace_back(e.GetString(), e.GetStringLength());
-    }
-    return out;
-}
+// Tags the Agent adds itself (service:<name>): an option of the C ABI's, not of conf.yaml.
+constexpr OptionSpec kAgentTags{.name = "agent_tags", .reader = options::Reader::mapping, .type = options::Type::array,
+                                .item = options::Type::string};
 
 std::vector<Pattern> patterns(const std::string& name, const Value& v)
 {
     std::vector<Pattern> out;
-    auto texts = strings(name, v);
+    auto texts = options::get_strings(name, v);
     if (texts.size() > kMaxPatterns)
         option_wrong(name, "holds more than " + std::to_string(kMaxPatterns) + " patterns");
     for (auto& text : texts)
@@ -68,25 +57,29 @@ std::string quantile_suffix(double q)
 
 namespace {
 
-std::vector<double> read_quantiles(const std::string& name, const Value& x)
+// Distinct quantiles within the row's bounds.
+void read_quantiles(const OptionSpec& row, const Value& x, MappingOptions& o)
 {
+    const std::string name(row.name);
+    const std::string bounds =
+        "above " + options::number_text(row.min) + " and at most " + options::number_text(row.max);
     if (!x.IsArray())
-        option_wrong(name, "must be a list of numbers above 0 and at most 1");
+        option_wrong(name, "must be a list of numbers " + bounds);
     std::vector<double> quantiles;
     for (const auto& q : x.GetArray()) {
-        if (!q.IsNumber() || !(q.GetDouble() > 0 && q.GetDouble() <= 1))
-            option_wrong(name, "must be a list of numbers above 0 and at most 1 (0.5 is the median)");
+        if (!q.IsNumber() || !(q.GetDouble() > row.min && q.GetDouble() <= row.max))
+            option_wrong(name, "must be a list of numbers " + bounds + " (0.5 is the median)");
         if (std::find(quantiles.begin(), quantiles.end(), q.GetDouble()) != quantiles.end())
             option_wrong(name, "lists " + quantile_suffix(q.GetDouble()).substr(1) + "% twice: each quantile once");
         if (quantiles.size() == kMaxQuantiles)
             option_wrong(name, "holds more than " + std::to_string(kMaxQuantiles) + " quantiles");
         quantiles.push_back(q.GetDouble());
     }
-    return quantiles;
+    o.quantiles = std::move(quantiles);
 }
 
 // deployments: {include: [...], exclude: [...]}; null is none.
-void read_deployments(const Value& x, MappingOptions& o)
+void read_deployments(const OptionSpec&, const Value& x, MappingOptions& o)
 {
     if (x.IsNull())
         return;
@@ -104,6 +97,48 @@ void read_deployments(const Value& x, MappingOptions& o)
     }
 }
 
+void read_metrics(const OptionSpec& row, const Value& x, MappingOptions& o)
+{
+    o.metrics = patterns(std::string(row.name), x);
+}
+
+void read_exclude_metrics(const OptionSpec& row, const Value& x, MappingOptions& o)
+{
+    o.exclude_metrics = patterns(std::string(row.name), x);
+}
+
+// The interval the Agent runs the instance at, as the shim has read it
+// (never 0: 0 or less is the Agent's default), at most the row's bound.
+void read_interval(const OptionSpec& row, const Value& x, MappingOptions& o)
+{
+    if (!x.IsNumber() || !(x.GetDouble() > 0 && x.GetDouble() <= row.max))
+        option_wrong(std::string(row.name), "must be a number of seconds above 0");
+    o.min_collection_interval = x.GetDouble();
+}
+
+template <auto... Path>
+consteval options::Field<MappingOptions> to(std::string_view name)
+{
+    return options::member<MappingOptions, Path...>(name);
+}
+
+constexpr options::Field<MappingOptions> kFields[] = {
+    options::custom<MappingOptions>("quantiles", read_quantiles),
+    to<&MappingOptions::distributions>("histogram_buckets_as_distributions"),
+    to<&MappingOptions::rates_as_counts>("rates_as_counts"),
+    options::custom<MappingOptions>("metrics", read_metrics),
+    options::custom<MappingOptions>("exclude_metrics", read_exclude_metrics),
+    to<&MappingOptions::exclude_labels>("exclude_labels"),
+    options::custom<MappingOptions>("deployments", read_deployments),
+    options::custom<MappingOptions>("min_collection_interval", read_interval),
+    // Given by the shim (tags) or the client (account_id), and by the C ABI.
+    to<&MappingOptions::tags>("tags"),
+    to<&MappingOptions::account_id>("account_id"),
+    options::member<MappingOptions, &MappingOptions::agent_tags>(kAgentTags),
+};
+// A mapping option added to spec.yaml needs its field here.
+static_assert(options::covers(kFields, options::Reader::mapping));
+
 } // namespace
 
 MappingOptions read_mapping_options(const Value* v)
@@ -113,39 +148,7 @@ MappingOptions read_mapping_options(const Value* v)
         return o;
     if (!v->IsObject())
         throw OptionError("the mapping options must be a mapping");
-    // Index loops: clang reads RapidJSON's iterator comparisons as ambiguous in C++20.
-    for (rapidjson::SizeType i = 0; i < v->MemberCount(); ++i) {
-        const auto& member = *(v->MemberBegin() + i);
-        const std::string name(member.name.GetString(), member.name.GetStringLength());
-        const Value& x = member.value;
-        if (name == "quantiles") {
-            o.quantiles = read_quantiles(name, x);
-        } else if (name == "histogram_buckets_as_distributions") {
-            o.distributions = option_bool(name, x);
-        } else if (name == "rates_as_counts") {
-            o.rates_as_counts = option_bool(name, x);
-        } else if (name == "metrics") {
-            o.metrics = patterns(name, x);
-        } else if (name == "exclude_metrics") {
-            o.exclude_metrics = patterns(name, x);
-        } else if (name == "exclude_labels") {
-            o.exclude_labels = strings(name, x);
-        } else if (name == "deployments") {
-            read_deployments(x, o);
-        } else if (name == "tags") {
-            o.tags = strings(name, x);
-        } else if (name == "agent_tags") {
-            o.agent_tags = strings(name, x);
-        } else if (name == "min_collection_interval") {
-            if (!x.IsNumber() || !(x.GetDouble() > 0 && x.GetDouble() <= 86400))
-                option_wrong(name, "must be a number of seconds above 0");
-            o.min_collection_interval = x.GetDouble();
-        } else if (name == "account_id") {
-            o.account_id = util::option_string(name, x);
-        } else {
-            throw OptionError("unknown option '" + name.substr(0, 64) + "'");
-        }
-    }
+    options::read_fields(*v, kFields, o);
     return o;
 }
 

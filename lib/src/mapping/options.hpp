@@ -8,13 +8,15 @@
 #include <rapidjson/document.h>
 
 #include "mapping/pattern.hpp"
+#include "options/table.hpp"
 
 namespace fwm::mapping {
 
+// The defaults are spec.yaml's.
 struct MappingOptions {
-    std::vector<double> quantiles{0.5, 0.9, 0.95, 0.99};
-    bool distributions = true;        // histogram_buckets_as_distributions
-    bool rates_as_counts = false;
+    std::vector<double> quantiles = from(options::default_numbers("quantiles"));
+    bool distributions = options::default_flag("histogram_buckets_as_distributions");
+    bool rates_as_counts = options::default_flag("rates_as_counts");
     std::vector<Pattern> metrics;     // allow list; empty = everything
     std::vector<Pattern> exclude_metrics;
     std::vector<std::string> exclude_labels;
@@ -24,8 +26,11 @@ struct MappingOptions {
     // Tags the Agent adds to every submission itself (service:<name>): not
     // sent from here, but no series is told apart by one of them.
     std::vector<std::string> agent_tags;
-    double min_collection_interval = 15; // the Agent's default interval
+    double min_collection_interval = options::default_number("min_collection_interval"); // the Agent's default
     std::string account_id;           // for the check-level tags
+
+private:
+    static std::vector<double> from(std::span<const double> s) { return {s.begin(), s.end()}; }
 };
 
 // Throws util::OptionError naming the option. `v` may be null (defaults).

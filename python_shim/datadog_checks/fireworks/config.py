@@ -1,43 +1,42 @@
 """Turns a conf.d instance into the library's client configuration.
 
 Type and range checks happen in the library, which names the option in its
-message; this module only routes options, checks the booleans it reads
+message; this module only routes options, checks the values it reads
 itself, resolves the proxy the way the Agent's HTTP wrapper does, and says
 which options it does not know.
 
-python_shim/assets/configuration/spec.yaml is the one list of options: the
-lists below are what the code reads, and tests/python/test_config_spec.py
-fails when they and the spec disagree.
+python_shim/assets/configuration/spec.yaml is the one list of options: its
+generated table (option_table.py) gives each option's section, reader, type,
+bounds and default, which the lists below are drawn from.
 """
 import difflib
+import sys
 
-# Forwarded to the library's HTTP client.
-HTTP_OPTIONS = (
-    'openmetrics_endpoint', 'api_key', 'account_id', 'timeout', 'connect_timeout', 'read_timeout',
-    'tls_verify', 'tls_ca_cert', 'tls_cert', 'tls_private_key', 'tls_validate_hostname',
-    'max_response_bytes', 'max_requests_per_minute', 'max_retry_after',
-)
-# Forwarded to the library's mapping.
-MAPPING_OPTIONS = (
-    'quantiles', 'histogram_buckets_as_distributions', 'rates_as_counts', 'metrics', 'exclude_metrics',
-    'exclude_labels', 'deployments', 'min_collection_interval',
-)
-# Forwarded to the library's fleet refresher (Fireworks' REST API).
-FLEET_OPTIONS = (
-    'collect_inventory', 'collect_usage', 'inventory_interval', 'usage_interval', 'inventory_tags', 'api_endpoint',
-    'annotation_tags', 'api_max_requests_per_minute', 'max_deployments', 'api_max_response_bytes',
-    'collect_capacity', 'capacity_interval', 'collect_costs', 'cost_interval', 'cost_scope', 'accelerator_prices',
-)
+from .option_table import OPTIONS, UNSUPPORTED_REASONS
+
+_ROWS = {(o.section, o.name): o for o in OPTIONS}
+_KNOWN = ('client', 'mapping', 'fleet', 'shim', 'agent')
+
+
+def _names(section, readers=_KNOWN):
+    return tuple(o.name for o in OPTIONS if o.section == section and o.reader in readers)
+
+
+# Forwarded to the library's HTTP client, to its mapping, and to its fleet
+# refresher (Fireworks' REST API).
+HTTP_OPTIONS = _names('instances', ('client',))
+MAPPING_OPTIONS = _names('instances', ('mapping',))
+FLEET_OPTIONS = _names('instances', ('fleet',))
+# Read here, in Python.
+SHIM_INSTANCE_OPTIONS = _names('instances', ('shim',))
+# Every option the spec lists, those the Agent alone reads included.
+INSTANCE_OPTIONS = _names('instances')
+INIT_CONFIG_OPTIONS = _names('init_config')
 # Each collect_* option of the fleet and what it fetches, as a warning names it.
 FLEET_COLLECTS = (
     ('collect_inventory', 'the deployments inventory'), ('collect_usage', 'the billing usage'),
     ('collect_capacity', 'the account and its quotas'), ('collect_costs', 'the costs'),
 )
-# Read here, in Python.
-SHIM_INSTANCE_OPTIONS = ('proxy', 'skip_proxy', 'tags', 'service', 'tls_ignore_warning', 'empty_default_hostname',
-                         'ready_grace_period')
-INSTANCE_OPTIONS = tuple(dict.fromkeys(HTTP_OPTIONS + MAPPING_OPTIONS + FLEET_OPTIONS + SHIM_INSTANCE_OPTIONS))
-INIT_CONFIG_OPTIONS = ('proxy', 'skip_proxy', 'use_agent_proxy')
 
 # Options the Agent itself, or datadog_checks_base's AgentCheck, reads from
 # any instance, whatever the check: never "unknown". Conservative: only
@@ -80,43 +79,13 @@ AGENT_INIT_CONFIG_OPTIONS = {
 TOP_LEVEL_OPTIONS = ('cluster_check', 'ad_identifiers', 'ignore_autodiscovery_tags', 'check_tag_cardinality', 'logs')
 
 # The HTTP options of other Datadog checks (datadog_checks_base's
-# RequestsWrapper and TLS fields) that this check does not take, and why.
-# The spec lists the same names, each with this text as its description.
-_AUTH = 'Fireworks authenticates with api_key, sent as a Bearer token'
-_HEADERS = 'the check sends its own fixed headers (Authorization, Accept, Accept-Encoding, User-Agent)'
-_BASIC = "Fireworks authenticates with api_key; for a proxy's Basic auth use proxy's http://user:password@host"
-UNSUPPORTED_OPTIONS = {
-    'headers': _HEADERS,
-    'extra_headers': _HEADERS,
-    'allow_redirects': "redirects are followed within the endpoint's origin only, so the API key never goes elsewhere",
-    'auth_type': _AUTH,
-    'username': _BASIC,
-    'password': _BASIC,
-    'use_legacy_auth_encoding': _AUTH,
-    'auth_token': 'set api_key instead (an ENC[<handle>] secret handle keeps it out of the file)',
-    'ntlm_domain': _AUTH,
-    'kerberos_auth': _AUTH,
-    'kerberos_cache': _AUTH,
-    'kerberos_delegate': _AUTH,
-    'kerberos_force_initiate': _AUTH,
-    'kerberos_hostname': _AUTH,
-    'kerberos_keytab': _AUTH,
-    'kerberos_principal': _AUTH,
-    'aws_host': _AUTH,
-    'aws_region': _AUTH,
-    'aws_service': _AUTH,
-    'tls_protocols_allowed': 'the check always requires TLS 1.2 or newer',
-    'tls_ciphers': "the check uses OpenSSL's default ciphers for TLS 1.2 and newer",
-    'tls_use_host_header': "the certificate is always checked against openmetrics_endpoint's host",
-    'tls_private_key_password': 'tls_private_key must not be encrypted (the check never asks for a pass phrase)',
-    'persist_connections': 'the check already keeps its connection alive between runs',
-    'log_requests': 'requests are not logged; the fireworks.scrape.* metrics describe each collection',
-    'no_proxy': "the old name of skip_proxy, not read here; use skip_proxy, or proxy's no_proxy list of hosts",
-}
+# RequestsWrapper and TLS fields) that this check does not take, and why:
+# the spec's description of each.
+UNSUPPORTED_OPTIONS = UNSUPPORTED_REASONS
 
 # The Agent's interval when the instance sets none
 # (datadog-agent pkg/collector/check/defaults DefaultCheckInterval).
-DEFAULT_MIN_COLLECTION_INTERVAL = 15
+DEFAULT_MIN_COLLECTION_INTERVAL = _ROWS[('instances', 'min_collection_interval')].default
 # At most this many option warnings per instance, then a count of the rest.
 MAX_OPTION_WARNINGS = 20
 MAX_NAME_CHARS = 64
@@ -152,22 +121,24 @@ class InvalidConfig(ValueError):
     """A configuration mistake; the message names the option."""
 
 
-def _boolean(options, name, default, where=''):
+def _boolean(options, name, section='instances', default=None):
     """A boolean read here: YAML's true/false only. A quoted 'false' is a
-    string, which Python would take as true."""
+    string, which Python would take as true. Left out: `default` if given,
+    else the spec's."""
     value = options.get(name)
     if value is None:
-        return default
+        return _ROWS[(section, name)].default if default is None else default
     if not isinstance(value, bool):
-        raise InvalidConfig("option '{}'{} must be true or false, not {}".format(name, where, _kind(value)))
+        raise InvalidConfig("option '{}'{} must be true or false, not {}".format(
+            name, ' in init_config' if section == 'init_config' else '', _kind(value)))
     return value
 
 
 def _proxy(instance, init_config, agent_proxy):
     """Instance proxy, else init_config proxy, else the Agent's (use_agent_proxy); skip_proxy wins."""
-    skip = _boolean(init_config, 'skip_proxy', False, ' in init_config')
-    use_agent_proxy = _boolean(init_config, 'use_agent_proxy', True, ' in init_config')
-    if _boolean(instance, 'skip_proxy', skip):
+    skip = _boolean(init_config, 'skip_proxy', 'init_config')
+    use_agent_proxy = _boolean(init_config, 'use_agent_proxy', 'init_config')
+    if _boolean(instance, 'skip_proxy', default=skip):
         return None
     for source in (instance.get('proxy'), init_config.get('proxy')):
         if source is not None:
@@ -185,39 +156,57 @@ def _kind(value):
     return 'a value of type ' + type(value).__name__
 
 
-def _check_json(name, value):
+# What a message says an option of each type must be.
+_EXPECTED = {'boolean': 'true or false', 'integer': 'a number', 'number': 'a number', 'string': 'a string',
+             'array': 'a list', 'object': 'a mapping'}
+
+
+def _spec_type(name, entries=False):
+    """The spec's type of an instance option, or of its entries; None when it gives none."""
+    row = _ROWS.get(('instances', name))
+    return (row.item if entries else row.type) if row else None
+
+
+def _check_json(name, value, kind=None):
     """Values the library can be given: what YAML or autodiscovery may hand
-    over beyond JSON (dates, bytes, NaN) is refused with the option's name."""
-    if value is None or isinstance(value, (str, bool, int)):
+    over beyond JSON (dates, bytes, NaN, an integer past a double's range)
+    is refused with the option's name, and the type the spec gives it (kind)."""
+    if value is None or isinstance(value, (str, bool)):
         return
-    if isinstance(value, float):
-        if value != value or value in (float('inf'), float('-inf')):
+    if isinstance(value, (int, float)):
+        if value != value or not -sys.float_info.max <= value <= sys.float_info.max:
             raise InvalidConfig("option '{}' must be a finite number".format(name))
         return
     if isinstance(value, (list, tuple)):
         for item in value:
-            _check_json(name, item)
+            _check_json(name, item, kind and _spec_type(name, entries=True))
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidConfig("option '{}' has a key that is not a string: {!r}".format(name, key)[:200])
             # The mapping's and the fleet's keys are the instance's own option names.
-            _check_json('{}.{}'.format(name, key) if name not in ('mapping', 'fleet') else key, item)
+            if name in ('mapping', 'fleet'):
+                _check_json(key, item, _spec_type(key))
+            else:
+                _check_json('{}.{}'.format(name, key), item, kind and _spec_type(name, entries=True))
         return
     raise InvalidConfig("option '{}' must be {}, not {}".format(
-        name, 'a string' if name in ('account_id', 'api_key') else 'a number, a string, a list or a mapping',
-        _kind(value)))
+        name, _EXPECTED.get(kind, 'a number, a string, a list or a mapping'), _kind(value)))
 
 
 def ready_grace_period(instance):
     """Seconds a READY deployment may have fewer ready replicas than desired
-    before fireworks.deployment.ready warns."""
-    value = instance.get('ready_grace_period')
+    before fireworks.deployment.ready warns: a whole number within the spec's bounds."""
+    row = _ROWS[('instances', 'ready_grace_period')]
+    value = instance.get(row.name)
     if value is None:
-        return 600
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
-        raise InvalidConfig("option 'ready_grace_period' must be a number of seconds from 0 to 86400")
+        return row.default
+    bounds = 'seconds from {} to {}'.format(row.minimum, row.maximum)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not row.minimum <= value <= row.maximum:
+        raise InvalidConfig("option '{}' must be a number of {}".format(row.name, bounds))
+    if value != int(value):
+        raise InvalidConfig("option '{}' must be a whole number of {}".format(row.name, bounds))
     return value
 
 
@@ -239,8 +228,9 @@ def client_config(instance, init_config=None, agent_proxy=None):
         # Every key goes to the library, which refuses one it does not know:
         # a misspelt key must not turn the proxy off unnoticed.
         config['proxy'] = {k: v for k, v in proxy.items() if v is not None}
-    for name in ('tls_ignore_warning', 'empty_default_hostname'):
-        _boolean(instance, name, False)
+    for row in OPTIONS:
+        if row.section == 'instances' and row.reader == 'shim' and row.type == 'boolean':
+            _boolean(instance, row.name)
     mapping = {k: instance[k] for k in MAPPING_OPTIONS if instance.get(k) is not None}
     mapping['min_collection_interval'] = agent_interval(instance)
     tags = instance.get('tags') or []
@@ -263,7 +253,7 @@ def client_config(instance, init_config=None, agent_proxy=None):
         config['fleet'] = fleet
     ready_grace_period(instance)
     for name, value in config.items():
-        _check_json(name, value)
+        _check_json(name, value, _spec_type(name))
     return config
 
 

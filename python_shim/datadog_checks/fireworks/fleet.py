@@ -8,11 +8,13 @@ function. No Agent, no library."""
 import math
 from collections import namedtuple
 
+from .option_table import OPTIONS
+
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 
 READY_CHECK = 'fireworks.deployment.ready'
 ACCOUNT_CHECK = 'fireworks.account.status'
-DEFAULT_READY_GRACE = 600
+DEFAULT_READY_GRACE = next(o.default for o in OPTIONS if o.name == 'ready_grace_period')  # spec.yaml's
 
 # (metric, deployment field) submitted as gauges when the field is known.
 REPLICA_GAUGES = (
