@@ -1,14 +1,24 @@
 // URLs: what parse_url keeps of its rules now that Boost.URL reads part of
-// them.
+// them, Location references resolved by RFC 3986 §5.2, hostile Locations.
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "http/url.hpp"
 
 using namespace fwm::http;
 
 namespace {
+
+// What a Location resolves to, printed, or "refused: <error>".
+std::string resolved(const Url& base, const std::string& location)
+{
+    std::string e;
+    const auto u = resolve_location(base, location, e);
+    return u ? u->redacted() : "refused: " + e;
+}
 
 std::string parse_error(const std::string& text, UrlRules rules = UrlRules::endpoint)
 {
@@ -19,6 +29,117 @@ std::string parse_error(const std::string& text, UrlRules rules = UrlRules::endp
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(url)
+
+// RFC 3986 §5.4.1, on its own base (an http URL): fragments are dropped,
+// "g:h" is no http(s) URL, and "//g" gets the target "/".
+BOOST_AUTO_TEST_CASE(rfc3986_normal_examples)
+{
+    std::string e;
+    const Url base = *parse_url("http://a/b/c/d;p?q", e);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"g:h", "refused: is not an absolute URL (expected https://host/path)"},
+        {"g", "http://a/b/c/g"},           {"./g", "http://a/b/c/g"},      {"g/", "http://a/b/c/g/"},
+        {"/g", "http://a/g"},              {"//g", "http://g/"},           {"?y", "http://a/b/c/d;p?y"},
+        {"g?y", "http://a/b/c/g?y"},       {"#s", "http://a/b/c/d;p?q"},   {"g#s", "http://a/b/c/g"},
+        {"g?y#s", "http://a/b/c/g?y"},     {";x", "http://a/b/c/;x"},      {"g;x", "http://a/b/c/g;x"},
+        {"g;x?y#s", "http://a/b/c/g;x?y"}, {"", "http://a/b/c/d;p?q"},     {".", "http://a/b/c/"},
+        {"./", "http://a/b/c/"},           {"..", "http://a/b/"},          {"../", "http://a/b/"},
+        {"../g", "http://a/b/g"},          {"../..", "http://a/"},         {"../../", "http://a/"},
+        {"../../g", "http://a/g"},
+    };
+    for (const auto& [ref, want] : cases) {
+        const std::string got = resolved(base, ref);
+        BOOST_TEST(got == want, "\"" << ref << "\" gave " << got);
+    }
+}
+
+// RFC 3986 §5.4.2: never above the root, dots inside names are names, and
+// what follows '?' or '#' is not a path.
+BOOST_AUTO_TEST_CASE(rfc3986_abnormal_examples)
+{
+    std::string e;
+    const Url base = *parse_url("http://a/b/c/d;p?q", e);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"../../../g", "http://a/g"},         {"../../../../g", "http://a/g"},      {"/./g", "http://a/g"},
+        {"/../g", "http://a/g"},              {"g.", "http://a/b/c/g."},            {".g", "http://a/b/c/.g"},
+        {"g..", "http://a/b/c/g.."},          {"..g", "http://a/b/c/..g"},          {"./../g", "http://a/b/g"},
+        {"./g/.", "http://a/b/c/g/"},         {"g/./h", "http://a/b/c/g/h"},        {"g/../h", "http://a/b/c/h"},
+        {"g;x=1/./y", "http://a/b/c/g;x=1/y"}, {"g;x=1/../y", "http://a/b/c/y"},   {"g?y/./x", "http://a/b/c/g?y/./x"},
+        {"g?y/../x", "http://a/b/c/g?y/../x"}, {"g#s/./x", "http://a/b/c/g"},      {"g#s/../x", "http://a/b/c/g"},
+        {"http:g", "refused: is not an absolute URL (expected https://host/path)"},
+    };
+    for (const auto& [ref, want] : cases) {
+        const std::string got = resolved(base, ref);
+        BOOST_TEST(got == want, "\"" << ref << "\" gave " << got);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(absolute_and_network_path_references)
+{
+    std::string e;
+    const Url base = *parse_url("https://h:1/a/b/metrics?x=1", e);
+    // Dot segments go from an absolute reference's path too, never from a query.
+    BOOST_TEST(resolved(base, "https://h:1/a/../../m/./n?p=/../q#f") == "https://h:1/m/n?p=/../q");
+    BOOST_TEST(resolved(base, "//other/x/../y#frag") == "https://other/y");
+    BOOST_TEST(!resolve_location(base, "//other/x", e)->same_origin(base));
+    BOOST_TEST(resolved(base, "//h:1") == "https://h:1/");
+    // A "://" in a query is no scheme: the reference is relative.
+    BOOST_TEST(resolved(base, "/go?to=http://x/y") == "https://h:1/go?to=http://x/y");
+    BOOST_TEST(resolved(base, "next?to=a:b") == "https://h:1/a/b/next?to=a:b");
+    // An escape is kept as written, and "%2E%2E" is no dot segment.
+    BOOST_TEST(resolved(base, "/v1/a%2Fb/c") == "https://h:1/v1/a%2Fb/c");
+    BOOST_TEST(resolved(base, "/v1/a%2fb/../c") == "https://h:1/v1/c");
+    BOOST_TEST(resolved(base, "/v1/%2E%2E/c") == "https://h:1/v1/%2E%2E/c");
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_scheme_or_userinfo_in_a_location)
+{
+    std::string e;
+    const Url base = *parse_url("https://h:1/m", e);
+    // https to http: another origin, which the client does not follow.
+    const auto down = resolve_location(base, "http://h:1/m", e);
+    BOOST_TEST_REQUIRE(down.has_value(), e);
+    BOOST_TEST(down->scheme == "http");
+    BOOST_TEST(!down->same_origin(base));
+    BOOST_TEST(resolved(base, "ftp://h:1/m") == "refused: has an unsupported scheme 'ftp' (expected http or https)");
+    BOOST_TEST(resolved(base, "HTTPS://H:1/m") == "https://h:1/m");
+    // Userinfo is dropped, and a broken one is never quoted.
+    const auto with_user = resolve_location(base, "https://user:s3cret@h:1/n", e);
+    BOOST_TEST_REQUIRE(with_user.has_value(), e);
+    BOOST_TEST(!with_user->has_credentials());
+    BOOST_TEST(with_user->same_origin(base));
+    for (const std::string bad : {"https://user:s3cr/et@h:99999/n", "//user:s3cr/et@h:x/n", "https://us3r:s3cr@[::1"}) {
+        BOOST_TEST(!resolve_location(base, bad, e), bad);
+        BOOST_TEST(e.find("s3cr") == std::string::npos, e);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(hostile_locations)
+{
+    std::string e;
+    const Url base = *parse_url("https://h/a/b", e);
+    BOOST_TEST(resolved(base, "/x\r\nSet-Cookie: a=b") == "refused: contains a space or a control character at position 3");
+    BOOST_TEST(resolved(base, "/x y") == "refused: contains a space or a control character at position 3");
+    BOOST_TEST(resolved(base, "/\xc3\xa9") == "refused: contains a byte that is not ASCII (percent-encode it) at position 2");
+    BOOST_TEST(resolved(base, std::string("/a\0b", 4)) == "refused: contains a space or a control character at position 3");
+    // What RFC 3986 does not allow in a path or query, but servers take, is
+    // followed as written, as before.
+    BOOST_TEST(resolved(base, "x|y?q={\"a\"}^`<>[]\\") == "https://h/a/x|y?q={\"a\"}^`<>[]\\");
+    BOOST_TEST(resolved(base, "%zz/%4/%") == "https://h/a/%zz/%4/%");
+    BOOST_TEST(resolved(base, "/federate?match[]=up") == "https://h/federate?match[]=up");
+    // A megabyte of climbing, and of segments: linear, never above the root.
+    std::string climb;
+    for (int i = 0; i < 350000; ++i)
+        climb += "../";
+    BOOST_TEST(resolved(base, climb + "g") == "https://h/g");
+    std::string deep;
+    for (int i = 0; i < 500000; ++i)
+        deep += "s/";
+    const auto far = resolve_location(base, deep + std::string(20000, '.') + "/..", e);
+    BOOST_TEST_REQUIRE(far.has_value(), e);
+    BOOST_TEST(far->target == "/a/" + deep);
+    BOOST_TEST(resolved(base, std::string(1 << 20, '/')) == "refused: has no host");
+}
 
 BOOST_AUTO_TEST_CASE(parse_url_keeps_its_errors_and_reads_ipv6_with_boost)
 {

@@ -217,26 +217,4 @@ std::optional<Url> parse_url(std::string_view text, std::string& error, UrlRules
     return u;
 }
 
-std::optional<Url> resolve_location(const Url& base, std::string_view location, std::string& error)
-{
-    if (!printable_ascii(location, error))
-        return std::nullopt;
-    if (location.find("://") != std::string_view::npos)
-        return parse_url(location, error);
-    if (location.substr(0, 2) == "//")
-        return parse_url(base.scheme + ":" + std::string(location), error);
-    Url u = base;
-    u.user.clear();
-    u.password.clear();
-    if (!location.empty() && location[0] == '/') {
-        u.target = std::string(location);
-    } else {
-        // Relative path: replace the last segment of the base path.
-        std::string dir = base.target.substr(0, base.target.find('?'));
-        dir = dir.substr(0, dir.rfind('/') + 1);
-        u.target = dir + std::string(location);
-    }
-    return u;
-}
-
 } // namespace fwm::http
