@@ -1,11 +1,13 @@
 // URLs: what parse_url keeps of its rules now that Boost.URL reads part of
-// them, Location references resolved by RFC 3986 §5.2, hostile Locations.
+// them, Location references resolved by RFC 3986 §5.2, hostile Locations,
+// and the REST API's request targets.
 #include <boost/test/unit_test.hpp>
 
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "fleet/api_target.hpp"
 #include "http/url.hpp"
 
 using namespace fwm::http;
@@ -24,6 +26,25 @@ std::string parse_error(const std::string& text, UrlRules rules = UrlRules::endp
 {
     std::string e;
     return parse_url(text, e, rules) ? "accepted" : e;
+}
+
+// The request targets as they were built before ApiTarget: concatenated,
+// values percent-encoded but for RFC 3986's unreserved characters.
+std::string old_percent_encode(const std::string& s)
+{
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+            c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
 }
 
 } // namespace
@@ -190,6 +211,30 @@ BOOST_AUTO_TEST_CASE(parse_url_decodes_userinfo_and_keeps_its_target_as_written)
     const auto q = parse_url("https://h?a=/b?c:d@e!$&'()*+,;=", e);
     BOOST_TEST_REQUIRE(q.has_value(), e);
     BOOST_TEST(q->target == "/?a=/b?c:d@e!$&'()*+,;=");
+}
+
+// The REST API's targets are what concatenation gave before, for any value.
+BOOST_AUTO_TEST_CASE(api_targets_encode_every_value_by_one_rule)
+{
+    using fwm::fleet::ApiTarget;
+    std::string every_byte;
+    for (int c = 0; c < 256; ++c)
+        every_byte += static_cast<char>(c);
+    for (const std::string& value : {std::string("p2+/=="), std::string("a&b=c#d?e%f g"), std::string(),
+                                    std::string("2026-12-01T00:00:00Z"), std::string("\xc3\xa9~._-"), every_byte}) {
+        const std::string a = "acc-1_x.y";
+        BOOST_TEST(ApiTarget(a).path("deployments").param("pageSize", "200").param("pageToken", value).str() ==
+                   "/v1/accounts/" + a + "/deployments?pageSize=200&pageToken=" + old_percent_encode(value));
+        BOOST_TEST(ApiTarget(a).path("deployments").segment(value).path("terminationMessage").str() ==
+                   "/v1/accounts/" + a + "/deployments/" + old_percent_encode(value) + "/terminationMessage");
+        BOOST_TEST(ApiTarget(a).path("billing").path("summary").param("startTime", value).param("endTime", value).str() ==
+                   "/v1/accounts/" + a + "/billing/summary?startTime=" + old_percent_encode(value) +
+                       "&endTime=" + old_percent_encode(value));
+    }
+    BOOST_TEST(ApiTarget("acme").str() == "/v1/accounts/acme");
+    BOOST_TEST(ApiTarget("acme").path("usageCosts:query").str() == "/v1/accounts/acme/usageCosts:query");
+    // An account id holds only [A-Za-z0-9_.-]; even "." and ".." go as written, as before.
+    BOOST_TEST(ApiTarget("..").path("quotas").str() == "/v1/accounts/../quotas");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
