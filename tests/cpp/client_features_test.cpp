@@ -133,6 +133,29 @@ BOOST_AUTO_TEST_CASE(same_origin_redirect_is_followed)
     BOOST_TEST(log[1].authorization == std::string("Bearer ") + kSecretKey);
 }
 
+// RFC 3986 §5.2: dot segments go, "?q" keeps the path, and a fragment is
+// never sent.
+BOOST_AUTO_TEST_CASE(relative_redirects_resolve_as_rfc3986_says)
+{
+    TestServer server({true, pki().server}, [](const RequestRecord& req, std::size_t) {
+        Reply r;
+        r.status = 302;
+        if (req.target == "/v1/accounts/acme/old/metrics?x=1")
+            r.headers.emplace_back("Location", "../../acme/./new/../metrics?page=1#frag");
+        else if (req.target == "/v1/accounts/acme/metrics?page=1")
+            r.headers.emplace_back("Location", "?page=2#frag");
+        else
+            return metrics_reply();
+        return r;
+    });
+    Client client = make_client(client_json(server.url("/v1/accounts/acme/old/metrics?x=1")));
+    check_ok(client.collect());
+    const auto log = server.requests();
+    BOOST_TEST_REQUIRE(log.size() == 3u);
+    BOOST_TEST(log[1].target == "/v1/accounts/acme/metrics?page=1");
+    BOOST_TEST(log[2].target == "/v1/accounts/acme/metrics?page=2");
+}
+
 BOOST_AUTO_TEST_CASE(redirect_to_another_host_is_not_followed_with_the_key)
 {
     TestServer other({true, pki().server});

@@ -23,6 +23,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "fleet/api_target.hpp"
 #include "fleet/rfc3339.hpp"
 #include "fwm/fwm.h"
 #include "http/account_registry.hpp"
@@ -58,21 +59,14 @@ double wall_now()
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string percent_encode(std::string_view s)
+// A listing's page, of the API's largest size: the first, or the one `token` names.
+std::string page_target(const std::string& account, const char* listing, const std::string& token)
 {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
+    ApiTarget target(account);
+    target.path(listing).param("pageSize", std::to_string(kPageSize));
+    if (!token.empty())
+        target.param("pageToken", token);
+    return target.str();
 }
 
 void add_tag(std::vector<std::string>& tags, const std::string& name, const std::string& value)
@@ -439,9 +433,7 @@ asio::awaitable<void> Refresher::Core::list_deployments(Inventory& inventory, Ca
     PageLimits limits;
     const std::size_t max_pages = options.max_deployments / kPageSize + 2;
     for (;;) {
-        std::string target = "/v1/accounts/" + account + "/deployments?pageSize=" + std::to_string(kPageSize);
-        if (!token.empty())
-            target += "&pageToken=" + percent_encode(token);
+        const std::string target = page_target(account, "deployments", token);
         co_await pace(kInventory);
         Answer<DeploymentsPage> got = co_await fetch<DeploymentsPage>(
             *client, target, [limits](std::string_view body) { return parse_deployments_page(body, limits); });
@@ -533,8 +525,8 @@ asio::awaitable<Refresher::Core::UsageRead> Refresher::Core::read_usage_day(std:
 {
     UsageRead r;
     const std::string day_start = utc_day_start(some_second), day_end = utc_next_day_start(some_second);
-    const std::string target = "/v1/accounts/" + account + "/billingUsage?startTime=" + percent_encode(day_start) +
-                               "&endTime=" + percent_encode(day_end);
+    const std::string target =
+        ApiTarget(account).path("billingUsage").param("startTime", day_start).param("endTime", day_end).str();
     const double from = *parse_rfc3339(day_start), to = *parse_rfc3339(day_end);
     co_await pace(kUsage);
     Answer<Usage> got = co_await fetch<Usage>(*client, target,
@@ -609,7 +601,7 @@ asio::awaitable<void> Refresher::Core::read_termination_messages(Inventory& inve
                 continue;
             ++asked;
             const std::string target =
-                "/v1/accounts/" + account + "/deployments/" + percent_encode(d.id) + "/terminationMessage";
+                ApiTarget(account).path("deployments").segment(d.id).path("terminationMessage").str();
             co_await pace(kInventory);
             Answer<std::string> got = co_await fetch<std::string>(
                 *client, target, [](std::string_view body) { return parse_termination_message(body); });
@@ -630,7 +622,7 @@ asio::awaitable<void> Refresher::Core::read_termination_messages(Inventory& inve
 
 asio::awaitable<void> Refresher::Core::read_account(Capacity& c, const Capacity* last, CallOutcome& out)
 {
-    const std::string target = "/v1/accounts/" + account;
+    const std::string target = ApiTarget(account).str();
     Answer<AccountInfo> got =
         co_await fetch<AccountInfo>(*client, target, [](std::string_view body) { return parse_account(body); });
     out.requests += got.info.attempts;
@@ -655,9 +647,7 @@ asio::awaitable<void> Refresher::Core::read_quotas(Capacity& c, const Capacity* 
     Problems problems;
     bool ok = true;
     for (std::size_t pages = 0;; ++pages) {
-        std::string target = "/v1/accounts/" + account + "/quotas?pageSize=" + std::to_string(kPageSize);
-        if (!token.empty())
-            target += "&pageToken=" + percent_encode(token);
+        const std::string target = page_target(account, "quotas", token);
         co_await pace(kCapacity);
         Answer<QuotasPage> got =
             co_await fetch<QuotasPage>(*client, target, [](std::string_view body) { return parse_quotas_page(body); });
@@ -807,7 +797,7 @@ asio::awaitable<bool> Refresher::Core::read_cost_rows(const std::string& day_sta
 {
     constexpr std::size_t kMaxPages = 50;
     constexpr unsigned kCostPageSize = 1000;
-    const std::string target = "/v1/accounts/" + account + "/usageCosts:query";
+    const std::string target = ApiTarget(account).path("usageCosts:query").str();
     CostRowSum sum{dimension, std::string_view(dimension) == "MODEL", rows};
     std::string token;
     for (std::size_t pages = 0;;) {
@@ -862,8 +852,8 @@ asio::awaitable<void> Refresher::Core::read_billing(Costs& c, const Costs* last,
     const auto now = static_cast<std::int64_t>(wall());
     const UtcMonth month = utc_month_of(now);
     const std::string to = utc_next_day_start(now); // the end is exclusive: today included
-    const std::string target = "/v1/accounts/" + account + "/billing/summary?startTime=" +
-                               percent_encode(month.start_text) + "&endTime=" + percent_encode(to);
+    const std::string target =
+        ApiTarget(account).path("billing").path("summary").param("startTime", month.start_text).param("endTime", to).str();
     co_await pace(kCosts);
     Answer<BillingSummary> got = co_await fetch<BillingSummary>(
         *client, target, [](std::string_view body) { return parse_billing_summary(body); });

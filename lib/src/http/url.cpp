@@ -2,33 +2,148 @@
 
 #include "util/ascii.hpp"
 
+#include <boost/url/grammar/alnum_chars.hpp>
+#include <boost/url/grammar/alpha_chars.hpp>
+#include <boost/url/grammar/charset.hpp>
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/ipv6_address.hpp>
+#include <boost/url/pct_string_view.hpp>
+
 #include <charconv>
 
 namespace fwm::http {
 namespace {
 
+namespace grammar = boost::urls::grammar;
 using util::ascii_lower;
 
-int hex(char c)
+constexpr auto kSchemeChars = grammar::lut_chars(grammar::alnum_chars) + "+-.";
+// A host name as DNS takes it (an IDN in its xn-- form), after ascii_lower.
+constexpr auto kHostChars = grammar::lut_chars(grammar::alnum_chars) + "-._";
+const char* const kNotAbsolute = "is not an absolute URL (expected https://host/path)";
+
+bool all_of(std::string_view s, const grammar::lut_chars& chars)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return grammar::find_if_not(s.data(), s.data() + s.size(), chars) == s.data() + s.size();
 }
 
-std::string percent_decode(std::string_view s)
+// Userinfo percent-decoded. A '%' that starts no "%XX" escape stays as
+// written, as before; Boost.URL decodes only valid text, so such a '%' is
+// escaped ("%25") first.
+std::string decode_userinfo(std::string_view text)
 {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
+    std::string valid;
+    valid.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool stray = text[i] == '%' && !(i + 2 < text.size() && grammar::hexdig_chars(text[i + 1]) &&
+                                               grammar::hexdig_chars(text[i + 2]));
+        valid += stray ? std::string_view("%25") : text.substr(i, 1);
+    }
+    return boost::urls::pct_string_view(valid).decode();
+}
+
+// An absolute URL cut where this library's rules cut it. RFC 3986: the
+// authority ends at the first '/', '?' or '#', and only the part of it
+// before its last '@' is userinfo, so an '@' in a path, query or fragment
+// ("/accounts/a@b/") is not a password; a '/', '?', '#' or '@' inside a
+// user name or password must be percent-encoded. A proxy URL has no path:
+// there userinfo runs to the last '@' of the whole URL, so a password with
+// a raw '/', '?' or '#' reads as written. Boost.URL knows only RFC 3986's
+// rule (1.81 even reads "u:p@ss@h" as the host "ss" and the path "@h"),
+// so the cut is made here.
+struct Pieces {
+    std::string_view userinfo;
+    bool has_userinfo = false;
+    std::string_view host_port;
+    std::string_view rest; // path, query and fragment
+    // A password holding a raw '/' ends the authority inside it; its tail
+    // then sits before an '@' further on. Errors about the authority quote
+    // nothing in that case: what they would quote may be part of a password.
+    bool may_hold_password = false;
+};
+
+Pieces cut(std::string_view after_scheme, UrlRules rules)
+{
+    Pieces p;
+    const auto last_at = after_scheme.rfind('@');
+    const auto path_at = rules == UrlRules::proxy && last_at != std::string_view::npos
+                             ? after_scheme.find_first_of("/?#", last_at)
+                             : after_scheme.find_first_of("/?#");
+    p.host_port = after_scheme.substr(0, path_at);
+    p.rest = path_at == std::string_view::npos ? std::string_view() : after_scheme.substr(path_at);
+    p.may_hold_password = p.rest.find('@') != std::string_view::npos;
+    if (const auto at = p.host_port.rfind('@'); at != std::string_view::npos) {
+        p.userinfo = p.host_port.substr(0, at); // never quoted in an error
+        p.has_userinfo = true;
+        p.host_port = p.host_port.substr(at + 1);
+    }
+    return p;
+}
+
+// "[v6]" or "[v6]:port" into u.host, the port's text into `port`.
+bool read_ipv6(std::string_view auth, Url& u, std::string_view& port, std::string& error)
+{
+    const auto close = auth.find(']');
+    if (close == std::string_view::npos) {
+        error = "has an unterminated IPv6 address";
+        return false;
+    }
+    u.host = ascii_lower(auth.substr(1, close - 1));
+    const std::string_view after = auth.substr(close + 1);
+    if (!after.empty()) {
+        if (after[0] != ':') {
+            error = "has text after its IPv6 address";
+            return false;
+        }
+        port = after.substr(1);
+    }
+    // Empty is "has no host"; a zone ("%25eth0") or IPvFuture is refused.
+    if (!u.host.empty() && !boost::urls::parse_ipv6_address(u.host)) {
+        error = "has an invalid IPv6 address";
+        return false;
+    }
+    return true;
+}
+
+bool read_port(std::string_view port, const Pieces& p, Url& u, std::string& error)
+{
+    u.port = u.https() ? 443 : 80;
+    if (port.empty())
+        return true;
+    unsigned value = 0;
+    const auto r = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (r.ec != std::errc{} || r.ptr != port.data() + port.size() || value == 0 || value > 65535) {
+        error = p.may_hold_password
+                    ? "has an invalid port (percent-encode any '/', '?', '#' or '@' in a user name or password)"
+                    : "has an invalid port '" + std::string(port.substr(0, 8)) + "'";
+        return false;
+    }
+    u.port = static_cast<unsigned short>(value);
+    return true;
+}
+
+bool read_host_port(const Pieces& p, Url& u, std::string& error)
+{
+    std::string_view port;
+    if (!p.host_port.empty() && p.host_port[0] == '[') {
+        if (!read_ipv6(p.host_port, u, port, error))
+            return false;
+    } else {
+        const auto sep = p.host_port.rfind(':');
+        u.host = ascii_lower(p.host_port.substr(0, sep));
+        if (sep != std::string_view::npos)
+            port = p.host_port.substr(sep + 1);
+        if (!all_of(u.host, kHostChars)) {
+            error = "has an invalid host (letters, digits, '.', '-' and '_' only; an IDN in its xn-- form)";
+            return false;
         }
     }
-    return out;
+    if (u.host.empty()) {
+        error = "has no host";
+        return false;
+    }
+    return read_port(port, p, u, error);
 }
 
 } // namespace
@@ -71,118 +186,34 @@ std::optional<Url> parse_url(std::string_view text, std::string& error, UrlRules
     Url u;
     const auto colon = text.find("://");
     if (colon == std::string_view::npos) {
-        error = "is not an absolute URL (expected https://host/path)";
+        error = kNotAbsolute;
         return std::nullopt;
     }
     u.scheme = ascii_lower(text.substr(0, colon));
     // What comes before "://" may be a user and password when the scheme was
     // left out: quote it only when it is a scheme's shape.
-    if (u.scheme.empty() || u.scheme.size() > 16 || !(u.scheme[0] >= 'a' && u.scheme[0] <= 'z') ||
-        u.scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+.-") != std::string::npos) {
-        error = "is not an absolute URL (expected https://host/path)";
+    if (u.scheme.empty() || u.scheme.size() > 16 || !grammar::alpha_chars(u.scheme[0]) || !all_of(u.scheme, kSchemeChars)) {
+        error = kNotAbsolute;
         return std::nullopt;
     }
     if (u.scheme != "http" && u.scheme != "https") {
-        error = "has an unsupported scheme '" + u.scheme.substr(0, 16) + "' (expected http or https)";
+        error = "has an unsupported scheme '" + u.scheme + "' (expected http or https)";
         return std::nullopt;
     }
-    std::string_view rest = text.substr(colon + 3);
-    // RFC 3986: the authority ends at the first '/', '?' or '#', and only
-    // the part of it before its last '@' is userinfo, so an '@' in a path,
-    // query or fragment ("/accounts/a@b/") is not a password. A '/', '?',
-    // '#' or '@' inside a user name or password must be percent-encoded.
-    // A proxy URL has no path: there userinfo runs to the last '@' of the
-    // whole URL, so a password with a raw '/', '?' or '#' reads as written.
-    const auto last_at = rest.rfind('@');
-    const auto path_at =
-        rules == UrlRules::proxy && last_at != std::string_view::npos ? rest.find_first_of("/?#", last_at) : rest.find_first_of("/?#");
-    std::string_view auth = rest.substr(0, path_at);
-    std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
-    // A password holding a raw '/' ends the authority inside it; its tail
-    // then sits before an '@' further on. Errors about the authority quote
-    // nothing in that case: what they would quote may be part of a password.
-    const bool may_hold_password = target.find('@') != std::string_view::npos;
-    if (const auto at = auth.rfind('@'); at != std::string_view::npos) {
-        // Nothing before that '@' is ever quoted in an error.
-        const std::string_view info = auth.substr(0, at);
-        const auto sep = info.find(':');
-        u.user = percent_decode(info.substr(0, sep));
+    const Pieces p = cut(text.substr(colon + 3), rules);
+    if (p.has_userinfo) {
+        const auto sep = p.userinfo.find(':');
+        u.user = decode_userinfo(p.userinfo.substr(0, sep));
         if (sep != std::string_view::npos)
-            u.password = percent_decode(info.substr(sep + 1));
-        auth = auth.substr(at + 1);
+            u.password = decode_userinfo(p.userinfo.substr(sep + 1));
     }
-    if (const auto hash = target.find('#'); hash != std::string_view::npos)
-        target = target.substr(0, hash);
-    u.target = target.empty() ? "/" : (target[0] == '?' ? "/" + std::string(target) : std::string(target));
-
-    std::string_view port;
-    if (!auth.empty() && auth[0] == '[') {
-        const auto close = auth.find(']');
-        if (close == std::string_view::npos) {
-            error = "has an unterminated IPv6 address";
-            return std::nullopt;
-        }
-        u.host = ascii_lower(auth.substr(1, close - 1));
-        std::string_view after = auth.substr(close + 1);
-        if (!after.empty()) {
-            if (after[0] != ':') {
-                error = "has text after its IPv6 address";
-                return std::nullopt;
-            }
-            port = after.substr(1);
-        }
-        if (u.host.find_first_not_of("0123456789abcdef:.") != std::string::npos) {
-            error = "has an invalid IPv6 address";
-            return std::nullopt;
-        }
-    } else {
-        const auto sep = auth.rfind(':');
-        u.host = ascii_lower(auth.substr(0, sep));
-        if (sep != std::string_view::npos)
-            port = auth.substr(sep + 1);
-        if (u.host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-_") != std::string::npos) {
-            error = "has an invalid host (letters, digits, '.', '-' and '_' only; an IDN in its xn-- form)";
-            return std::nullopt;
-        }
-    }
-    if (u.host.empty()) {
-        error = "has no host";
+    if (!read_host_port(p, u, error))
         return std::nullopt;
-    }
-    u.port = u.https() ? 443 : 80;
-    if (!port.empty()) {
-        unsigned value = 0;
-        const auto r = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (r.ec != std::errc{} || r.ptr != port.data() + port.size() || value == 0 || value > 65535) {
-            error = may_hold_password
-                        ? "has an invalid port (percent-encode any '/', '?', '#' or '@' in a user name or password)"
-                        : "has an invalid port '" + std::string(port.substr(0, 8)) + "'";
-            return std::nullopt;
-        }
-        u.port = static_cast<unsigned short>(value);
-    }
-    return u;
-}
-
-std::optional<Url> resolve_location(const Url& base, std::string_view location, std::string& error)
-{
-    if (!printable_ascii(location, error))
-        return std::nullopt;
-    if (location.find("://") != std::string_view::npos)
-        return parse_url(location, error);
-    if (location.substr(0, 2) == "//")
-        return parse_url(base.scheme + ":" + std::string(location), error);
-    Url u = base;
-    u.user.clear();
-    u.password.clear();
-    if (!location.empty() && location[0] == '/') {
-        u.target = std::string(location);
-    } else {
-        // Relative path: replace the last segment of the base path.
-        std::string dir = base.target.substr(0, base.target.find('?'));
-        dir = dir.substr(0, dir.rfind('/') + 1);
-        u.target = dir + std::string(location);
-    }
+    // The fragment stays with the client. The path and query are sent as
+    // written: Boost.URL would refuse what RFC 3986 does not allow there, but
+    // servers take ("?match[]=up"), so it does not read them.
+    const std::string_view target = p.rest.substr(0, p.rest.find('#'));
+    u.target = target.empty() || target[0] == '?' ? "/" + std::string(target) : std::string(target);
     return u;
 }
 

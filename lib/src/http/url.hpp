@@ -40,7 +40,9 @@ std::optional<Url> parse_url(std::string_view text, std::string& error, UrlRules
 // `error` says which one is not.
 bool printable_ascii(std::string_view text, std::string& error);
 
-// Resolves a Location header against the URL it came from (same checks).
+// Resolves a Location header against the URL it came from, as RFC 3986
+// §5.2 says (dot segments removed, "?q" keeps the path), with the same
+// checks; its fragment and any userinfo are dropped.
 std::optional<Url> resolve_location(const Url& base, std::string_view location, std::string& error);
 
 } // namespace fwm::http
