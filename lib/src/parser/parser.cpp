@@ -194,22 +194,8 @@ private:
         }
         p = skip_spaces(kw_end, end);
         std::string_view name;
-        if (p < end && *p == '"') {
-            if (!read_quoted(p, end, name))
-                return false;
-        } else if (p < end && is(*p, lex::kNameStart)) {
-            const char* q = lex::skip_class(p + 1, end, lex::kName);
-            name = {p, static_cast<std::size_t>(q - p)};
-            p = q;
-        } else {
-            return fail(p == end ? "missing metric name" : "invalid metric name", p, end);
-        }
-        if (name.size() > options_.max_name_bytes)
-            return fail_long("metric name", options_.max_name_bytes);
-        if (p < end && !is(*p, lex::kSpace))
-            return fail("invalid metric name", p, end);
-        p = skip_spaces(p, end);
-
+        if (!read_comment_name(p, end, name))
+            return false;
         if (which == kHelp) {
             Family& f = family(name);
             std::uint32_t& help_line = help_lines_[static_cast<std::size_t>(&f - r_.families.data())];
@@ -236,6 +222,28 @@ private:
         }
         Family& f = family(name);
         f.unit = word;
+        return true;
+    }
+
+    // The metric name of a HELP, TYPE or UNIT line (plain or quoted), and
+    // the spaces after it; `p` is left on what follows.
+    bool read_comment_name(const char*& p, const char* end, std::string_view& name)
+    {
+        if (p < end && *p == '"') {
+            if (!read_quoted(p, end, name))
+                return false;
+        } else if (p < end && is(*p, lex::kNameStart)) {
+            const char* q = lex::skip_class(p + 1, end, lex::kName);
+            name = {p, static_cast<std::size_t>(q - p)};
+            p = q;
+        } else {
+            return fail(p == end ? "missing metric name" : "invalid metric name", p, end);
+        }
+        if (name.size() > options_.max_name_bytes)
+            return fail_long("metric name", options_.max_name_bytes);
+        if (p < end && !is(*p, lex::kSpace))
+            return fail("invalid metric name", p, end);
+        p = skip_spaces(p, end);
         return true;
     }
 
@@ -293,22 +301,28 @@ private:
         }
         if (p != end)
             return rollback(labels_mark, fail("unexpected text after sample", p, end));
+        add_sample(s, has_exemplar ? &ex : nullptr);
+        return true;
+    }
 
+    // Keeps a sample read whole, its exemplar, and its series hash.
+    void add_sample(Sample& s, Exemplar* ex)
+    {
+        const bool has_exemplar = ex != nullptr;
         const auto index = static_cast<std::uint32_t>(r_.samples.size());
-        s.family = resolve_family(name);
+        s.family = resolve_family(s.name);
         if (has_exemplar) {
-            ex.sample = index;
+            ex->sample = index;
             s.exemplar = static_cast<std::uint32_t>(r_.exemplars.size());
         }
         r_.samples.push_back(s);
         if (has_exemplar)
-            r_.exemplars.push_back(ex);
+            r_.exemplars.push_back(*ex);
         if (options_.reject_duplicate_series) { // while the line is still in cache
             hashes_.push_back(series_hash(r_, r_.samples.back()));
             if (consume_)
                 starts_.push_back(static_cast<std::size_t>(line_begin_ - begin_));
         }
-        return true;
     }
 
     // Drops every repeat of an earlier series, in one pass after parsing.
