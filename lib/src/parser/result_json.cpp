@@ -11,12 +11,8 @@ namespace fwm::parser {
 namespace {
 
 using util::StringSink;
-using Writer = rapidjson::Writer<StringSink>;
-
-void write_string(Writer& w, std::string_view s)
-{
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+using util::write_string;
+using Writer = util::JsonWriter;
 
 // JSON has no NaN or infinities: they travel as the strings Prometheus uses.
 void write_number(Writer& w, double v)

@@ -2,9 +2,16 @@
 // out are built in place, without a second copy. RapidJSON calls Put() once
 // per character, so the sink writes through a raw cursor and grows the
 // string geometrically instead of calling push_back.
+//
+// JsonWriter is the library's one JSON writer. Its default flags copy a
+// string's bytes as they are (a writer that validates stops mid-document at
+// a bad byte) and refuse NaN and infinities (callers write those their way).
 #pragma once
 
 #include <string>
+#include <string_view>
+
+#include <rapidjson/writer.h>
 
 namespace fwm::util {
 
@@ -35,5 +42,12 @@ private:
     std::string& out_;
     std::size_t size_;
 };
+
+using JsonWriter = rapidjson::Writer<StringSink>;
+
+inline void write_string(JsonWriter& w, std::string_view s)
+{
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
 
 } // namespace fwm::util
