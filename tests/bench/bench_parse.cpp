@@ -21,6 +21,7 @@
 
 #include "mapping/mapper.hpp"
 #include "parser/parser.hpp"
+#include "support/json_groups.hpp"
 
 namespace {
 
@@ -89,7 +90,7 @@ int main(int argc, char** argv)
         const auto t0 = std::chrono::steady_clock::now();
         const auto r = fwm::parser::parse(text);
         if (map)
-            points = mapper.map(r, now += 60, out).points;
+            points = fwm::test::map_json(mapper, r, now += 60, out).points;
         const auto t1 = std::chrono::steady_clock::now();
         if (r.samples.size() != samples)
             return 1;
