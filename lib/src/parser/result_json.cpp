@@ -76,9 +76,9 @@ std::string summary_json(const ParseResult& r, std::initializer_list<SummaryPart
         w.EndObject();
     }
     w.EndArray();
-    for (const auto& [name, json] : parts) {
-        w.Key(name);
-        w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    for (const auto& part : parts) {
+        w.Key(part.name);
+        part.write(w);
     }
     w.EndObject();
     sink.Flush();
