@@ -7,9 +7,10 @@
 // Memory: the process's peak RSS (VmHWM) is reset after the file is loaded,
 // then one parse runs; "peak_over_baseline" is what parsing added on top of
 // the process with the payload already in memory.
-// --map: each run also maps the samples to Datadog submissions (the whole
-// work of a check run after the download), and the mapper's state between
-// runs is reported.
+// --map: each run also maps the samples to Datadog submissions and renders
+// every batch the C ABI hands out (the whole work of a check run after the
+// download); the batches' size and rendering time, and the mapper's state
+// between runs, are reported.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,9 +20,9 @@
 #include <string>
 #include <vector>
 
+#include "collector/submissions.hpp"
 #include "mapping/mapper.hpp"
 #include "parser/parser.hpp"
-#include "support/json_groups.hpp"
 
 namespace {
 
@@ -41,6 +42,26 @@ bool reset_peak_rss()
     std::ofstream out("/proc/self/clear_refs");
     out << "5";
     return static_cast<bool>(out);
+}
+
+struct Mapped {
+    std::size_t points = 0, batch_bytes = 0;
+    double render_s = 0; // the batches alone
+};
+
+// One run's mapping into the compact submissions, then every batch.
+Mapped map_and_render(fwm::mapping::Mapper& mapper, const fwm::parser::ParseResult& r, double now)
+{
+    Mapped m;
+    fwm::collector::Submissions submissions;
+    m.points = mapper.map(r, now, submissions).points;
+    std::string batch;
+    std::vector<double> values;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (submissions.next_batch(batch, values))
+        m.batch_bytes += batch.size();
+    m.render_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return m;
 }
 
 } // namespace
@@ -79,31 +100,34 @@ int main(int argc, char** argv)
     }
     const long peak_kb = status_kb("VmHWM:");
 
-    std::vector<double> runs;
+    std::vector<double> runs, renders;
     fwm::mapping::Mapper mapper{fwm::mapping::MappingOptions{}};
-    std::string out;
-    std::size_t points = 0;
+    Mapped mapped;
     double now = 1000;
     const auto start = std::chrono::steady_clock::now();
     while (runs.size() < 3 || std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < min_seconds) {
-        out.clear();
         const auto t0 = std::chrono::steady_clock::now();
         const auto r = fwm::parser::parse(text);
         if (map)
-            points = fwm::test::map_json(mapper, r, now += 60, out).points;
+            mapped = map_and_render(mapper, r, now += 60);
         const auto t1 = std::chrono::steady_clock::now();
         if (r.samples.size() != samples)
             return 1;
         runs.push_back(std::chrono::duration<double>(t1 - t0).count());
+        renders.push_back(mapped.render_s);
     }
     std::sort(runs.begin(), runs.end());
+    std::sort(renders.begin(), renders.end());
     const double best = runs.front();
     const double median = runs[runs.size() / 2];
     const double mb = static_cast<double>(text.size()) / 1e6;
     const long over_kb = reset ? peak_kb - baseline_kb : -1;
-    if (map && !json)
-        std::printf("mapping            %zu submissions per run; state between runs %zu entries, %.2f MB\n", points,
-                    mapper.state_entries(), static_cast<double>(mapper.state_bytes()) / 1e6);
+    if (map && !json) {
+        std::printf("mapping            %zu submissions per run; state between runs %zu entries, %.2f MB\n",
+                    mapped.points, mapper.state_entries(), static_cast<double>(mapper.state_bytes()) / 1e6);
+        std::printf("batches            %zu bytes of JSON per run, rendered in %.3f ms median\n", mapped.batch_bytes,
+                    renders[renders.size() / 2] * 1e3);
+    }
     if (json) {
         std::printf("{\"bytes\":%zu,\"samples\":%zu,\"invalid_lines\":%zu,\"runs\":%zu,\"best_s\":%.9f,"
                     "\"median_s\":%.9f,\"mb_per_s\":%.1f,\"samples_per_s\":%.0f,\"peak_over_baseline_kb\":%ld}\n",

@@ -1,5 +1,5 @@
-// The mapper's submissions as one readable JSON array, for the tests, the
-// fuzz targets and the benchmark (the C ABI hands them out as batches:
+// The mapper's submissions as one readable JSON array, for the tests and
+// the fuzz target (the C ABI hands them out as batches:
 // collector/submissions.hpp):
 //   [{"tags":[...], "gauges":[[name, value], ...], "counts":[...] (optional),
 //     "buckets":[[name, count, lower, upper], ...] (optional)}, ...]
