@@ -1,7 +1,9 @@
 // RapidJSON output straight into a std::string: the buffers the ABI hands
 // out are built in place, without a second copy. RapidJSON calls Put() once
 // per character, so the sink writes through a raw cursor and grows the
-// string geometrically instead of calling push_back.
+// string geometrically instead of calling push_back. Every Put() is checked:
+// no unchecked PutUnsafe() for this sink, since the room RapidJSON reserves
+// for a string (2 + 6 x its length, in 32 bits) wraps past 715 MB.
 //
 // JsonWriter is the library's one JSON writer. Its default flags copy a
 // string's bytes as they are (a writer that validates stops mid-document at
