@@ -200,7 +200,7 @@ Collector::FleetPart Collector::fleet_part(Generation& g, std::chrono::steady_cl
 }
 
 std::optional<MappingFacts> Collector::map_answer(Generation& g, const ParseRequest& request, http::Collected& got,
-                                  parser::ParseResult& parsed, Result& r)
+                                                  parser::ParseResult& parsed, Result& r)
 {
     parser::ParseOptions options = request.parse;
     options.format = format_for(got.payload->content_type, options.format);
