@@ -7,9 +7,14 @@
 // Memory: the process's peak RSS (VmHWM) is reset after the file is loaded,
 // then one parse runs; "peak_over_baseline" is what parsing added on top of
 // the process with the payload already in memory.
-// --map: each run also maps the samples to Datadog submissions (the whole
-// work of a check run after the download), and the mapper's state between
-// runs is reported.
+// --map: each run also maps the samples to Datadog submissions and renders
+// every batch the C ABI hands out (the whole work of a check run after the
+// download); the batches' size, the CPU time of the mapping and of the
+// rendering, and the mapper's state between runs are reported.
+// CPU times are this thread's, medians over the runs: on a shared machine,
+// what others run inflates the wall-clock times.
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/submissions.hpp"
 #include "mapping/mapper.hpp"
 #include "parser/parser.hpp"
 
@@ -42,6 +48,92 @@ bool reset_peak_rss()
     return static_cast<bool>(out);
 }
 
+double cpu_seconds()
+{
+    timespec t{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+struct Mapped {
+    std::size_t points = 0, batch_bytes = 0;
+    double map_cpu_s = 0, render_cpu_s = 0; // into the submissions; then the batches
+};
+
+// One run's mapping into the compact submissions, then every batch.
+Mapped map_and_render(fwm::mapping::Mapper& mapper, const fwm::parser::ParseResult& r, double now)
+{
+    Mapped m;
+    const double c0 = cpu_seconds();
+    fwm::collector::Submissions submissions;
+    m.points = mapper.map(r, now, submissions).points;
+    std::string batch;
+    std::vector<double> values;
+    const double c1 = cpu_seconds();
+    while (submissions.next_batch(batch, values))
+        m.batch_bytes += batch.size();
+    m.map_cpu_s = c1 - c0;
+    m.render_cpu_s = cpu_seconds() - c1;
+    return m;
+}
+
+struct Args {
+    double min_seconds = 2.0;
+    bool json = false, map = false;
+};
+
+Args parse_args(int argc, char** argv)
+{
+    Args a;
+    for (int i = 2; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--map") == 0)
+            a.map = true;
+        if (std::strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc)
+            a.min_seconds = std::stod(argv[++i]);
+        else if (std::strcmp(argv[i], "--json") == 0)
+            a.json = true;
+    }
+    return a;
+}
+
+// Each run's times, sorted once all runs are done.
+struct Times {
+    std::vector<double> wall, cpu, map, render, both;
+
+    void sort()
+    {
+        for (auto* v : {&wall, &cpu, &map, &render, &both})
+            std::sort(v->begin(), v->end());
+    }
+    static double median(const std::vector<double>& v) { return v[v.size() / 2]; }
+};
+
+// Parses (and maps) `text` until min_seconds have passed and 3 runs were
+// made; false when a run does not find the samples the first did.
+bool time_runs(const std::string& text, std::size_t samples, bool map, double min_seconds,
+               fwm::mapping::Mapper& mapper, Times& t, Mapped& mapped)
+{
+    double now = 1000;
+    const auto start = std::chrono::steady_clock::now();
+    while (t.wall.size() < 3 ||
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < min_seconds) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = cpu_seconds();
+        const auto r = fwm::parser::parse(text);
+        if (map)
+            mapped = map_and_render(mapper, r, now += 60);
+        t.cpu.push_back(cpu_seconds() - c0);
+        t.wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        if (r.samples.size() != samples)
+            return false;
+        t.map.push_back(mapped.map_cpu_s);
+        t.render.push_back(mapped.render_cpu_s);
+        t.both.push_back(mapped.map_cpu_s + mapped.render_cpu_s);
+    }
+    t.sort();
+    return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -50,16 +142,8 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "usage: %s FILE [--min-seconds S] [--json]\n", argv[0]);
         return 2;
     }
-    double min_seconds = 2.0;
-    bool json = false, map = false;
-    for (int i = 2; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--map") == 0)
-            map = true;
-        if (std::strcmp(argv[i], "--min-seconds") == 0 && i + 1 < argc)
-            min_seconds = std::stod(argv[++i]);
-        else if (std::strcmp(argv[i], "--json") == 0)
-            json = true;
-    }
+    const Args a = parse_args(argc, argv);
+    const bool json = a.json, map = a.map;
     std::ifstream in(argv[1], std::ios::binary);
     if (!in) {
         std::fprintf(stderr, "cannot read %s\n", argv[1]);
@@ -70,39 +154,29 @@ int main(int argc, char** argv)
     // Memory first, on a process that has not parsed anything yet.
     const bool reset = reset_peak_rss();
     const long baseline_kb = status_kb("VmRSS:");
-    std::size_t samples = 0, invalid = 0;
-    {
+    const auto [samples, invalid] = [&] {
         const auto r = fwm::parser::parse(text);
-        samples = r.samples.size();
-        invalid = r.invalid_lines;
-    }
+        return std::pair(r.samples.size(), r.invalid_lines);
+    }();
     const long peak_kb = status_kb("VmHWM:");
 
-    std::vector<double> runs;
     fwm::mapping::Mapper mapper{fwm::mapping::MappingOptions{}};
-    std::string out;
-    std::size_t points = 0;
-    double now = 1000;
-    const auto start = std::chrono::steady_clock::now();
-    while (runs.size() < 3 || std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < min_seconds) {
-        out.clear();
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto r = fwm::parser::parse(text);
-        if (map)
-            points = mapper.map(r, now += 60, out).points;
-        const auto t1 = std::chrono::steady_clock::now();
-        if (r.samples.size() != samples)
-            return 1;
-        runs.push_back(std::chrono::duration<double>(t1 - t0).count());
-    }
-    std::sort(runs.begin(), runs.end());
-    const double best = runs.front();
-    const double median = runs[runs.size() / 2];
+    Mapped mapped;
+    Times t;
+    if (!time_runs(text, samples, map, a.min_seconds, mapper, t, mapped))
+        return 1;
+    const std::vector<double>& runs = t.wall;
+    const double best = runs.front(), median = Times::median(runs);
     const double mb = static_cast<double>(text.size()) / 1e6;
     const long over_kb = reset ? peak_kb - baseline_kb : -1;
-    if (map && !json)
-        std::printf("mapping            %zu submissions per run; state between runs %zu entries, %.2f MB\n", points,
-                    mapper.state_entries(), static_cast<double>(mapper.state_bytes()) / 1e6);
+    if (map && !json) {
+        std::printf("mapping            %zu submissions per run; state between runs %zu entries, %.2f MB\n",
+                    mapped.points, mapper.state_entries(), static_cast<double>(mapper.state_bytes()) / 1e6);
+        std::printf("batches            %zu bytes of JSON per run; CPU median %.3f ms mapping, %.3f ms rendering, "
+                    "%.3f ms both\n",
+                    mapped.batch_bytes, Times::median(t.map) * 1e3, Times::median(t.render) * 1e3,
+                    Times::median(t.both) * 1e3);
+    }
     if (json) {
         std::printf("{\"bytes\":%zu,\"samples\":%zu,\"invalid_lines\":%zu,\"runs\":%zu,\"best_s\":%.9f,"
                     "\"median_s\":%.9f,\"mb_per_s\":%.1f,\"samples_per_s\":%.0f,\"peak_over_baseline_kb\":%ld}\n",
@@ -110,7 +184,8 @@ int main(int argc, char** argv)
                     static_cast<double>(samples) / median, over_kb);
     } else {
         std::printf("payload            %.2f MB, %zu samples, %zu invalid lines\n", mb, samples, invalid);
-        std::printf("runs               %zu (best %.3f ms, median %.3f ms)\n", runs.size(), best * 1e3, median * 1e3);
+        std::printf("runs               %zu (best %.3f ms, median %.3f ms; CPU median %.3f ms)\n", runs.size(),
+                    best * 1e3, median * 1e3, Times::median(t.cpu) * 1e3);
         std::printf("throughput         %.0f MB/s median, %.0f MB/s best\n", mb / median, mb / best);
         std::printf("samples/s          %.2f M median (%.0f ns per sample)\n", static_cast<double>(samples) / median / 1e6,
                     median / static_cast<double>(std::max<std::size_t>(samples, 1)) * 1e9);

@@ -12,9 +12,11 @@
 #include "mapping/mapper.hpp"
 #include "mapping/pattern.hpp"
 #include "parser/parser.hpp"
+#include "support/json_groups.hpp"
 #include "util/option_error.hpp"
 
 using namespace fwm::mapping;
+using fwm::test::map_json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -133,7 +135,7 @@ BOOST_AUTO_TEST_CASE(series_a_costly_pattern_cannot_judge_are_skipped_and_report
     const std::string payload = std::string(250, 'x') + " 1\nrequest_counter_total 2\n";
     const auto parsed = fwm::parser::parse(payload); // views into payload
     std::string out;
-    const MapStats stats = m.map(parsed, 1, out);
+    const MapStats stats = map_json(m, parsed, 1, out);
     BOOST_TEST(stats.filter_gave_up == 1u);
     BOOST_TEST_REQUIRE(stats.costly_pattern != nullptr);
     BOOST_TEST(stats.costly_pattern->text() == "(x+x+)+y");
@@ -161,7 +163,7 @@ BOOST_AUTO_TEST_CASE(names_deployments_and_carries_that_stop_coming_are_pruned)
         }
         std::string out;
         const auto parsed = fwm::parser::parse(payload); // views into payload
-        m.map(parsed, 10.0 * run + 1, out);
+        map_json(m, parsed, 10.0 * run + 1, out);
         worst_names = std::max(worst_names, m.name_entries());
         worst_carries = std::max(worst_carries, m.state_entries());
         worst_deployments = std::max(worst_deployments, m.deployment_entries());
@@ -193,14 +195,14 @@ BOOST_AUTO_TEST_CASE(carries_of_series_with_huge_labels_stay_small_and_apart)
     const auto parsed = fwm::parser::parse(payload, po);
     BOOST_TEST_REQUIRE(parsed.sample_count == std::size_t{kSeries});
     std::string out;
-    m.map(parsed, 1.0, out);
+    map_json(m, parsed, 1.0, out);
     BOOST_TEST(m.state_entries() >= std::size_t{kSeries});
     BOOST_TEST_MESSAGE("carries of " << kSeries << " series with 20 KB labels: " << m.state_bytes() << " bytes");
     BOOST_TEST(m.state_bytes() < std::size_t{kSeries} * 2000, "the carries keep the labels' text");
     // A second run: each series' count is its own rate x 60 s (the window),
     // not its neighbour's, whose labels differ only at their end.
     std::string second;
-    m.map(parsed, 61.0, second);
+    map_json(m, parsed, 61.0, second);
     rapidjson::Document d;
     d.Parse(second.c_str());
     BOOST_TEST_REQUIRE(d.IsArray());
@@ -229,7 +231,7 @@ BOOST_AUTO_TEST_CASE(names_past_the_cap_are_skipped_not_kept)
     const auto parsed = fwm::parser::parse(payload);
     for (double now : {1.0, 61.0}) {
         std::string out;
-        const MapStats stats = m.map(parsed, now, out);
+        const MapStats stats = map_json(m, parsed, now, out);
         BOOST_TEST(stats.over_name_cap == 2000u);
         BOOST_TEST(m.name_entries() == kMaxNames);
     }
@@ -256,7 +258,7 @@ BOOST_AUTO_TEST_CASE(infinite_and_huge_counts_never_reach_a_submission)
     const auto parsed = fwm::parser::parse(payload);
     for (double now : {100.0, 160.0}) {
         std::string out;
-        const MapStats stats = m.map(parsed, now, out);
+        const MapStats stats = map_json(m, parsed, now, out);
         BOOST_TEST(out.find("Infinity,") == std::string::npos, out); // a count or a lower bound
         BOOST_TEST(out.find("NaN") == std::string::npos, out);
         rapidjson::Document doc;
@@ -286,7 +288,7 @@ BOOST_AUTO_TEST_CASE(many_buckets_in_one_group_map_in_linear_time)
     for (int run = 0; run < 2; ++run) {
         std::string out;
         const auto t0 = Clock::now();
-        m.map(parsed, 100.0 + 60 * run, out);
+        map_json(m, parsed, 100.0 + 60 * run, out);
         took[run] = std::chrono::duration<double>(Clock::now() - t0).count();
     }
     BOOST_TEST_MESSAGE(kBuckets << " buckets: first run " << took[0] << " s, second " << took[1] << " s");
@@ -311,7 +313,7 @@ BOOST_AUTO_TEST_CASE(filters_share_a_time_budget_per_run)
     for (int run = 0; run < 100 && judged_total < kIds; ++run) {
         std::string out;
         const auto t0 = Clock::now();
-        const MapStats stats = m.map(parsed, 100.0 + 60 * run, out);
+        const MapStats stats = map_json(m, parsed, 100.0 + 60 * run, out);
         const double took = std::chrono::duration<double>(Clock::now() - t0).count();
         judged_total = kIds - stats.filter_gave_up;
         BOOST_TEST_MESSAGE("run " << run << ": " << took << " s, " << stats.filter_gave_up << " left for later");

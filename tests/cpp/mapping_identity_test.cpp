@@ -12,17 +12,19 @@
 
 #include <rapidjson/document.h>
 
-#include "mapping/json_groups.hpp"
 #include "mapping/mapper.hpp"
 #include "mapping/naming.hpp"
 #include "mapping/quantile.hpp"
 #include "mapping/table.hpp"
 #include "parser/parser.hpp"
+#include "support/json_groups.hpp"
 #include "util/hash_seed.hpp"
 #include "util/option_error.hpp"
 #include "util/stream_hash.hpp"
 
 using namespace fwm::mapping;
+using fwm::test::JsonGroups;
+using fwm::test::map_json;
 
 namespace {
 
@@ -74,7 +76,7 @@ Points map_points(Mapper& m, const std::string& payload, double now, std::size_t
     BOOST_TEST_REQUIRE(parsed.invalid_lines == invalid, (parsed.errors.empty() ? "" : parsed.errors[0].reason));
     std::string json;
     Points out;
-    out.stats = m.map(parsed, now, json);
+    out.stats = map_json(m, parsed, now, json);
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseNanAndInfFlag>(json.c_str());
     BOOST_TEST_REQUIRE(!doc.HasParseError(), json.substr(0, 300));
@@ -439,7 +441,7 @@ BOOST_AUTO_TEST_CASE(mapping_in_chunks_equals_mapping_the_whole_payload)
             for (double now : {100.0, 130.0}) {
                 const auto parsed = fwm::parser::parse(payload);
                 std::string a, b;
-                const MapStats sa = whole.map(parsed, now, a);
+                const MapStats sa = map_json(whole, parsed, now, a);
                 parts.begin(now);
                 const auto rest = fwm::parser::parse_chunked(payload, {}, chunk,
                                                              [&](const fwm::parser::ParseResult& c) { parts.add(c); });

@@ -15,6 +15,7 @@
 #include "mapping/quantile.hpp"
 #include "mapping/table.hpp"
 #include "parser/parser.hpp"
+#include "support/json_groups.hpp"
 
 using namespace fwm::mapping;
 
@@ -70,7 +71,7 @@ Out run(Mapper& m, const std::string& payload, double now)
     BOOST_TEST_REQUIRE(parsed.invalid_lines == 0u);
     std::string json;
     Out out;
-    out.stats = m.map(parsed, now, json);
+    out.stats = fwm::test::map_json(m, parsed, now, json);
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseNanAndInfFlag>(json.c_str());
     BOOST_TEST_REQUIRE(!doc.HasParseError(), json);

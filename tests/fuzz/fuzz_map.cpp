@@ -21,10 +21,10 @@
 
 #include <rapidjson/document.h>
 
-#include "mapping/json_groups.hpp"
 #include "mapping/mapper.hpp"
 #include "mapping/pattern.hpp"
 #include "parser/parser.hpp"
+#include "support/json_groups.hpp"
 #include "util/option_error.hpp"
 #include "util/text.hpp"
 
@@ -166,13 +166,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t chunk = 1 + static_cast<std::size_t>((bits >> 61) & 7) * 5;
     for (double now : {100.0, 117.5}) {
         std::string out, chunked;
-        mapper.map(parsed, now, out);
+        fwm::test::map_json(mapper, parsed, now, out);
         check(out);
         in_chunks.begin(now);
         const auto rest = fwm::parser::parse_chunked(payload, {}, chunk,
                                                      [&](const fwm::parser::ParseResult& c) { in_chunks.add(c); });
         {
-            fwm::mapping::JsonGroups sink(chunked);
+            fwm::test::JsonGroups sink(chunked);
             in_chunks.finish(sink);
         }
         require(chunked == out);

@@ -1,3 +1,4 @@
+import ctypes
 import math
 import os
 import re
@@ -98,3 +99,39 @@ def test_infinities_round_trip_through_json():
         values = [s['value'] for s in r.samples()]
     assert values == ['+Inf', '-Inf']
     assert [float(v.replace('Inf', 'inf')) for v in values] == [math.inf, -math.inf]
+
+
+HOSTILE_TAGS = ['nul:\x00x', 'crlf:a\r\nb', 'ls:\u2028\u2029', 'ctl:\x01\x1f\x7f', 'q:"\\/', 'emoji:\U0001f600',
+                'big:' + '"' * 65536]
+
+
+def test_hostile_tags_and_names_decode_as_the_check_reads_them():
+    # A label value with raw control bytes, an escaped newline, U+2028 and
+    # DEL; instance tags with what JSON must escape; a quoted metric name
+    # that only a plain derived name can come from.
+    label = 'a\x01b\rc\\nd\u2028e\\\\f\\"g\x7f'
+    payload = ('generator_kv_slots_fraction:avg_by_deployment{deployment_id="%s"} -0.0\n'
+               '{"we\\nird\u2028name",deployment_id="x"} 2\n' % label).encode()
+    with binding.parse(payload, mapping={'tags': HOSTILE_TAGS}) as r:
+        groups = list(r.groups())
+    assert [sorted(g['tags']) for g in groups] == [
+        sorted(['deployment_id:a\x01b\rc\nd\u2028e\\f"g\x7f'] + HOSTILE_TAGS),
+        sorted(['deployment_id:x'] + HOSTILE_TAGS),
+    ]
+    assert [g['gauges'] for g in groups] == [[['fireworks.kv_cache.slots_used', 0.0]],
+                                             [['fireworks.we_ird___name', 2.0]]]
+    assert math.copysign(1, groups[0]['gauges'][0][1]) == -1
+
+
+def test_a_tag_that_is_not_utf8_is_replaced_not_fatal():
+    # The check's own options are ASCII JSON, but a lone surrogate escape
+    # there, or raw bytes from another caller, become bytes that are not
+    # UTF-8; the library copies them as they are and the shim decodes the
+    # batch with replacement characters.
+    with binding.parse(b'up 1\n', mapping={'tags': ['lone:\udc80']}) as r:
+        assert [g['tags'] for g in r.groups()] == [['lone:\ufffd\ufffd\ufffd']]
+    options = b'{"mapping":{"tags":["bad:\xff\xfe","ok:\xc3\xa9"]}}'
+    handle = binding._ResultPtr()
+    assert binding.lib().fwm_parse(b'up 1\n', 5, options, ctypes.byref(handle)) == binding.FWM_OK
+    with binding.ParseResult(handle) as r:
+        assert [g['tags'] for g in r.groups()] == [['bad:\ufffd\ufffd', 'ok:\xe9']]

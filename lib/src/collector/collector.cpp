@@ -6,14 +6,12 @@
 #endif
 
 #include <chrono>
-#include <cmath>
 #include <map>
 #include <mutex>
 #include <new>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/writer.h>
 
 #include "collector/report.hpp"
 #include "fleet/refresher.hpp"
@@ -114,37 +112,6 @@ void release_freed_memory(std::size_t payload_bytes) noexcept
 #endif
 }
 
-// An instance's first run maps with the account's first inventory and
-// usage when they come within the run's timeout (they are fetched beside
-// the scrape), so that its first submissions are already complete; it
-// never waits again. What had not come in `snapshot` (taken after the
-// wait) is said: {"waited_s":S, "missing":["inventory",...]}.
-std::string first_run_json(double waited_s, const fleet::Snapshot& snapshot, const fleet::FleetOptions& options)
-{
-    std::string out;
-    {
-        util::StringSink sink{out};
-        rapidjson::Writer<util::StringSink> w(sink);
-        w.StartObject();
-        w.Key("waited_s");
-        w.Double(std::isfinite(waited_s) ? waited_s : 0.0);
-        w.Key("missing");
-        w.StartArray();
-        const std::pair<const char*, bool> kinds[] = {
-            {"inventory", options.inventory && snapshot.inventory_attempt.sequence == 0},
-            {"usage", options.usage && snapshot.usage_attempt.sequence == 0},
-            {"capacity", options.capacity && snapshot.capacity_attempt.sequence == 0},
-            {"costs", options.costs && snapshot.costs_attempt.sequence == 0},
-        };
-        for (const auto& [kind, missing] : kinds)
-            if (missing)
-                w.String(kind);
-        w.EndArray();
-        w.EndObject();
-    }
-    return out;
-}
-
 // Samples per parse chunk: about 1 MB of a Fireworks payload's arrays.
 constexpr std::size_t kChunkSamples = 4096;
 
@@ -208,9 +175,13 @@ void Collector::cancel() noexcept
     }
 }
 
+// An instance's first run maps with the account's first inventory and
+// usage when they come within the run's timeout (they are fetched beside
+// the scrape), so that its first submissions are already complete; it
+// never waits again. The snapshot is taken after the wait.
 struct Collector::FleetPart {
     fleet::Snapshot state;
-    std::string first_run = "null";
+    std::optional<double> first_run_waited_s; // on the first run only
 };
 
 Collector::FleetPart Collector::fleet_part(Generation& g, std::chrono::steady_clock::time_point started)
@@ -225,15 +196,14 @@ Collector::FleetPart Collector::fleet_part(Generation& g, std::chrono::steady_cl
         g.fleet->wait_first(started + client_config_.timeout + http::Client::kReportMargin, cancelled_);
     f.state = g.fleet->snapshot();
     if (first)
-        f.first_run = first_run_json(std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting).count(),
-                                     f.state, fleet_options_);
+        f.first_run_waited_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting).count();
     std::lock_guard lock(g.mapper_mutex);
     g.mapper.join_tags(fleet_options_.inventory_tags ? f.state.tags : nullptr);
     return f;
 }
 
-std::string Collector::map_answer(Generation& g, const ParseRequest& request, http::Collected& got,
-                                  parser::ParseResult& parsed, Result& r)
+std::optional<MappingFacts> Collector::map_answer(Generation& g, const ParseRequest& request, http::Collected& got,
+                                                  parser::ParseResult& parsed, Result& r)
 {
     parser::ParseOptions options = request.parse;
     options.format = format_for(got.payload->content_type, options.format);
@@ -257,11 +227,11 @@ std::string Collector::map_answer(Generation& g, const ParseRequest& request, ht
         g.mapper.abandon();
         got.info.status = r.status = FWM_ERR_CANCELLED;
         got.info.message = r.message = "the collection was cancelled (the check is being unscheduled)";
-        return "null";
+        return std::nullopt;
     }
     r.submissions = std::make_unique<Submissions>();
     const auto stats = g.mapper.finish(*r.submissions);
-    return mapping_json(stats, r.submissions->bytes());
+    return MappingFacts(stats, r.submissions->bytes());
 }
 
 Result Collector::collect(const char* options_json) noexcept
@@ -286,19 +256,24 @@ Result Collector::collect(const char* options_json) noexcept
         }
         r.status = got.info.status;
         r.message = util::clean_text(got.info.message, 1024);
-        std::string mapping = "null";
+        std::optional<MappingFacts> mapping;
         parser::ParseResult parsed;
         if (got.payload) {
             payload_bytes = got.payload->body.size();
             mapping = map_answer(g, request, got, parsed, r);
         }
-        const std::string fleet_json =
-            g.fleet ? fleet::fleet_json(fleet.state, fleet_options_, fleet.first_run,
-                                        r.submissions ? r.submissions->observed() : std::map<std::string, fleet::Observed>{},
-                                        g.fleet->lead(&g))
-                    : "null";
-        r.summary =
-            parser::summary_json(parsed, {{"collection", collection_json(got.info)}, {"mapping", mapping}, {"fleet", fleet_json}});
+        const auto write_fleet = [&](util::JsonWriter& w) {
+            if (!g.fleet) {
+                w.Null();
+                return;
+            }
+            static const std::map<std::string, fleet::Observed> kNone;
+            fleet::write_fleet(w, fleet.state, fleet_options_, fleet.first_run_waited_s,
+                               r.submissions ? r.submissions->observed() : kNone, g.fleet->lead(&g));
+        };
+        r.summary = parser::summary_json(parsed, {{"collection", [&](util::JsonWriter& w) { write_collection(w, got.info); }},
+                                                  {"mapping", [&](util::JsonWriter& w) { write_mapping(w, mapping); }},
+                                                  {"fleet", write_fleet}});
         // The body and its parse go now: only the compact submissions stay.
     });
     release_freed_memory(payload_bytes);
@@ -313,15 +288,15 @@ Result parse_once(std::string_view data, const char* options_json) noexcept
         const auto parsed = parser::parse(data, request.parse);
         if (request.samples)
             r.samples = parser::samples_json_lines(parsed);
-        std::string mapping = "null";
+        std::optional<MappingFacts> mapping;
         if (request.mapping) {
             // No state between calls: every payload maps as a first run.
             mapping::Mapper mapper(*request.mapping);
             r.submissions = std::make_unique<Submissions>();
             const auto stats = mapper.map(parsed, 0.0, *r.submissions);
-            mapping = mapping_json(stats, r.submissions->bytes());
+            mapping.emplace(stats, r.submissions->bytes());
         }
-        r.summary = parser::summary_json(parsed, {{"mapping", mapping}});
+        r.summary = parser::summary_json(parsed, {{"mapping", [&](util::JsonWriter& w) { write_mapping(w, mapping); }}});
         r.status = FWM_OK;
     });
     release_freed_memory(data.size());

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ struct ParseResult;
 }
 
 namespace fwm::collector {
+
+struct MappingFacts;
 
 // What one parse or collection hands over: the fwm_result's contents.
 struct Result {
@@ -69,8 +72,8 @@ private:
     // The steps of collect(): the fleet's snapshot (the first run waits for
     // the first refresh), and the answer parsed and mapped into `r`.
     FleetPart fleet_part(Generation& g, std::chrono::steady_clock::time_point started);
-    std::string map_answer(Generation& g, const ParseRequest& request, http::Collected& got,
-                           parser::ParseResult& parsed, Result& r);
+    std::optional<MappingFacts> map_answer(Generation& g, const ParseRequest& request, http::Collected& got,
+                                           parser::ParseResult& parsed, Result& r);
 
     http::ClientConfig client_config_;
     mapping::MappingOptions mapping_options_;

@@ -2,8 +2,6 @@
 
 #include <string_view>
 
-#include <rapidjson/writer.h>
-
 #include "fwm/fwm.h"
 #include "util/json_sink.hpp"
 #include "util/status.hpp"
@@ -12,12 +10,8 @@
 namespace fwm::collector {
 namespace {
 
-using Writer = rapidjson::Writer<util::StringSink>;
-
-void write_text(Writer& w, std::string_view text)
-{
-    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-}
+using Writer = util::JsonWriter;
+using util::write_string;
 
 // A duration the collection may not have (negative: none).
 void seconds_or_null(Writer& w, const char* key, double seconds)
@@ -31,11 +25,23 @@ void seconds_or_null(Writer& w, const char* key, double seconds)
 
 } // namespace
 
-std::string mapping_json(const mapping::MapStats& m, std::size_t submissions_bytes)
+MappingFacts::MappingFacts(const mapping::MapStats& s, std::size_t bytes)
+    : stats(s), submissions_bytes(bytes)
 {
-    std::string out;
-    util::StringSink sink{out};
-    Writer w(sink);
+    if (s.costly_pattern) {
+        costly_option = s.costly_pattern->option();
+        costly_pattern = util::clean_text(s.costly_pattern->text(), 256);
+    }
+    stats.costly_pattern = nullptr;
+}
+
+void write_mapping(Writer& w, const std::optional<MappingFacts>& facts)
+{
+    if (!facts) {
+        w.Null();
+        return;
+    }
+    const mapping::MapStats& m = facts->stats;
     w.StartObject();
     const std::pair<const char*, std::size_t> counts[] = {
         {"series", m.series},
@@ -51,7 +57,7 @@ std::string mapping_json(const mapping::MapStats& m, std::size_t submissions_byt
         {"filter_gave_up", m.filter_gave_up},
         {"over_name_cap", m.over_name_cap},
         {"max_names", mapping::kMaxNames},
-        {"submissions_bytes", submissions_bytes},
+        {"submissions_bytes", facts->submissions_bytes},
     };
     for (const auto& [name, value] : counts) {
         w.Key(name);
@@ -62,31 +68,26 @@ std::string mapping_json(const mapping::MapStats& m, std::size_t submissions_byt
     w.Key("filter_budget_ms");
     w.Int64(mapping::kFilterBudget.count());
     w.Key("costly_pattern");
-    if (m.costly_pattern) {
+    if (facts->costly_option) {
         w.StartObject();
         w.Key("option");
-        write_text(w, m.costly_pattern->option());
+        write_string(w, *facts->costly_option);
         w.Key("pattern");
-        write_text(w, util::clean_text(m.costly_pattern->text(), 256));
+        write_string(w, *facts->costly_pattern);
         w.EndObject();
     } else {
         w.Null();
     }
     w.EndObject();
-    sink.Flush();
-    return out;
 }
 
-std::string collection_json(const http::CollectInfo& c)
+void write_collection(Writer& w, const http::CollectInfo& c)
 {
-    std::string out;
-    util::StringSink sink{out};
-    Writer w(sink);
     w.StartObject();
     w.Key("status");
     w.String(util::status_name(c.status));
     w.Key("message");
-    write_text(w, util::clean_text(c.message, 1024));
+    write_string(w, util::clean_text(c.message, 1024));
     w.Key("http_status");
     w.Uint(c.http_status);
     w.Key("attempts");
@@ -98,9 +99,9 @@ std::string collection_json(const http::CollectInfo& c)
     w.Key("body_bytes");
     w.Uint64(c.body_bytes);
     w.Key("encoding");
-    write_text(w, c.encoding);
+    write_string(w, c.encoding);
     w.Key("content_type");
-    write_text(w, util::clean_text(c.content_type, 128));
+    write_string(w, util::clean_text(c.content_type, 128));
     w.Key("connection_reused");
     w.Bool(c.connection_reused);
     w.Key("from_cache");
@@ -110,8 +111,6 @@ std::string collection_json(const http::CollectInfo& c)
     w.Bool(c.rate_limited);
     seconds_or_null(w, "retry_after_s", c.retry_after_s);
     w.EndObject();
-    sink.Flush();
-    return out;
 }
 
 } // namespace fwm::collector

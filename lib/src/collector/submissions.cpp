@@ -1,14 +1,11 @@
 #include "collector/submissions.hpp"
 
-#include <charconv>
 #include <string_view>
 #include <stdexcept>
 
-#include "mapping/json_groups.hpp"
+#include "util/json_sink.hpp"
 
 namespace fwm::collector {
-
-using mapping::JsonGroups;
 
 std::uint32_t Submissions::intern(const std::string& name)
 {
@@ -32,7 +29,8 @@ void Submissions::close_group()
 {
     if (groups_.empty())
         return;
-    if (tags_.size() > UINT32_MAX || points_.size() > UINT32_MAX || buckets_.size() > UINT32_MAX)
+    if (tag_bytes_.size() > UINT32_MAX || tag_ends_.size() > UINT32_MAX || points_.size() > UINT32_MAX ||
+        buckets_.size() > UINT32_MAX)
         throw std::length_error("one run's submissions pass 4 GiB");
     Group& g = groups_.back();
     g.points_end = static_cast<std::uint32_t>(points_.size());
@@ -42,18 +40,15 @@ void Submissions::close_group()
 void Submissions::group(const std::vector<std::string_view>& tags)
 {
     close_group();
-    tags_ += '[';
-    for (std::size_t i = 0; i < tags.size(); ++i) {
-        if (i)
-            tags_ += ',';
-        JsonGroups::write_string(tags_, tags[i]);
+    for (const auto t : tags) {
+        tag_bytes_ += t;
+        tag_ends_.push_back(static_cast<std::uint32_t>(tag_bytes_.size())); // checked by close_group()
     }
-    tags_ += ']';
     deployment_.clear();
     for (const auto t : tags)
         if (t.substr(0, 14) == "deployment_id:")
             deployment_.assign(t.substr(14));
-    groups_.push_back(Group{static_cast<std::uint32_t>(tags_.size()), 0, 0});
+    groups_.push_back(Group{static_cast<std::uint32_t>(tag_ends_.size()), 0, 0});
     close_group();
 }
 
@@ -83,11 +78,47 @@ void Submissions::bucket(const std::string& name, double count, double lower, do
 
 std::size_t Submissions::bytes() const
 {
-    std::size_t n = tags_.capacity() + groups_.capacity() * sizeof(Group) + points_.capacity() * sizeof(Point) +
+    std::size_t n = tag_bytes_.capacity() + tag_ends_.capacity() * sizeof(std::uint32_t) +
+                    groups_.capacity() * sizeof(Group) + points_.capacity() * sizeof(Point) +
                     buckets_.capacity() * sizeof(BucketPoint);
     for (const auto& s : names_)
         n += sizeof(s) + s.capacity();
     return n;
+}
+
+template <class Writer>
+std::size_t Submissions::write_group(Writer& w, std::size_t i, std::vector<double>& values) const
+{
+    const Group& g = groups_[i];
+    const Group from = i ? groups_[i - 1] : Group{0, 0, 0};
+    w.StartArray();
+    w.StartArray();
+    for (std::uint32_t t = from.tags_end; t < g.tags_end; ++t) {
+        const std::uint32_t begin = t ? tag_ends_[t - 1] : 0;
+        w.String(tag_bytes_.data() + begin, tag_ends_[t] - begin);
+    }
+    w.EndArray();
+    // Gauges, then counts: their names here, their values in order.
+    for (const bool counts : {false, true}) {
+        w.StartArray();
+        for (std::uint32_t p = from.points_end; p < g.points_end; ++p) {
+            const Point& x = points_[p];
+            if (((x.name & kCount) != 0) != counts)
+                continue;
+            w.Uint(x.name & ~kCount);
+            values.push_back(x.value);
+        }
+        w.EndArray();
+    }
+    w.StartArray();
+    for (std::uint32_t b = from.buckets_end; b < g.buckets_end; ++b) {
+        const BucketPoint& x = buckets_[b];
+        w.Uint(x.name);
+        values.insert(values.end(), {x.count, x.lower, x.upper});
+    }
+    w.EndArray();
+    w.EndArray();
+    return (g.points_end - from.points_end) + (g.buckets_end - from.buckets_end);
 }
 
 // A batch is built for the cheapest decoding in Python: the structure as
@@ -100,56 +131,21 @@ bool Submissions::next_batch(std::string& out, std::vector<double>& values)
     values.clear();
     if (next_group_ >= groups_.size())
         return false;
-    out += "{\"names\":[";
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-        if (i)
-            out += ',';
-        JsonGroups::write_string(out, names_[i]);
-    }
-    out += "],\"groups\":[";
-    auto index = [&out](std::uint32_t name, bool& first) {
-        if (!first)
-            out += ',';
-        first = false;
-        char buf[16];
-        const auto r = std::to_chars(buf, buf + sizeof buf, name);
-        out.append(buf, r.ptr);
-    };
+    util::StringSink sink{out};
+    util::JsonWriter w(sink);
+    w.StartObject();
+    w.Key("names");
+    w.StartArray();
+    for (const std::string& name : names_)
+        util::write_string(w, name);
+    w.EndArray();
+    w.Key("groups");
+    w.StartArray();
     std::size_t points = 0;
-    for (bool first = true; next_group_ < groups_.size() && (first || points < kBatchPoints); first = false) {
-        const std::size_t i = next_group_++;
-        const Group& g = groups_[i];
-        const std::uint32_t tags_begin = i ? groups_[i - 1].tags_end : 0;
-        const std::uint32_t points_begin = i ? groups_[i - 1].points_end : 0;
-        const std::uint32_t buckets_begin = i ? groups_[i - 1].buckets_end : 0;
-        if (!first)
-            out += ',';
-        out += '[';
-        out.append(tags_, tags_begin, g.tags_end - tags_begin);
-        // Gauges, then counts: their names here, their values in order.
-        for (const bool counts : {false, true}) {
-            out += ",[";
-            bool first_name = true;
-            for (std::uint32_t p = points_begin; p < g.points_end; ++p) {
-                const Point& x = points_[p];
-                if (((x.name & kCount) != 0) != counts)
-                    continue;
-                index(x.name & ~kCount, first_name);
-                values.push_back(x.value);
-            }
-            out += ']';
-        }
-        out += ",[";
-        bool first_name = true;
-        for (std::uint32_t b = buckets_begin; b < g.buckets_end; ++b) {
-            const BucketPoint& x = buckets_[b];
-            index(x.name, first_name);
-            values.insert(values.end(), {x.count, x.lower, x.upper});
-        }
-        out += "]]";
-        points += (g.points_end - points_begin) + (g.buckets_end - buckets_begin);
-    }
-    out += "]}";
+    for (bool first = true; next_group_ < groups_.size() && (first || points < kBatchPoints); first = false)
+        points += write_group(w, next_group_++, values);
+    w.EndArray();
+    w.EndObject();
     return true;
 }
 

@@ -40,7 +40,7 @@ public:
 
 private:
     struct Group {
-        std::uint32_t tags_end;    // in tags_: the group's tags, rendered as a JSON array
+        std::uint32_t tags_end;    // in tag_ends_
         std::uint32_t points_end;  // in points_
         std::uint32_t buckets_end; // in buckets_
     };
@@ -56,12 +56,16 @@ private:
 
     std::uint32_t intern(const std::string& name);
     void close_group();
+    // Writes group i into a batch and its values after `values`; its point count.
+    template <class Writer>
+    std::size_t write_group(Writer& w, std::size_t i, std::vector<double>& values) const;
 
     std::vector<std::string> names_;
     enum class Watched : std::uint8_t { none, prompt_rate, replicas };
     std::vector<Watched> watched_; // per name in names_
     std::unordered_map<const std::string*, std::uint32_t> ids_; // the mapper's names are stable during a run
-    std::string tags_;
+    std::string tag_bytes_;               // every group's tags, back to back, as they are
+    std::vector<std::uint32_t> tag_ends_; // where each tag ends in tag_bytes_
     std::vector<Group> groups_;
     std::vector<Point> points_;
     std::vector<BucketPoint> buckets_;

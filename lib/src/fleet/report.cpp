@@ -38,7 +38,7 @@ std::vector<std::string> tags_of(const Deployment& d, const FleetOptions& o)
     return out;
 }
 
-using Writer = rapidjson::Writer<util::StringSink>;
+using Writer = util::JsonWriter;
 
 // JSON has no infinities or NaN: one would leave the summary unreadable
 // (Writer::Double writes nothing), so such a value is written as null.
@@ -599,19 +599,46 @@ void envelope(Writer& w, const Envelope& e)
     w.EndObject();
 }
 
-std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::string& first_run,
-                       const std::map<std::string, Observed>& observed, bool account_data)
+namespace {
+
+// An instance's first run waits for the first refreshes, once: how long,
+// and which had not come: {"waited_s":S, "missing":["inventory",...]}.
+void first_run(Writer& w, std::optional<double> waited_s, const Snapshot& s, const FleetOptions& o)
+{
+    w.Key("first_run");
+    if (!waited_s) {
+        w.Null();
+        return;
+    }
+    w.StartObject();
+    w.Key("waited_s");
+    w.Double(std::isfinite(*waited_s) ? *waited_s : 0.0);
+    w.Key("missing");
+    w.StartArray();
+    const std::pair<const char*, bool> kinds[] = {
+        {"inventory", o.inventory && s.inventory_attempt.sequence == 0},
+        {"usage", o.usage && s.usage_attempt.sequence == 0},
+        {"capacity", o.capacity && s.capacity_attempt.sequence == 0},
+        {"costs", o.costs && s.costs_attempt.sequence == 0},
+    };
+    for (const auto& [kind, missing] : kinds)
+        if (missing)
+            w.String(kind);
+    w.EndArray();
+    w.EndObject();
+}
+
+} // namespace
+
+void write_fleet(Writer& w, const Snapshot& s, const FleetOptions& o, std::optional<double> first_run_waited_s,
+                 const std::map<std::string, Observed>& observed, bool account_data)
 {
     const std::map<std::string, Price> billed =
         s.costs ? prices_from_billing(s.costs->billed) : std::map<std::string, Price>{};
     const double now = o.wall_clock ? o.wall_clock()
                                     : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    std::string out;
-    util::StringSink sink{out};
-    Writer w(sink);
     w.StartObject();
-    w.Key("first_run");
-    w.RawValue(first_run.data(), first_run.size(), rapidjson::kObjectType);
+    first_run(w, first_run_waited_s, s, o);
     w.Key("account_data");
     w.Bool(account_data);
     section(w, "inventory", o.inventory, s.inventory_attempt, [&] {
@@ -643,6 +670,16 @@ std::string fleet_json(const Snapshot& s, const FleetOptions& o, const std::stri
             w.Null();
     });
     w.EndObject();
+}
+
+std::string fleet_json(const Snapshot& s, const FleetOptions& o, std::optional<double> first_run_waited_s,
+                       const std::map<std::string, Observed>& observed, bool account_data)
+{
+    std::string out;
+    util::StringSink sink{out};
+    Writer w(sink);
+    write_fleet(w, s, o, first_run_waited_s, observed, account_data);
+    sink.Flush();
     return out;
 }
 

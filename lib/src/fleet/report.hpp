@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fleet/refresher.hpp"
+#include "util/json_sink.hpp"
 
 namespace fwm::fleet {
 
@@ -18,12 +19,19 @@ struct Observed {
     std::optional<double> replicas;            // the undocumented deployment_replicas gauge, where sent
 };
 
-// `first_run` is a JSON value written as it is: null, or on an instance's
-// first run how long it waited for the first refreshes and which did not come.
+// The "fleet" member's value. `first_run_waited_s`: on an instance's first
+// run, how long it waited for the first refreshes (the snapshot, taken
+// after the wait, tells which did not come); none in later runs.
 // `account_data`: this instance sends the account's own data (usage,
 // quotas, spend, costs, the account's state); the other instances of the
 // account do not, so that none of it counts twice.
-std::string fleet_json(const Snapshot& snapshot, const FleetOptions& options, const std::string& first_run = "null",
+void write_fleet(util::JsonWriter& w, const Snapshot& snapshot, const FleetOptions& options,
+                 std::optional<double> first_run_waited_s, const std::map<std::string, Observed>& observed,
+                 bool account_data);
+
+// The same value alone, as a JSON document.
+std::string fleet_json(const Snapshot& snapshot, const FleetOptions& options,
+                       std::optional<double> first_run_waited_s = std::nullopt,
                        const std::map<std::string, Observed>& observed = {}, bool account_data = true);
 
 } // namespace fwm::fleet

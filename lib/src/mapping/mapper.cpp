@@ -7,7 +7,6 @@
 #include <unordered_set>
 
 #include "mapping/identity.hpp"
-#include "mapping/json_groups.hpp"
 #include "mapping/quantile.hpp"
 #include "parser/lex.hpp"
 
@@ -153,14 +152,6 @@ MapStats Mapper::map(const ParseResult& r, double now, Sink& sink)
     begin(now);
     add(r);
     return finish(sink);
-}
-
-MapStats Mapper::map(const ParseResult& r, double now, std::string& out)
-{
-    JsonGroups sink(out);
-    const MapStats stats = map(r, now, static_cast<Sink&>(sink));
-    sink.finish();
-    return stats;
 }
 
 // ---- step 1, select ---------------------------------------------------------

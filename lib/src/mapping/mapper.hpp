@@ -71,8 +71,6 @@ public:
     void add(const parser::ParseResult& chunk);
     MapStats finish(Sink& sink);
     void abandon();
-    // The same, appending the JSON array of json_groups.hpp to `out`.
-    MapStats map(const parser::ParseResult& r, double now, std::string& out);
 
     const MappingOptions& options() const { return options_; }
 

@@ -11,12 +11,8 @@ namespace fwm::parser {
 namespace {
 
 using util::StringSink;
-using Writer = rapidjson::Writer<StringSink>;
-
-void write_string(Writer& w, std::string_view s)
-{
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+using util::write_string;
+using Writer = util::JsonWriter;
 
 // JSON has no NaN or infinities: they travel as the strings Prometheus uses.
 void write_number(Writer& w, double v)
@@ -80,9 +76,9 @@ std::string summary_json(const ParseResult& r, std::initializer_list<SummaryPart
         w.EndObject();
     }
     w.EndArray();
-    for (const auto& [name, json] : parts) {
-        w.Key(name);
-        w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    for (const auto& part : parts) {
+        w.Key(part.name);
+        part.write(w);
     }
     w.EndObject();
     sink.Flush();

@@ -2,18 +2,22 @@
 // object and the samples as JSON lines.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
-#include <string_view>
-#include <utility>
 
 #include "parser/parser.hpp"
+#include "util/json_sink.hpp"
 
 namespace fwm::parser {
 
-// A part of the summary that its own writer made (a JSON value, written as
-// it is): {"collection", ...}, {"mapping", ...}, {"fleet", ...}.
-using SummaryPart = std::pair<const char*, std::string_view>;
+// A member of the summary that another part of the library knows how to
+// write: its name ("collection", "mapping", "fleet") and what writes its
+// value, with the summary's own writer.
+struct SummaryPart {
+    const char* name;
+    std::function<void(util::JsonWriter&)> write;
+};
 
 // The summary object: the parse's facts, then each part as a member of the
 // same object, in order, by one writer.

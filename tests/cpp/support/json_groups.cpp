@@ -1,10 +1,54 @@
-#include "mapping/json_groups.hpp"
+#include "support/json_groups.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 
-namespace fwm::mapping {
+namespace fwm::test {
+namespace {
+
+void write_number(std::string& out, double v)
+{
+    char buf[32];
+    if (std::isnan(v)) {
+        out += "NaN";
+        return;
+    }
+    if (std::isinf(v)) {
+        out += v > 0 ? "Infinity" : "-Infinity";
+        return;
+    }
+    // Whole numbers (counts, most bounds) as integers: shorter, and read the same.
+    if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) {
+        const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
+        out.append(buf, r.ptr);
+        return;
+    }
+    const auto r = std::to_chars(buf, buf + sizeof buf, v); // shortest form that reads back the same
+    out.append(buf, r.ptr);
+}
+
+void write_string(std::string& out, std::string_view s)
+{
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            out += "\\u00";
+            out += kHex[u >> 4];
+            out += kHex[u & 15];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+} // namespace
 
 JsonGroups::JsonGroups(std::string& out)
     : out_(out)
@@ -29,47 +73,6 @@ void JsonGroups::finish()
     if (any_group_)
         out_ += "]}";
     out_ += ']';
-}
-
-void JsonGroups::write_number(std::string& out, double v)
-{
-    char buf[32];
-    if (std::isnan(v)) {
-        out += "NaN";
-        return;
-    }
-    if (std::isinf(v)) {
-        out += v > 0 ? "Infinity" : "-Infinity";
-        return;
-    }
-    // Whole numbers (counts, most bounds) as integers: shorter, and read the same.
-    if (v == std::floor(v) && std::fabs(v) < 9007199254740992.0) {
-        const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
-        out.append(buf, r.ptr);
-        return;
-    }
-    const auto r = std::to_chars(buf, buf + sizeof buf, v); // shortest form that reads back the same
-    out.append(buf, r.ptr);
-}
-
-void JsonGroups::write_string(std::string& out, std::string_view s)
-{
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            out += "\\u00";
-            out += kHex[u >> 4];
-            out += kHex[u & 15];
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
 }
 
 void JsonGroups::group(const std::vector<std::string_view>& tags)
@@ -134,4 +137,12 @@ void JsonGroups::bucket(const std::string& name, double count, double lower, dou
     out_ += ']';
 }
 
-} // namespace fwm::mapping
+mapping::MapStats map_json(mapping::Mapper& m, const parser::ParseResult& r, double now, std::string& out)
+{
+    JsonGroups sink(out);
+    const mapping::MapStats stats = m.map(r, now, sink);
+    sink.finish();
+    return stats;
+}
+
+} // namespace fwm::test

@@ -1,17 +1,21 @@
-// A Sink that writes the groups as one JSON array:
+// The mapper's submissions as one readable JSON array, for the tests and
+// the fuzz target (the C ABI hands them out as batches:
+// collector/submissions.hpp):
 //   [{"tags":[...], "gauges":[[name, value], ...], "counts":[...] (optional),
 //     "buckets":[[name, count, lower, upper], ...] (optional)}, ...]
-// Whole numbers are written as integers; +Inf as Infinity (Python's json
-// reads it). For tests, benchmarks, fuzzing and the batches of the C ABI.
+// Whole numbers are written as integers; NaN and infinities as NaN,
+// Infinity and -Infinity (RapidJSON's kParseNanAndInfFlag reads them).
 #pragma once
 
 #include <string>
 
+#include "mapping/mapper.hpp"
 #include "mapping/sink.hpp"
+#include "parser/parser.hpp"
 
-namespace fwm::mapping {
+namespace fwm::test {
 
-class JsonGroups final : public Sink {
+class JsonGroups final : public mapping::Sink {
 public:
     explicit JsonGroups(std::string& out);
     ~JsonGroups() override;
@@ -26,10 +30,6 @@ public:
     // Closes the open group and the array; also done by the destructor.
     void finish();
 
-    // The same rendering, for callers that keep points their own way.
-    static void write_number(std::string& out, double v);
-    static void write_string(std::string& out, std::string_view s);
-
 private:
     enum class Section { none, gauges, counts, buckets };
     void enter(Section s);
@@ -42,4 +42,7 @@ private:
     bool finished_ = false;
 };
 
-} // namespace fwm::mapping
+// Mapper::map() into a JsonGroups: the array appended to `out`.
+mapping::MapStats map_json(mapping::Mapper& m, const parser::ParseResult& r, double now, std::string& out);
+
+} // namespace fwm::test
