@@ -470,3 +470,19 @@ def test_changelog_headings_are_versions_with_dates_newest_first():
     assert versions == sorted(versions, reverse=True)
     from datadog_checks.fireworks.__about__ import __version__
     assert versions[0] == tuple(int(x) for x in __version__.split('.'))
+
+
+def test_no_file_holds_a_merge_conflict_marker():
+    # CMake reads a left-over marker as an include path and builds anyway.
+    import subprocess
+    files = subprocess.run(['git', '-C', ROOT, 'ls-files', '-z'], capture_output=True, check=True).stdout
+    marked = []
+    for name in filter(None, files.decode().split('\0')):
+        path = os.path.join(ROOT, name)
+        if not os.path.isfile(path) or os.path.getsize(path) > 4 << 20:
+            continue
+        with open(path, 'rb') as f:
+            for number, line in enumerate(f, 1):
+                if line.startswith((b'<<<<<<< ', b'>>>>>>> ')) or line.rstrip(b'\r\n') == b'=======':
+                    marked.append('{}:{}'.format(name, number))
+    assert marked == []
