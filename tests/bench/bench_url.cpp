@@ -18,7 +18,10 @@
 
 #include "fleet/api_target.hpp"
 #include "http/url.hpp"
+#include "support/old_percent_encode.hpp"
 #include "url_before.hpp"
+
+using fwm::test::old_percent_encode;
 
 namespace {
 
@@ -38,23 +41,6 @@ const std::vector<std::string> kProxies = {"http://user:p%40ss@proxy.internal:31
 const std::vector<std::string> kLocations = {"/v1/accounts/acme/metrics2", "metrics?page=2", "../other/m",
                                              "https://api.fireworks.ai/x", "//cdn.fireworks.ai/m", "?q=1"};
 
-// The old code's percent-encoding of REST values.
-std::string old_percent_encode(const std::string& s)
-{
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
 
 const std::vector<std::string> kTokens = {"p2+/==", "CiQ4ZjZhN2E2Ni0xYjM0LTQyZmQtOTQ1MS1hZjM2YmZlNmUxNGU=",
                                           "2026-12-01T00:00:00Z"};

@@ -9,6 +9,9 @@
 
 #include "fleet/api_target.hpp"
 #include "http/url.hpp"
+#include "support/old_percent_encode.hpp"
+
+using fwm::test::old_percent_encode;
 
 using namespace fwm::http;
 
@@ -26,25 +29,6 @@ std::string parse_error(const std::string& text, UrlRules rules = UrlRules::endp
 {
     std::string e;
     return parse_url(text, e, rules) ? "accepted" : e;
-}
-
-// The request targets as they were built before ApiTarget: concatenated,
-// values percent-encoded but for RFC 3986's unreserved characters.
-std::string old_percent_encode(const std::string& s)
-{
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-            c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
 }
 
 } // namespace

@@ -35,6 +35,15 @@ def pytest_configure(config):
                                        'tests/run_fast.sh leaves it out (-m "not slow")')
 
 
+def load_script(path):
+    """A project script (packaging/*.py) as a module, without running its main."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def shim_env(**extra):
     """Environment for a child `python3 -m datadog_checks.fireworks`."""
     env = dict(os.environ)

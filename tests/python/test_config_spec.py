@@ -1,7 +1,6 @@
 """spec.yaml is the one list of options: the example is rendered from it (its
 option table too: test_option_table.py), and what is not in it is warned
 about once per instance (names only, bounded, never a value)."""
-import importlib.util
 import logging
 import os
 import re
@@ -11,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT, free_port, shim_env
+from conftest import load_script, ROOT, free_port, shim_env
 from datadog_checks.base import ConfigurationError
 from datadog_checks.fireworks import FireworksCheck
 from datadog_checks.fireworks import config as cfg
@@ -22,14 +21,7 @@ RENDERER = os.path.join(ROOT, 'packaging', 'render_conf_example.py')
 SECRET = 'fw-SECRET-3b9e1c77d2a4-spec'  # the prefix tests/run_all.sh scans the logs for
 
 
-def _renderer():
-    spec = importlib.util.spec_from_file_location('render_conf_example', RENDERER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render_conf_example = _renderer()
+render_conf_example = load_script(RENDERER)
 
 
 def load_spec():

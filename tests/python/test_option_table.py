@@ -3,7 +3,6 @@ both forms are current and hold every option of the spec, the generator
 refuses what it cannot carry and skips templates, and the shim's lists and
 defaults are the table's. test_option_values.py holds configurations to it."""
 import copy
-import importlib.util
 import os
 import subprocess
 import sys
@@ -11,21 +10,14 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import load_script, ROOT
 from datadog_checks.fireworks import config as cfg
 from datadog_checks.fireworks.option_table import OPTIONS
 
 GENERATOR = os.path.join(ROOT, 'packaging', 'gen_option_table.py')
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location('gen_option_table', GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _generator()
+gen = load_script(GENERATOR)
 
 
 def minimal_spec(*options, section='instances'):
