@@ -1,3 +1,6 @@
+// One job, in one file: the tolerant field readers every API answer's reader
+// uses (json_fields.hpp says their rules). Over 500 lines because protobuf's
+// JSON mapping gives each type several spellings.
 #include "fleet/json_fields.hpp"
 
 #include <algorithm>

@@ -1,3 +1,6 @@
+// One job, in one file: the summary's "fleet" object, each part (inventory,
+// usage, capacity, costs) with its attempt, written with one RapidJSON writer.
+// Over 500 lines because the object has many fields, each written once here.
 #include "fleet/report.hpp"
 
 #include <algorithm>

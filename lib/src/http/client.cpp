@@ -1,3 +1,7 @@
+// One job, in one file: a collection's life around exchange.cpp's single
+// request (admission by the account's limiter, attempts, retries and
+// redirects, the cache of the last answer and its delivery), as named steps.
+// Over 500 lines because each step's failure has its own words.
 #include "http/client.hpp"
 
 #include <algorithm>

@@ -1,3 +1,7 @@
+// One job, in one file: a Python `re` pattern translated, in one pass, into
+// a Boost.Regex one that matches what Python would, or refused naming its
+// option. Over 500 lines because that is how many rules the two engines read
+// differently.
 // Boost.Regex keeps only this file: nothing else includes it, so the
 // complexity bound below is the one every match in the library uses.
 #define BOOST_REGEX_MAX_STATE_COUNT 1000000

@@ -1,3 +1,7 @@
+// One job, in one file: the exposition grammar (lines, comments, samples,
+// labels, exemplars, timestamps) and its error reporting, as one class whose
+// hot loop keeps its state together. Over 500 lines because the two formats'
+// rules are many; the lexing, numbers and series sets live beside it.
 #include "parser/parser.hpp"
 
 #include <algorithm>
