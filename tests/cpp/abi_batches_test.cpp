@@ -65,13 +65,14 @@ const std::string kGauge = "generator_kv_slots_fraction:avg_by_deployment";
 
 BOOST_AUTO_TEST_SUITE(abi_batches)
 
-BOOST_AUTO_TEST_CASE(hostile_tags_keep_their_bytes_and_the_batch_stays_json)
+BOOST_AUTO_TEST_CASE(hostile_tags_keep_their_text_and_the_batch_stays_utf8_json)
 {
     // A label value with raw control bytes, escaped newline, quote and
     // backslash, U+2028 and DEL; instance tags with NUL, CR/LF, bytes that
-    // are not UTF-8 (raw, and a lone surrogate escape, which the options
-    // reader turns into its three bytes), U+2028/2029, and two tags that
-    // escaping multiplies (64 KiB of quotes, 64 KiB of 0x01).
+    // are not UTF-8 (raw, and a lone surrogate escape, which RapidJSON
+    // turns into its three bytes: both become U+FFFD, so that the batch is
+    // UTF-8 as fwm.h promises), U+2028/2029, and two tags that escaping
+    // multiplies (64 KiB of quotes, 64 KiB of 0x01).
     const std::string label = "a\x01" "b\rc\\nd\xe2\x80\xa8" "e\\\\f\\\"g\x7f";
     const std::string payload = kGauge + "{deployment_id=\"" + label + "\"} 1\n";
     const std::string quotes(65536, '"'), ones(65536, '\x01');
@@ -98,8 +99,8 @@ BOOST_AUTO_TEST_CASE(hostile_tags_keep_their_bytes_and_the_batch_stays_json)
         "deployment_id:a\x01" "b\rc\nd\xe2\x80\xa8" "e\\f\"g\x7f",
         std::string("nul:\0x", 6),
         "crlf:a\r\nb",
-        "bad:\xff\xfe",
-        "lone:\xed\xb2\x80",
+        "bad:\xef\xbf\xbd\xef\xbf\xbd", // each byte that is not UTF-8 is U+FFFD, as a strict decoder reads it
+        "lone:\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
         "ls:\xe2\x80\xa8\xe2\x80\xa9",
         "ctl:\x1f\x7f",
         "q:\"\\/",

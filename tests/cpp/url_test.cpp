@@ -217,8 +217,11 @@ BOOST_AUTO_TEST_CASE(api_targets_encode_every_value_by_one_rule)
     }
     BOOST_TEST(ApiTarget("acme").str() == "/v1/accounts/acme");
     BOOST_TEST(ApiTarget("acme").path("usageCosts:query").str() == "/v1/accounts/acme/usageCosts:query");
-    // An account id holds only [A-Za-z0-9_.-]; even "." and ".." go as written, as before.
-    BOOST_TEST(ApiTarget("..").path("quotas").str() == "/v1/accounts/../quotas");
+    // "." and ".." are unreserved, but as whole segments a server reads them
+    // as dot segments (another path): they go escaped.
+    BOOST_TEST(ApiTarget("..").path("quotas").str() == "/v1/accounts/%2E%2E/quotas");
+    BOOST_TEST(ApiTarget("a").path("deployments").segment(".").str() == "/v1/accounts/a/deployments/%2E");
+    BOOST_TEST(ApiTarget("a").path("deployments").segment("...").str() == "/v1/accounts/a/deployments/...");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -125,9 +125,8 @@ def test_hostile_tags_and_names_decode_as_the_check_reads_them():
 
 def test_a_tag_that_is_not_utf8_is_replaced_not_fatal():
     # The check's own options are ASCII JSON, but a lone surrogate escape
-    # there, or raw bytes from another caller, become bytes that are not
-    # UTF-8; the library copies them as they are and the shim decodes the
-    # batch with replacement characters.
+    # there, or raw bytes from another caller, are not UTF-8: the library
+    # reads each such byte as U+FFFD, as a strict decoder would.
     with binding.parse(b'up 1\n', mapping={'tags': ['lone:\udc80']}) as r:
         assert [g['tags'] for g in r.groups()] == [['lone:\ufffd\ufffd\ufffd']]
     options = b'{"mapping":{"tags":["bad:\xff\xfe","ok:\xc3\xa9"]}}'

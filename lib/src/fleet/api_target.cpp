@@ -29,7 +29,12 @@ ApiTarget& ApiTarget::path(std::string_view literal)
 
 ApiTarget& ApiTarget::segment(std::string_view value)
 {
-    url_.encoded_segments().push_back(encoded(value));
+    // '.' is unreserved, so "." and ".." would go as they are and a server
+    // would read them as dot segments (another path): they go escaped.
+    if (value == "." || value == "..")
+        url_.encoded_segments().push_back(value.size() == 1 ? "%2E" : "%2E%2E");
+    else
+        url_.encoded_segments().push_back(encoded(value));
     return *this;
 }
 

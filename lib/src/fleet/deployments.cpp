@@ -97,7 +97,8 @@ std::string_view usable_id(const rapidjson::Value& v, const PageLimits& limits)
     std::string_view id;
     if (name != v.MemberEnd() && name->value.IsString())
         id = last_segment(std::string_view(name->value.GetString(), name->value.GetStringLength()));
-    if (id.size() > limits.max_text_bytes || !util::is_clean_text(id))
+    // "." and ".." would name another path once in a request target.
+    if (id.size() > limits.max_text_bytes || !util::is_clean_text(id) || id == "." || id == "..")
         return {};
     return id;
 }

@@ -32,12 +32,13 @@ std::vector<std::string> tags_of(const Deployment& d, const FleetOptions& o)
     if (!model.empty())
         out.push_back("model:" + std::string(model));
     const std::vector<std::string> inventory = deployment_tags(d, o);
+    out.reserve(out.size() + inventory.size()); // `all` points into `out`: it must not move
     std::vector<std::string_view> all(out.begin(), out.end());
     all.insert(all.end(), o.instance_tags.begin(), o.instance_tags.end());
     const std::size_t named = all.size();
     mapping::join_tags(all, named, inventory);
     for (std::size_t i = named; i < all.size(); ++i)
-        out.emplace_back(all[i]); // the joined ones: `all` points into `inventory`, not into `out`
+        out.emplace_back(all[i]); // the joined ones, from `inventory`
     return out;
 }
 

@@ -9,9 +9,11 @@ namespace {
 
 namespace chrono = std::chrono;
 
-// The calendar is C++20's (proleptic Gregorian). Dates here come from
-// parse_rfc3339 (years 1970 to 9999) or a clock; the clamp keeps any other
-// value inside the years whose day count fits every library's `days`.
+// The calendar is C++20's (proleptic Gregorian). Seconds here come from
+// parse_rfc3339 (years 1970 to 9999, which an offset can take a few hours
+// past either end) or a clock; the clamp keeps any value inside the years
+// whose day count fits every library's `days`. The day after the last is
+// 10000-01-01, which parse_rfc3339 would refuse.
 constexpr std::int64_t kLastSecond = 253402300799; // 9999-12-31T23:59:59Z
 
 chrono::sys_days day_of(std::int64_t seconds) noexcept

@@ -13,6 +13,7 @@
 #include "options/spec.hpp"
 #include "util/json_kind.hpp"
 #include "util/option_reader.hpp"
+#include "util/text.hpp"
 
 namespace fwm::options {
 
@@ -50,7 +51,13 @@ inline std::vector<std::string> get_strings(const std::string& name, const rapid
     for (const auto& e : v.GetArray()) {
         if (!e.IsString())
             util::option_wrong(name, "must be a list of strings");
-        out.emplace_back(e.GetString(), e.GetStringLength());
+        // Tags go out in the batches, which fwm.h promises are UTF-8: a lone
+        // surrogate escape or raw bytes are read as a strict decoder would.
+        const std::string_view text(e.GetString(), e.GetStringLength());
+        if (util::valid_utf8(text))
+            out.emplace_back(text);
+        else
+            out.push_back(util::replace_invalid_utf8(text));
     }
     return out;
 }

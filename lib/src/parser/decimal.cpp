@@ -32,7 +32,9 @@ Conversion decimal_to_double(std::string_view text, double& out) noexcept
     const char* end = text.data() + text.size();
     double v = 0;
     const auto r = fast_float::from_chars(text.data(), end, v);
-    if (r.ec != std::errc() || r.ptr != end)
+    // fast_float 4 and later say result_out_of_range for what 3.x (Debian 12's)
+    // reads as inf or 0 without a word; both set the value as strtod does.
+    if ((r.ec != std::errc() && r.ec != std::errc::result_out_of_range) || r.ptr != end)
         return Conversion::syntax;
     out = v;
     return std::isinf(v) ? Conversion::overflow : Conversion::ok;

@@ -186,4 +186,23 @@ std::string clean_text(std::string_view s, std::size_t max_bytes)
     return out;
 }
 
+std::string replace_invalid_utf8(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+        const std::size_t n = utf8_sequence_length(p, end);
+        if (n == 0) {
+            out += "\xef\xbf\xbd";
+            ++p;
+        } else {
+            out.append(reinterpret_cast<const char*>(p), n);
+            p += n;
+        }
+    }
+    return out;
+}
+
 } // namespace fwm::util

@@ -22,6 +22,10 @@ std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* en
 // does not end inside a UTF-8 sequence.
 std::size_t utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept;
 
+// `s` with each byte that is not part of a valid UTF-8 sequence replaced by
+// U+FFFD, as a strict decoder with replacement reads it (Python's "replace").
+std::string replace_invalid_utf8(std::string_view s);
+
 // `s` made safe to print: control characters become \n, \r, \t or \xNN,
 // characters that steer a terminal or a reader without showing (C1
 // controls, line separators, bidirectional overrides, zero-width ones)
