@@ -56,8 +56,8 @@ def base(**extra):
     ('timeout', 3601, "option 'timeout' must be between 0.001 and 3600, not 3601"),
     ('read_timeout', 0.0009, "option 'read_timeout' must be between 0.001 and 3600, not 0.0009"),
     ('api_max_response_bytes', 1023, "option 'api_max_response_bytes' must be a whole number from 1024 to 1073741824"),
-    ('max_response_bytes', 1 << 32, "option 'max_response_bytes' must be between 1024 and 4.29497e+09, not "
-                                    '4.29497e+09'),
+    ('max_response_bytes', 1 << 32, "option 'max_response_bytes' must be between 1024 and 4294967294, not "
+                                    '4294967296'),
     ('ready_grace_period', 86401, "option 'ready_grace_period' must be a number of seconds from 0 to 86400"),
     ('ready_grace_period', -1, "option 'ready_grace_period' must be a number of seconds from 0 to 86400"),
     ('quantiles', [1.5], "option 'quantiles' must be a list of numbers above 0 and at most 1 (0.5 is the median)"),

@@ -67,6 +67,17 @@ inline std::vector<std::string> get_strings(const OptionSpec& s, const rapidjson
     return get_strings(name_of(s), v);
 }
 
+// A value in a message: whole numbers below 10^15 in full (4294967294,
+// where %g said 4.29497e+09), others as %g does (0.0009, 1e+30).
+inline std::string value_text(double d)
+{
+    if (std::fabs(d) < 1e15 && d == std::floor(d) && !(d == 0 && std::signbit(d)))
+        return std::to_string(static_cast<long long>(d));
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g", d);
+    return buf;
+}
+
 // A number within the row's bounds (inclusive: fields.hpp binds no other),
 // whole for an integer. The REST API's integers have always said "a whole
 // number from A to B", the HTTP client's "between A and B, not X" (then "a
@@ -81,11 +92,9 @@ inline double get_number(const OptionSpec& s, const rapidjson::Value& v)
     if (s.reader == Reader::fleet && s.type == Type::integer && !(within && whole))
         util::option_wrong(name_of(s),
                            "must be a whole number from " + number_text(s.min) + " to " + number_text(s.max));
-    if (!within) {
-        char buf[128];
-        std::snprintf(buf, sizeof buf, "must be between %g and %g, not %g", s.min, s.max, d);
-        util::option_wrong(name_of(s), buf);
-    }
+    if (!within)
+        util::option_wrong(name_of(s), "must be between " + value_text(s.min) + " and " + value_text(s.max) +
+                                           ", not " + value_text(d));
     if (!whole)
         util::option_wrong(name_of(s), "must be a whole number");
     return d;
