@@ -58,6 +58,14 @@ std::string client_json(const std::string& url, const std::string& extra, const 
     return json + "}";
 }
 
+rapidjson::Document parse_json(const std::string& text)
+{
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseNanAndInfFlag>(text.c_str());
+    BOOST_TEST_REQUIRE(!doc.HasParseError(), text.substr(0, 200));
+    return doc;
+}
+
 http::Client make_client(const std::string& json)
 {
     return http::Client(http::read_client_config(json.c_str()));

@@ -9,6 +9,8 @@
 #include <thread>
 #include <string>
 
+#include <rapidjson/document.h>
+
 #include "fwm/fwm.h"
 #include "http/client.hpp"
 #include "test_pki.hpp"
@@ -40,6 +42,10 @@ void check_failure(const Timed& t, int status, const std::string& message_part, 
 void check_ok(const http::Collected& got);
 
 http::Client make_client(const std::string& json);
+
+// `text` read as JSON (NaN and Infinity allowed, as the library may write
+// them), or the test stops there.
+rapidjson::Document parse_json(const std::string& text);
 
 // tinyproxy from Debian on a free loopback port, stopped with the object.
 class Tinyproxy {

@@ -14,18 +14,6 @@
 using namespace fwm::test;
 using fwm::collector::Collector;
 
-namespace {
-
-rapidjson::Document json(const std::string& text)
-{
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseNanAndInfFlag>(text.c_str());
-    BOOST_TEST_REQUIRE(!doc.HasParseError(), text.substr(0, 200));
-    return doc;
-}
-
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(collector)
 
 BOOST_AUTO_TEST_CASE(one_collect_scrapes_parses_maps_and_renders)
@@ -35,7 +23,7 @@ BOOST_AUTO_TEST_CASE(one_collect_scrapes_parses_maps_and_renders)
     const auto r = c.collect(R"({"samples":true})");
     BOOST_TEST(r.status == FWM_OK, r.message);
     BOOST_TEST(r.message.empty());
-    const auto summary = json(r.summary);
+    const auto summary = parse_json(r.summary);
     BOOST_TEST(summary["samples"].GetUint() == 22u); // two deployments of 11 series
     BOOST_TEST(std::string(summary["collection"]["status"].GetString()) == "FWM_OK");
     BOOST_TEST(!r.samples.empty());
@@ -45,7 +33,7 @@ BOOST_AUTO_TEST_CASE(one_collect_scrapes_parses_maps_and_renders)
     std::vector<double> values;
     std::size_t batches = 0;
     while (r.submissions->next_batch(batch, values)) {
-        const auto doc = json(batch);
+        const auto doc = parse_json(batch);
         BOOST_TEST(doc["names"].IsArray());
         BOOST_TEST(doc["groups"].Size() > 0u);
         all += batch;
@@ -64,7 +52,7 @@ BOOST_AUTO_TEST_CASE(batches_hold_whole_groups_and_every_point_once)
     Collector c(client_json(server.url()).c_str());
     const auto r = c.collect(nullptr);
     BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
-    const auto summary = json(r.summary);
+    const auto summary = parse_json(r.summary);
     const std::size_t points = summary["mapping"]["points"].GetUint64();
     std::size_t seen = 0, batches = 0;
     std::set<std::string> tag_sets;
@@ -73,7 +61,7 @@ BOOST_AUTO_TEST_CASE(batches_hold_whole_groups_and_every_point_once)
     while (r.submissions->next_batch(batch, values)) {
         ++batches;
         std::size_t in_batch = 0, consumed = 0;
-        const auto doc = json(batch);
+        const auto doc = parse_json(batch);
         const auto& names = doc["names"];
         for (const auto& g : doc["groups"].GetArray()) {
             BOOST_TEST_REQUIRE(g.Size() == 4u); // tags, gauge names, count names, bucket names
@@ -127,7 +115,7 @@ BOOST_AUTO_TEST_CASE(every_failure_reports_its_facts_and_no_submissions)
         BOOST_TEST(!r.message.empty());
         BOOST_TEST(r.submissions == nullptr);
         if (*options == '\0') { // bad options fail before any collection
-            const auto summary = json(r.summary);
+            const auto summary = parse_json(r.summary);
             BOOST_TEST(std::string(summary["collection"]["status"].GetString()) == "FWM_ERR_HTTP_UNAUTHORIZED");
             BOOST_TEST(std::string(summary["collection"]["message"].GetString()) == r.message);
             BOOST_TEST(summary["mapping"].IsNull());

@@ -157,14 +157,6 @@ struct AccountServer {
     }
 };
 
-rapidjson::Document json(const std::string& text)
-{
-    rapidjson::Document doc;
-    doc.Parse(text.c_str());
-    BOOST_TEST_REQUIRE(!doc.HasParseError(), text.substr(0, 200));
-    return doc;
-}
-
 std::string text(const rapidjson::Value& v)
 {
     return std::string(v.GetString(), v.GetStringLength());
@@ -243,7 +235,7 @@ BOOST_AUTO_TEST_CASE(the_first_run_has_the_account_quotas_spend_dollars_and_cost
                     .c_str());
     auto r = c.collect(nullptr);
     BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
-    const auto doc = json(r.summary);
+    const auto doc = parse_json(r.summary);
     const auto& fleet = doc["fleet"];
     BOOST_TEST(fleet["first_run"]["missing"].Size() == 0u);
     // The account, and the quotas of both pages.
@@ -536,7 +528,7 @@ BOOST_AUTO_TEST_CASE(every_fault_of_a_call_names_it_and_leaves_the_metrics_untou
         auto r = c.collect(nullptr);
         BOOST_TEST(r.status == FWM_OK, f.path << ": " << r.message);
         BOOST_TEST((Clock::now() - started < std::chrono::milliseconds(1700)), f.path);
-        const auto doc = json(r.summary);
+        const auto doc = parse_json(r.summary);
         const auto& attempt = doc["fleet"][f.kind]["attempt"];
         BOOST_TEST_REQUIRE(attempt.IsObject(), f.path);
         BOOST_TEST(attempt["status"].GetInt() == f.expected, f.path << ": " << text(attempt["message"]));
@@ -564,14 +556,14 @@ BOOST_AUTO_TEST_CASE(a_spend_read_in_an_earlier_month_is_not_this_months)
     double now = *fwm::fleet::parse_rfc3339("2027-01-31T23:30:00Z");
     o.wall_clock = [&] { return now; };
     // Read this month: projected from when it was read (30 days and 23 hours in).
-    auto doc = json(fwm::fleet::fleet_json(snap, o));
+    auto doc = parse_json(fwm::fleet::fleet_json(snap, o));
     const auto& same = doc["capacity"]["last_good"]["spend"];
     BOOST_TEST(same["month_to_date"].GetDouble() == 900.0);
     BOOST_TEST(same["projected_month_end"].GetDouble() == 900.0 * 31 * 24 / (30 * 24 + 23), boost::test_tools::tolerance(1e-9));
     BOOST_TEST(doc["capacity"]["last_good"]["quotas_read_at"].GetDouble() == c->quotas_read_at);
     // Still held in February (a failed or held listing): no spend, rather than January's projected over February.
     now = *fwm::fleet::parse_rfc3339("2027-02-02T01:00:00Z");
-    doc = json(fwm::fleet::fleet_json(snap, o));
+    doc = parse_json(fwm::fleet::fleet_json(snap, o));
     BOOST_TEST(doc["capacity"]["last_good"]["spend"].IsNull());
     BOOST_TEST(doc["capacity"]["last_good"]["quotas"].Size() == 1u); // the quota itself is still said, with its time
 }
@@ -620,7 +612,7 @@ BOOST_AUTO_TEST_CASE(one_instance_of_an_account_sends_its_data_until_it_goes)
     const auto sends = [](Collector& c) {
         auto r = c.collect(nullptr);
         BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
-        return json(r.summary)["fleet"]["account_data"].GetBool();
+        return parse_json(r.summary)["fleet"]["account_data"].GetBool();
     };
     auto first = std::make_unique<Collector>(config("a").c_str());
     Collector second(config("b").c_str());

@@ -35,14 +35,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-rapidjson::Document json(const std::string& text)
-{
-    rapidjson::Document doc;
-    doc.Parse(text.c_str());
-    BOOST_TEST_REQUIRE(!doc.HasParseError(), text.substr(0, 200));
-    return doc;
-}
-
 std::string all_batches(const fwm::collector::Result& r)
 {
     std::string all, batch;
@@ -124,7 +116,7 @@ rapidjson::Document collect_until_attempt(Collector& c, const char* kind, std::u
     for (;;) {
         auto r = c.collect(nullptr);
         BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message); // the metrics never suffer
-        auto doc = json(r.summary);
+        auto doc = parse_json(r.summary);
         const auto& attempt = doc["fleet"][kind]["attempt"];
         if (attempt.IsObject() && attempt["sequence"].GetUint64() > after) {
             if (last)
@@ -222,7 +214,7 @@ BOOST_AUTO_TEST_CASE(the_fleet_datas_model_tag_is_the_metrics)
     fwm::fleet::FleetOptions o;
     o.inventory = true;
     o.instance_tags = {"model:pinned", "service:x"};
-    const auto doc = json(fwm::fleet::fleet_json(snap, o));
+    const auto doc = parse_json(fwm::fleet::fleet_json(snap, o));
     const auto& ds = doc["inventory"]["last_good"]["deployments"];
     BOOST_REQUIRE_EQUAL(ds.Size(), 3u);
     auto tags = [&](unsigned i) {
@@ -253,7 +245,7 @@ BOOST_AUTO_TEST_CASE(the_first_run_maps_with_the_first_inventory_and_usage)
     Collector c(client_json(fs.server.url(), "\"fleet\":{\"collect_inventory\":true,\"collect_usage\":true}").c_str());
     const auto r = c.collect(nullptr);
     BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
-    const auto doc = json(r.summary);
+    const auto doc = parse_json(r.summary);
     const auto& fleet = doc["fleet"];
     BOOST_TEST(std::string(fleet["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
     BOOST_TEST(std::string(fleet["usage"]["attempt"]["status_name"].GetString()) == "FWM_OK");
@@ -266,7 +258,7 @@ BOOST_AUTO_TEST_CASE(the_first_run_maps_with_the_first_inventory_and_usage)
     BOOST_TEST(fs.count("/billingUsage?") == 1u);
     // Later runs never wait, and say nothing of a first run.
     const auto next = c.collect(nullptr);
-    BOOST_TEST(json(next.summary)["fleet"]["first_run"].IsNull());
+    BOOST_TEST(parse_json(next.summary)["fleet"]["first_run"].IsNull());
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_or_hanging_api_delays_only_the_first_run_and_never_past_timeout)
@@ -287,7 +279,7 @@ BOOST_AUTO_TEST_CASE(a_slow_or_hanging_api_delays_only_the_first_run_and_never_p
             double s = std::chrono::duration<double>(Clock::now() - t0).count();
             BOOST_TEST(r.status == FWM_OK, r.message); // the metrics are there either way
             BOOST_TEST(all_batches(r).find("deployment_id:") != std::string::npos);
-            const auto doc = json(r.summary);
+            const auto doc = parse_json(r.summary);
             const auto& first = doc["fleet"]["first_run"];
             if (delay.count() < 3000) {
                 BOOST_TEST(s >= 1.4, "the first run did not wait for the inventory: " << s << " s");
@@ -444,7 +436,7 @@ BOOST_AUTO_TEST_CASE(a_listing_cut_by_a_failed_page_or_the_budget_keeps_what_it_
         });
         Collector c(fs.config("\"collect_inventory\":true").c_str());
         const auto r = c.collect(nullptr);
-        const auto doc = json(r.summary);
+        const auto doc = parse_json(r.summary);
         const auto& inv = doc["fleet"]["inventory"];
         BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == "FWM_ERR_HTTP_FORBIDDEN");
         const std::string message = inv["attempt"]["message"].GetString();
@@ -467,7 +459,7 @@ BOOST_AUTO_TEST_CASE(a_listing_cut_by_a_failed_page_or_the_budget_keeps_what_it_
             return reply;
         });
         Collector c(fs.config("\"collect_inventory\":true,\"api_max_requests_per_minute\":3").c_str());
-        const auto doc = json(c.collect(nullptr).summary);
+        const auto doc = parse_json(c.collect(nullptr).summary);
         const auto& inv = doc["fleet"]["inventory"];
         BOOST_TEST(std::string(inv["attempt"]["status_name"].GetString()) == "FWM_ERR_RATE_LIMITED");
         BOOST_TEST_REQUIRE(inv["last_good"].IsObject());
@@ -523,7 +515,7 @@ BOOST_AUTO_TEST_CASE(the_rest_api_takes_the_proxy_and_no_proxy_as_the_metrics_do
         Collector c(client_json(fs.server.url(), proxy_json(proxy.port()) + ",\"fleet\":{\"collect_inventory\":true}").c_str());
         const auto r = c.collect(nullptr);
         BOOST_TEST_REQUIRE(r.status == FWM_OK, r.message);
-        BOOST_TEST(std::string(json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+        BOOST_TEST(std::string(parse_json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
         // One tunnel for the metrics, one for the REST API (its own connection).
         const std::string log = proxy.log();
         std::size_t tunnels = 0;
@@ -536,7 +528,7 @@ BOOST_AUTO_TEST_CASE(the_rest_api_takes_the_proxy_and_no_proxy_as_the_metrics_do
         Collector c(client_json(fs.server.url(), proxy_json(proxy.port(), "", "[\"localhost\"]") +
                                                      ",\"fleet\":{\"collect_inventory\":true}").c_str());
         const auto r = c.collect(nullptr);
-        BOOST_TEST(std::string(json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+        BOOST_TEST(std::string(parse_json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
         BOOST_TEST(proxy.log().find("Request (") == std::string::npos, proxy.log());
     }
 }
@@ -551,7 +543,7 @@ BOOST_AUTO_TEST_CASE(the_fleet_summary_stays_json_whatever_a_number_holds)
     snap.usage = usage;
     fwm::fleet::FleetOptions o;
     o.usage = true;
-    const auto doc = json(fwm::fleet::fleet_json(snap, o));
+    const auto doc = parse_json(fwm::fleet::fleet_json(snap, o));
     BOOST_TEST(doc["usage"]["last_good"]["accelerator_seconds"][0]["value"].IsNull());
     BOOST_TEST(doc["usage"]["last_good"]["fetched_at"].IsNull());
 }
@@ -574,7 +566,7 @@ BOOST_AUTO_TEST_CASE(instances_whose_rest_api_goes_through_different_proxies_do_
     BOOST_TEST(fwm::fleet::Refresher::count() == before + 2);
     for (Collector* c : {&a, &b}) {
         const auto r = c->collect(nullptr);
-        BOOST_TEST(std::string(json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
+        BOOST_TEST(std::string(parse_json(r.summary)["fleet"]["inventory"]["attempt"]["status_name"].GetString()) == "FWM_OK");
     }
     const std::string tunnel = "CONNECT 127.0.0.1:" + std::to_string(fs.server.port());
     BOOST_TEST(first.log().find(tunnel) != std::string::npos, first.log());

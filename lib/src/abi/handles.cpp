@@ -22,12 +22,12 @@ Table& table()
     return t;
 }
 
-void lock_for_fork()
+void lock_handles_for_fork()
 {
     table().mutex.lock();
 }
 
-void unlock_after_fork()
+void unlock_handles_after_fork()
 {
     table().mutex.unlock();
 }
@@ -41,7 +41,8 @@ std::uint64_t id_of(const fwm_client* token)
 
 fwm_client* add_client(std::shared_ptr<ClientEntry> entry)
 {
-    static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
+    static const int registered =
+        pthread_atfork(lock_handles_for_fork, unlock_handles_after_fork, unlock_handles_after_fork);
     (void)registered;
     Table& t = table();
     std::lock_guard lock(t.mutex);

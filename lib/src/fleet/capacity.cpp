@@ -10,8 +10,6 @@ namespace fwm::fleet {
 
 namespace {
 
-constexpr std::size_t kTextBytes = 200;
-
 bool lower_word(std::string_view s) noexcept
 {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
@@ -36,7 +34,7 @@ bool read_quota(const rapidjson::Value& v, std::size_t index, Quota& q, Problems
     std::string_view id;
     if (auto name = v.FindMember("name"); name != v.MemberEnd() && name->value.IsString())
         id = last_segment(std::string_view(name->value.GetString(), name->value.GetStringLength()));
-    if (id.empty() || id.size() > kTextBytes || !util::is_clean_text(id)) {
+    if (id.empty() || id.size() > kMaxTextBytes || !util::is_clean_text(id)) {
         problems.add(where + ": no usable name");
         return false;
     }
@@ -77,7 +75,7 @@ AccountInfo parse_account(std::string_view json)
             a.problems.add(std::string(parts.members[i]) + ": expected a string");
             return;
         }
-        *fields[i] = util::clean_text(std::string_view(v.GetString(), v.GetStringLength()), i == 0 || i == 1 || i == 5 ? 64 : kTextBytes);
+        *fields[i] = util::clean_text(std::string_view(v.GetString(), v.GetStringLength()), i == 0 || i == 1 || i == 5 ? 64 : kMaxTextBytes);
     };
     read_answer(json, "the account answer", parts);
     for (auto [camel, snake] : {std::pair{&a.suspend_state, &snake_suspend}, std::pair{&a.display_name, &snake_display},

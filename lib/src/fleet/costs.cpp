@@ -12,11 +12,9 @@ namespace fwm::fleet {
 
 namespace {
 
-constexpr std::size_t kTextBytes = 200;
-
 std::string text_or_empty(const rapidjson::Value& v, const char* name, const std::string& where, Problems& problems)
 {
-    return text_field(v, name, where, kTextBytes, problems).value_or("");
+    return text_field(v, name, where, kMaxTextBytes, problems).value_or("");
 }
 
 bool read_row(const rapidjson::Value& v, std::size_t index, RatedRow& row, Problems& problems)

@@ -25,6 +25,9 @@ struct Problems {
     void add(std::string what);
 };
 
+// The longest text kept from an answer's field: Datadog's tag length.
+inline constexpr std::size_t kMaxTextBytes = 200;
+
 // A bounded, printable copy of a string field (clean_text), or nothing.
 std::optional<std::string> text_field(const rapidjson::Value& object, const char* name, std::string_view where,
                                       std::size_t max_bytes, Problems& problems);

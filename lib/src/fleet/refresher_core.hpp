@@ -31,6 +31,7 @@
 #include "fleet/rfc3339.hpp"
 #include "fwm/fwm.h"
 #include "http/account_registry.hpp"
+#include "http/await.hpp"
 #include "http/client.hpp"
 #include "http/runtime.hpp"
 #include "util/text.hpp"
@@ -70,7 +71,7 @@ void keep_quotas(Capacity& c, const Capacity& last);
 
 void merge(Problems& into, Problems&& from);
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+using http::kAwait;
 
 // A GET's outcome with the answer read.
 template <class T>

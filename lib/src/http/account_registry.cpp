@@ -150,7 +150,7 @@ Registry& registry()
 
 // fork() while another thread holds one of these locks would leave it held
 // for ever in the child: take them all around the fork.
-void lock_for_fork()
+void lock_accounts_for_fork()
 {
     Registry& r = registry();
     r.mutex.lock();
@@ -158,7 +158,7 @@ void lock_for_fork()
         account->lock();
 }
 
-void unlock_after_fork()
+void unlock_accounts_after_fork()
 {
     Registry& r = registry();
     for (auto& [key, account] : r.accounts)
@@ -166,7 +166,7 @@ void unlock_after_fork()
     r.mutex.unlock();
 }
 
-void unlock_in_child()
+void unlock_accounts_in_child()
 {
     Registry& r = registry();
     const auto now = Clock::now();
@@ -181,7 +181,8 @@ void unlock_in_child()
 
 std::shared_ptr<Account> account_for(const std::string& key)
 {
-    static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_in_child);
+    static const int registered =
+        pthread_atfork(lock_accounts_for_fork, unlock_accounts_after_fork, unlock_accounts_in_child);
     (void)registered;
     Registry& r = registry();
     std::lock_guard lock(r.mutex);

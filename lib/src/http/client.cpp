@@ -22,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "fwm/fwm.h"
+#include "http/await.hpp"
 #include "http/exchange.hpp"
 #include "http/gzip.hpp"
 #include "http/retry_after.hpp"
@@ -41,7 +42,6 @@ constexpr milliseconds kBackoffBase{250};
 constexpr milliseconds kBackoffCap{4000};
 constexpr milliseconds kMinAttempt{100}; // no point starting an attempt with less time left
 constexpr std::chrono::seconds kDefaultRetryAfter{60};
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 double seconds(Clock::duration d)
 {

@@ -13,6 +13,7 @@
 
 #include "fwm/fwm.h"
 #include "fwm/version.h"
+#include "http/await.hpp"
 #include "http/basic_auth.hpp"
 #include "http/resolve.hpp"
 #include "http/tls_context.hpp"
@@ -29,7 +30,6 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kUserAgent = "datadog-fireworks-check/" FWM_VERSION_STRING " (libfwm)";
 constexpr const char* kAccept = "text/plain;version=0.0.4;q=1.0,application/openmetrics-text;version=1.0.0;q=0.5";
 constexpr int kStale = -1; // a kept-alive connection the server had closed: reconnect once

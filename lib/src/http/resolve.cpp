@@ -101,7 +101,7 @@ constexpr const char* kForkedDuringLookup =
     "this process was forked while a DNS lookup ran in its parent, which can leave the C library's resolver "
     "locked here: restart the process, or use an IP address in openmetrics_endpoint";
 
-void lock_for_fork()
+void lock_lookups_for_fork()
 {
     CallGate& g = gate();
     std::unique_lock lock(g.mutex);
@@ -111,7 +111,7 @@ void lock_for_fork()
     flights().mutex.lock();
 }
 
-void unlock_in_parent()
+void unlock_lookups_in_parent()
 {
     flights().mutex.unlock();
     CallGate& g = gate();
@@ -120,7 +120,7 @@ void unlock_in_parent()
     g.mutex.unlock();
 }
 
-void forget_in_child()
+void forget_lookups_in_child()
 {
     // The parent's lookup threads do not exist here: their lookups never end.
     Flights& f = flights();
@@ -188,7 +188,8 @@ void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime
 std::shared_ptr<Lookup> join_or_start(const std::shared_ptr<Runtime>& runtime, const std::string& host,
                                       std::string& refused)
 {
-    static const int registered = pthread_atfork(lock_for_fork, unlock_in_parent, forget_in_child);
+    static const int registered =
+        pthread_atfork(lock_lookups_for_fork, unlock_lookups_in_parent, forget_lookups_in_child);
     (void)registered;
     Flights& f = flights();
     std::lock_guard lock(f.mutex);

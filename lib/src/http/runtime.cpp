@@ -60,7 +60,7 @@ void park_io_thread(const std::shared_ptr<Runtime>& rt)
         std::this_thread::sleep_for(std::chrono::microseconds(100));
 }
 
-void lock_for_fork()
+void lock_runtime_for_fork()
 {
     acquire_mutex().lock();
     auto rt = current().lock();
@@ -70,7 +70,7 @@ void lock_for_fork()
     }
 }
 
-void unlock_in_parent()
+void unlock_runtime_in_parent()
 {
     if (g_parked) {
         g_park.store(kReleased);
@@ -81,7 +81,7 @@ void unlock_in_parent()
     acquire_mutex().unlock();
 }
 
-void unlock_in_child()
+void unlock_runtime_in_child()
 {
     if (g_parked) {
         // The parent's runtime: its thread does not exist here. Never freed.
@@ -183,7 +183,8 @@ Runtime::~Runtime()
 
 std::shared_ptr<Runtime> Runtime::acquire()
 {
-    static const int registered = pthread_atfork(lock_for_fork, unlock_in_parent, unlock_in_child);
+    static const int registered =
+        pthread_atfork(lock_runtime_for_fork, unlock_runtime_in_parent, unlock_runtime_in_child);
     (void)registered;
     std::lock_guard lock(acquire_mutex());
     auto rt = current().lock();

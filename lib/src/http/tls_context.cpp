@@ -51,12 +51,12 @@ std::mutex& setup_lock()
     return m;
 }
 
-void lock_for_fork()
+void lock_tls_for_fork()
 {
     setup_lock().lock();
 }
 
-void unlock_after_fork()
+void unlock_tls_after_fork()
 {
     setup_lock().unlock();
 }
@@ -73,7 +73,7 @@ int no_pass_phrase(char*, int, int, void*)
 // The setup lock, with its fork handlers registered.
 static std::mutex& fork_safe_setup_lock()
 {
-    static const int registered = pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork);
+    static const int registered = pthread_atfork(lock_tls_for_fork, unlock_tls_after_fork, unlock_tls_after_fork);
     (void)registered;
     return setup_lock();
 }
