@@ -30,7 +30,7 @@ for arch in x86_64 aarch64; do
   tests=OFF
   case "$TESTS" in *" $arch "*) tests=ON ;; esac
   cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=packaging/zig/toolchain.cmake -DFWM_TARGET_ARCH=$arch \
-    -DCMAKE_BUILD_TYPE=Release -DFWM_BUILD_TESTS=$tests >/dev/null
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_UNITY_BUILD=ON -DFWM_BUILD_TESTS=$tests >/dev/null
   if [ $tests = ON ]; then
     cmake --build "$dir" -j"$JOBS" >/dev/null
   else

@@ -84,7 +84,7 @@ if command -v ccache >/dev/null; then
 fi
 
 step "C++ build and tests (RelWithDebInfo; torture suites ${FWM_TORTURE_SECONDS} s each)"
-cmake -S . -B build -DFWM_WERROR=ON >/dev/null
+cmake -S . -B build -DFWM_WERROR=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build build -j"$JOBS"
 ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 300 | tee build/ctest.log
 grep -h -E '^(.*)(fault|rate limit|driven rate window|concurrency|flood|torture|free during|slow resolver|never-answering resolver|churn|long subjects|fork\(\) during): ' \
@@ -116,14 +116,14 @@ if [ $FULL = 1 ]; then
   asan_tests='.'
 fi
 step "C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer (${asan_tests})"
-cmake -S . -B build-asan -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake -S . -B build-asan -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build build-asan -j"$JOBS" --target "${asan_targets[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" --timeout 600 -R "$asan_tests" | tee build-asan/ctest.log
 count_ctest build-asan/ctest.log
 
 step "Client concurrency, rate-limit, feature, proxy, hostile-network, fleet refresh and torture tests under ThreadSanitizer"
-cmake -S . -B build-tsan -DFWM_SANITIZE=thread -DFWM_WERROR=ON >/dev/null
+cmake -S . -B build-tsan -DFWM_SANITIZE=thread -DFWM_WERROR=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 cmake --build build-tsan -j"$JOBS" --target client_tests torture_tests fwm
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   ctest --test-dir build-tsan --output-on-failure -j"$JOBS" --timeout 600 \
@@ -133,7 +133,7 @@ count_ctest build-tsan/ctest.log
 if [ $FULL = 1 ]; then
   step "libFuzzer targets (clang, ASan + UBSan): the corpora replayed, then ${FWM_FUZZ_SECONDS:-60} s of fuzzing each"
   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DFWM_BUILD_TESTS=OFF \
-    -DFWM_BUILD_FUZZ=ON -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON >/dev/null
+    -DFWM_BUILD_FUZZ=ON -DFWM_SANITIZE=address,undefined -DFWM_WERROR=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
   cmake --build build-fuzz -j"$JOBS" --target fuzz_parse fuzz_map fuzz_fleet
   for target in parse map fleet; do
     dir=tests/fuzz/corpus

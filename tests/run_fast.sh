@@ -25,7 +25,7 @@ started=$(date +%s)
 bash packaging/install-deps.sh >/dev/null
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B build -DFWM_WERROR=ON "${launcher[@]}" >/dev/null
+cmake -S . -B build -DFWM_WERROR=ON -DCMAKE_UNITY_BUILD=OFF "${launcher[@]}" >/dev/null
 if ! cmake --build build -j"$JOBS" >build/run_fast_build.log 2>&1; then
   tail -n 40 build/run_fast_build.log
   exit 1
