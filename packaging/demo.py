@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The main job of the README's first command, after install and build.
 
 Without FIREWORKS_ACCOUNT_ID/FIREWORKS_API_KEY: starts the local Fireworks-

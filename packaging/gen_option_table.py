@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Generates the option table from python_shim/assets/configuration/spec.yaml,
 in the two forms its readers use:
 
@@ -257,8 +260,13 @@ def render_cpp(table, skipped):
     return '\n'.join(out)
 
 
+# The project's license header (ddev validate license-headers), first in the generated module.
+PY_LICENSE_HEADER = ['# (C) Fireworks AI 2026-present', '# All rights reserved',
+                     '# Licensed under a 3-clause BSD style license (see LICENSE)']
+
+
 def render_py(table, skipped):
-    out = ['"""The option table: every option of spec.yaml, in its order.', '']
+    out = PY_LICENSE_HEADER + ['"""The option table: every option of spec.yaml, in its order.', '']
     out += [line[2:] for line in _heading(skipped, '#')]
     out += ['"""', 'from collections import namedtuple', '',
             "Option = namedtuple('Option', 'section name reader type item minimum maximum exclusive_minimum default')",

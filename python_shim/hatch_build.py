@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Wheel build hook: the prebuilt library for one architecture goes into the
 package, the example configuration into its data/ folder (where the Agent's
 `integration install` copies *.yaml* from into conf.d/fireworks.d/), and the

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What the capacity and cost collection costs one instance: CPU of its first
 run (which waits for the first answers of every REST call turned on) and of
 later runs, with the REST calls off, with the inventory and usage, and with

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """CPU cost of a whole check() run per submitted point, against the cost of the
 bare submission calls it makes. Run by hand, after a build:
 

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What the inventory and the usage cost: requests per hour and CPU per run,
 with and without them, for one account. Run by hand, after a build:
 

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What many instances cost in one process (the Agent's, or a Cluster Agent
 check runner's): threads, descriptors, memory and CPU per run, with the
 inventory and usage on. Run by hand, after a build:

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What every bench script needs first: the shim and the payload generator
 importable, and datadog_checks.base (the real one when installed, else the
 tests' stand-in)."""

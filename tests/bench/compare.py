@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Parse speed and memory, ours against the parsers users have today, in one run.
 
     /usr/bin/python3 tests/bench/compare.py [--deployments 1 10 100 1000] [--quick]

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What the Datadog Agent does with a Python check, in the order it does it,
 for tests that want the check under the Agent's contracts rather than called
 directly. From datadog-agent:

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Datadog assets: every query names a metric that metadata.csv lists, the
 JSON files have the structure Datadog expects, and the documented
 configurations (conf.yaml.example, cluster checks) load into the check."""

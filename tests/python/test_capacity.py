@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The account, its quotas and spend, and the costs: what fleet.py decides
 from the summary's "capacity" and "costs" members (the account service
 check through each suspend state and back, events only on change, quota and

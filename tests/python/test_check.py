@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """FireworksCheck end to end: the real shim against the local HTTPS endpoint,
 asserted with the stub aggregator's own assertions."""
 import csv

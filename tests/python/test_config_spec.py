@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """spec.yaml is the one list of options: the example is rendered from it (its
 option table too: test_option_table.py), and what is not in it is warned
 about once per instance (names only, bounded, never a value)."""

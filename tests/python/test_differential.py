@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Our parser against Python prometheus_client, the parser of Datadog's generic
 OpenMetrics check, on real payloads: the /metrics of Debian's node exporter
 and Prometheus server, started here on 127.0.0.1, and Fireworks-shaped

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The first run, as `datadog-agent check fireworks` and every Agent restart
 make it: one run against the local endpoint already has the inventory's
 tags, the fleet metrics, the deployments' service checks and the usage; with

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The deployments inventory and the billing usage: what fleet.py decides
 (service check states and grace period, events once per change, usage
 counts across refreshes and a day boundary, failures logged once), then the

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """End to end through `check --json`: whatever exclude_labels, filters and
 label orders a user combines, one run never submits the same name + tags
 (+ bounds) twice, and merged series carry the right numbers."""

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The check under the Agent's lifecycle and hostile input: cancel() from
 another thread while check() runs, statuses the library reports when it
 fails itself, insecure settings, an encrypted key on a terminal, invalid

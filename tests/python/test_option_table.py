@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The option table generated from spec.yaml (packaging/gen_option_table.py):
 both forms are current and hold every option of the spec, the generator
 refuses what it cannot carry and skips templates, and the shim's lists and

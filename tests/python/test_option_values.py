@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Values against the option table (packaging/gen_option_table.py), through
 the check as the Agent builds it: each bound of the table is the one enforced,
 each type is checked, and a hostile value (the wrong type, out of bounds, NaN,

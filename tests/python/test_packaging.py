@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The release artefacts of packaging/build_wheels.sh, checked the way an
 auditor and the Agent would: each wheel's tag, metadata and files, its
 library's ELF machine, needed libraries, highest glibc symbol version and

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What a run means for the check (policy.py), from the library's facts."""
 from datadog_checks.fireworks import policy
 

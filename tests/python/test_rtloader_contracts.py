@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """FireworksCheck under the contracts of the Agent's embedded-Python bridge
 (datadog-agent rtloader and pkg/collector/python), driven by agent_loader.py
 as the Agent drives a check: YAML strings in, construct, set check_id,

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Fireworks-shaped metrics payloads for tests, benchmarks and the demo.
 
 The shape follows Fireworks' documented endpoint: recording-rule series named

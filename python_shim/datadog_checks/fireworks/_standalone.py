@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Just enough of datadog_checks.base for the command line when the real
 package is not installed: AgentCheck's submission methods, recording
 nothing (the command line wraps them). In the Agent the real one is used."""

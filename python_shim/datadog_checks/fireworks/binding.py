@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """The ctypes binding to libfwm, the check's C++ core.
 
 This module alone knows the C ABI (lib/include/fwm/fwm.h): it finds the

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """FireworksCheck: the Agent check. The library scrapes, parses and maps;
 this class hands it the instance and submits what comes back."""
 import time

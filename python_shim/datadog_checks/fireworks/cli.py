@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Command line of the Fireworks check.
 
   python3 -m datadog_checks.fireworks check -c conf.yaml [--json] [--times N] [--interval S]

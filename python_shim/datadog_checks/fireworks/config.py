@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Turns a conf.d instance into the library's client configuration.
 
 Type and range checks happen in the library, which names the option in its

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What the deployments inventory, the billing usage, the account and its
 quotas, and the costs mean for the check, decided from the summary's "fleet"
 member (fwm.h): inventory metrics, the fireworks.deployment.ready and

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """What a run means for the check, decided from the facts the library
 reports (the summary's "collection" and "mapping" members, fwm.h): the
 fireworks.can_connect status and message, the check's own metrics, and what

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Stand-in for datadog_checks.base.log: the adapter every check's `self.log`
 is, and the format the Agent writes check records in.
 

@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Stand-in for datadog_checks.base.stubs.aggregator: records submissions and
 offers the stub aggregator's assertions with the real signatures."""
 import operator

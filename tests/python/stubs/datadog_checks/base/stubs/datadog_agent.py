@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Stand-in for the Agent's datadog_agent module."""
 _config = {}
 _metadata = {}
