@@ -1,3 +1,6 @@
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Writes the manual-install tarball for one architecture: the layout of a
 custom check, for hosts where `integration install` is not used.
 
@@ -5,7 +8,8 @@ custom check, for hosts where `integration install` is not used.
 
 fireworks-check-<version>-manual-<arch>.tar.gz holds checks.d/fireworks.py (the
 entry point), checks.d/datadog_checks/fireworks/ (the package and the
-library) and conf.d/fireworks.d/conf.yaml.example.
+library, the license and the third-party notices) and
+conf.d/fireworks.d/conf.yaml.example.
 """
 import argparse
 import io
@@ -16,6 +20,11 @@ import tarfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = os.path.join(ROOT, 'python_shim', 'datadog_checks', 'fireworks')
 CONF = os.path.join(ROOT, 'conf.d', 'fireworks.d', 'conf.yaml.example')
+LICENSE = os.path.join(ROOT, 'python_shim', 'LICENSE')
+# Beside the library they describe, as in the wheel.
+NOTICES = os.path.join(PACKAGE, 'THIRD_PARTY_NOTICES')
+PY_LICENSE_HEADER = ('# (C) Fireworks AI 2026-present\n# All rights reserved\n'
+                     '# Licensed under a 3-clause BSD style license (see LICENSE)\n')
 
 
 def build(lib, arch, out):
@@ -30,9 +39,10 @@ def build(lib, arch, out):
             t.addfile(info, io.BytesIO(data))
 
         add('checks.d/fireworks.py', (
+            PY_LICENSE_HEADER +
             '# The Fireworks AI check, as a custom check: the package sits beside this file.\n'
             'from datadog_checks.fireworks import FireworksCheck, __version__  # noqa: F401\n').encode())
-        add('checks.d/datadog_checks/__init__.py',
+        add('checks.d/datadog_checks/__init__.py', PY_LICENSE_HEADER.encode() +
             b"__path__ = __import__('pkgutil').extend_path(__path__, __name__)  # type: ignore\n")
         for name in sorted(os.listdir(PACKAGE)):
             if name.endswith('.py'):
@@ -40,6 +50,9 @@ def build(lib, arch, out):
                     add('checks.d/datadog_checks/fireworks/' + name, f.read())
         with open(lib, 'rb') as f:
             add('checks.d/datadog_checks/fireworks/libfwm.so', f.read(), 0o755)
+        for source, name in ((LICENSE, 'LICENSE'), (NOTICES, 'THIRD_PARTY_NOTICES')):
+            with open(source, 'rb') as f:
+                add('checks.d/datadog_checks/fireworks/' + name, f.read())
         with open(CONF, 'rb') as f:
             add('conf.d/fireworks.d/conf.yaml.example', f.read())
     return path
