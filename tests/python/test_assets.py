@@ -412,6 +412,35 @@ def test_manifest_v2_has_every_mandatory_field_and_points_at_existing_assets():
     assert os.path.exists(os.path.join(SHIM, tile['changelog']))
 
 
+def test_manifest_passes_ddevs_v2_rules_for_an_integrations_extras_check():
+    """ddev's manifest validators as they run for integrations-extras
+    (datadog_checks_dev/.../manifest_validator/v2/validator.py, common/validator.py),
+    and the author block its `create` writes for an extras check."""
+    m = manifest()
+    # DisplayOnPublicValidator: a boolean, and false only warns that no documentation is published.
+    assert m['display_on_public_website'] is True
+    # The extras author block: exactly these four, ASCII (MaintainerValidator's rule; its
+    # help@datadoghq.com is for integrations-core only). vendor_id and pricing are Marketplace's.
+    assert set(m['author']) == {'support_email', 'name', 'homepage', 'sales_email'}
+    assert all(v.isascii() for v in m['author'].values())
+    assert m['author']['support_email'] != 'help@datadoghq.com'
+    assert 'pricing' not in m and 'terms' not in m
+    # The template's placeholders are all filled in, every tag is Key::Value of a known key.
+    tags = m['tile']['classifier_tags']
+    assert not [t for t in tags if '<' in t or 'FILL IN' in t]
+    keys = {'Supported OS', 'Category', 'Offering', 'Queried Data Type', 'Submitted Data Type'}
+    assert all(t.split('::', 1)[0] in keys and t.split('::', 1)[1] for t in tags), tags
+    assert len(tags) == len(set(tags))
+    # Only Linux wheels ship (test_pyproject.py holds the classifiers and the wheel tag to it).
+    assert [t for t in tags if t.startswith('Supported OS::')] == ['Supported OS::Linux']
+    # ChangelogValidator: the tile's changelog is a file in the check's own folder.
+    assert m['tile']['changelog'] in os.listdir(SHIM)
+    # LogsCategoryValidator: no log collection, so no Log Collection category (above too).
+    assert not any(t == 'Category::Log Collection' for t in tags)
+    # MetricToCheckValidator: metadata.csv exists, so the check metric is set and listed.
+    assert m['assets']['integration']['metrics']['check'] in metadata()
+
+
 def anchors(markdown):
     """GitHub's heading anchors: lowercased, punctuation dropped, spaces to hyphens."""
     return {re.sub(r'[^\w\- ]', '', line.lstrip('#').strip().lower()).replace(' ', '-')
