@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# (C) Fireworks AI 2026-present
+# All rights reserved
+# Licensed under a 3-clause BSD style license (see LICENSE)
 """Renders conf.d/fireworks.d/conf.yaml.example from
 python_shim/assets/configuration/spec.yaml.
 
