@@ -591,3 +591,29 @@ def test_a_wrong_capacity_or_cost_value_is_refused_naming_the_option(option, val
     # Refused for its value, by the reader that knows it: not as an unknown name.
     assert "option '{}".format(option) in str(e.value) and 'unknown option' not in str(e.value), str(e.value)
     assert SECRET not in str(e.value)
+
+
+# -- options brought from Datadog's other checks ---------------------------------
+
+def test_a_legacy_no_proxy_true_skips_the_proxy_as_datadogs_base_reads_it():
+    # RequestsWrapper remaps an instance's no_proxy to skip_proxy unless skip_proxy is set.
+    agent = {'https': 'http://agent:3128'}
+    own = {'https': 'http://i:1'}
+    assert 'proxy' not in cfg.client_config(base_instance(no_proxy=True), {}, agent)
+    assert 'proxy' not in cfg.client_config(base_instance(no_proxy=True, proxy=own), {}, agent)
+    assert cfg.client_config(base_instance(no_proxy=False), {'skip_proxy': True}, agent)['proxy'] == agent
+    assert cfg.client_config(base_instance(no_proxy=True, skip_proxy=False), {}, agent)['proxy'] == agent
+    assert 'proxy' not in cfg.client_config(base_instance(no_proxy=None), {'skip_proxy': True}, agent)
+    assert cfg.client_config(base_instance(no_proxy=None), {}, agent)['proxy'] == agent
+    check = make(base_instance(no_proxy=True))  # read, so no "not supported" warning
+    assert not [w for w in check.warnings if 'no_proxy' in w]
+
+
+def test_a_legacy_no_proxy_list_is_refused_naming_the_list_it_was_meant_for():
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(no_proxy=['10.0.0.0/8']))
+    assert str(e.value) == ("option 'no_proxy' is the old name of skip_proxy and must be true or false, not a list;"
+                            " hosts that bypass the proxy go in proxy's no_proxy list")
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(no_proxy='true'))
+    assert str(e.value) == "option 'no_proxy' must be true or false, not a string"

@@ -134,7 +134,7 @@ inline constexpr OptionSpec kTable[] = {
     {.name = "persist_connections", .section = Section::instances, .reader = Reader::unsupported,
         .type = Type::boolean},
     {.name = "log_requests", .section = Section::instances, .reader = Reader::unsupported, .type = Type::boolean},
-    {.name = "no_proxy", .section = Section::instances, .reader = Reader::unsupported, .type = Type::boolean},
+    {.name = "no_proxy", .section = Section::instances, .reader = Reader::shim, .type = Type::boolean},
 };
 
 } // namespace fwm::options

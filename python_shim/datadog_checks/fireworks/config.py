@@ -141,6 +141,12 @@ def _proxy(instance, init_config, agent_proxy):
     """Instance proxy, else init_config proxy, else the Agent's (use_agent_proxy); skip_proxy wins."""
     skip = _boolean(init_config, 'skip_proxy', 'init_config')
     use_agent_proxy = _boolean(init_config, 'use_agent_proxy', 'init_config')
+    if 'skip_proxy' not in instance and instance.get('no_proxy') is not None:
+        # The legacy name, as datadog_checks_base's RequestsWrapper reads it.
+        if isinstance(instance['no_proxy'], list):  # meant as proxy's list of hosts
+            raise InvalidConfig("option 'no_proxy' is the old name of skip_proxy and must be true or false, not a"
+                                " list; hosts that bypass the proxy go in proxy's no_proxy list")
+        skip = _boolean(instance, 'no_proxy')
     if _boolean(instance, 'skip_proxy', default=skip):
         return None
     for source in (instance.get('proxy'), init_config.get('proxy')):

@@ -88,7 +88,7 @@ OPTIONS = (
     Option('instances', 'tls_private_key_password', 'unsupported', 'string', None, None, None, False, None),
     Option('instances', 'persist_connections', 'unsupported', 'boolean', None, None, None, False, None),
     Option('instances', 'log_requests', 'unsupported', 'boolean', None, None, None, False, None),
-    Option('instances', 'no_proxy', 'unsupported', 'boolean', None, None, None, False, None),
+    Option('instances', 'no_proxy', 'shim', 'boolean', None, None, None, False, None),
 )
 
 # Why the check ignores each unsupported option: its description in the spec.
@@ -143,6 +143,4 @@ UNSUPPORTED_REASONS = {
         'the check already keeps its connection alive between runs',
     'log_requests':
         'requests are not logged; the fireworks.scrape.* metrics describe each collection',
-    'no_proxy':
-        "the old name of skip_proxy, not read here; use skip_proxy, or proxy's no_proxy list of hosts",
 }
