@@ -43,8 +43,7 @@ void check_ok(const http::Collected& got);
 
 http::Client make_client(const std::string& json);
 
-// `text` read as JSON (NaN and Infinity allowed, as the library may write
-// them), or the test stops there.
+// `text` read as strict JSON, or the test stops there.
 rapidjson::Document parse_json(const std::string& text);
 
 // tinyproxy from Debian on a free loopback port, stopped with the object.

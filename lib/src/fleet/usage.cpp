@@ -71,7 +71,7 @@ struct Row {
     double width() const { return *window.end - *window.start; }
 };
 
-std::string where_of(const char* list, std::size_t index)
+std::string row_where(const char* list, std::size_t index)
 {
     return std::string(list) + "[" + std::to_string(index) + "]";
 }
@@ -100,8 +100,8 @@ std::vector<const Row<Amount>*> counted(const std::vector<Row<Amount>>& rows, co
             continue;
         }
         out[order[k]] = true;
-        u.problems.add(where_of(list, rows[order[k]].index) + ": the same row as " +
-                       where_of(list, rows[first].index) + "; counted once");
+        u.problems.add(row_where(list, rows[order[k]].index) + ": the same row as " +
+                       row_where(list, rows[first].index) + "; counted once");
     }
     // Widest first, then answer order: a row counts when no row before it
     // in that order overlaps it. Counted windows never overlap, so only the
@@ -118,8 +118,8 @@ std::vector<const Row<Amount>*> counted(const std::vector<Row<Amount>>& rows, co
             const std::size_t other = std::prev(after)->second;
             if (*rows[other].window.end > *r.window.start) {
                 out[i] = true;
-                u.problems.add(where_of(list, r.index) + ": its window overlaps " + where_of(list, rows[other].index) +
-                               "'s for the same " + series + "; only " + where_of(list, rows[other].index) +
+                u.problems.add(row_where(list, r.index) + ": its window overlaps " + row_where(list, rows[other].index) +
+                               "'s for the same " + series + "; only " + row_where(list, rows[other].index) +
                                " (the wider, or the first of equal ones) is counted");
                 continue;
             }
@@ -162,7 +162,7 @@ struct Rows {
 bool read_dedicated(const rapidjson::Value& v, const Window& w, std::size_t index, const UsageLimits& limits,
                     Rows& rows, Usage& u)
 {
-    const std::string where = where_of(kDedicated, index);
+    const std::string where = row_where(kDedicated, index);
     std::string deployment(last_segment(key_of(v, "deploymentId", "deployment_name", where, limits, u.problems)));
     std::string accelerator = key_of(v, "acceleratorType", "accelerator_type", where, limits, u.problems);
     const auto seconds = quantity_field(v, "acceleratorSeconds", where, u.problems);
@@ -179,7 +179,7 @@ bool read_dedicated(const rapidjson::Value& v, const Window& w, std::size_t inde
 bool read_serverless(const rapidjson::Value& v, const Window& w, std::size_t index, const UsageLimits& limits,
                      Rows& rows, Usage& u)
 {
-    const std::string where = where_of(kServerless, index);
+    const std::string where = row_where(kServerless, index);
     std::string model = key_of(v, "modelName", "model_name", where, limits, u.problems);
     if (model.empty()) {
         u.problems.add(where + ": no model");
@@ -201,7 +201,7 @@ void total(const Rows& rows, Usage& u)
         double& seconds = u.accelerator_seconds[{std::get<0>(key), std::get<1>(key)}];
         for (const Row<double>* r : counted(series, kDedicated, "deployment and accelerator", u)) {
             if (seconds > std::numeric_limits<double>::max() - r->amount) { // finite rows, infinite sum
-                u.problems.add(where_of(kDedicated, r->index) +
+                u.problems.add(row_where(kDedicated, r->index) +
                                ": the day's accelerator-seconds pass a double's range; kept at the maximum");
                 seconds = std::numeric_limits<double>::max();
                 continue;
@@ -211,7 +211,7 @@ void total(const Rows& rows, Usage& u)
     }
     for (const auto& [key, series] : rows.serverless) {
         for (const Row<Tokens>* r : counted(series, kServerless, "model", u)) {
-            const std::string where = where_of(kServerless, r->index);
+            const std::string where = row_where(kServerless, r->index);
             if (r->amount.prompt)
                 add_tokens(u.prompt_tokens, key.first, *r->amount.prompt, where, u.problems);
             if (r->amount.completion)
@@ -234,7 +234,7 @@ Usage parse_usage(std::string_view json, double day_start, double day_end, const
             ++u.skipped;
             return false;
         }
-        const std::string where = where_of(parts.lists[list], index);
+        const std::string where = row_where(parts.lists[list], index);
         if (!v.IsObject()) {
             u.problems.add(where + ": expected a mapping, got " + util::json_kind(v));
             ++u.skipped;

@@ -3,8 +3,8 @@
 // option. Over 500 lines because that is how many rules the two engines read
 // differently.
 // Boost.Regex keeps only this file: nothing else includes it, so the
-// complexity bound below is the one every match in the library uses.
-#define BOOST_REGEX_MAX_STATE_COUNT 1000000
+// complexity bound this file is compiled with (BOOST_REGEX_MAX_STATE_COUNT,
+// set in lib/CMakeLists.txt) is the one every match in the library uses.
 #include "mapping/pattern.hpp"
 
 #include <cctype>
@@ -17,6 +17,8 @@
 
 #include "util/option_reader.hpp"
 #include "util/text.hpp"
+
+static_assert(BOOST_REGEX_MAX_STATE_COUNT == 1000000, "lib/CMakeLists.txt sets the bound this file is compiled with");
 
 namespace fwm::mapping {
 

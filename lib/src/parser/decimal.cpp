@@ -1,6 +1,3 @@
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1 // strtod_l, newlocale
-#endif
 #include "parser/decimal.hpp"
 
 #include <cmath>
