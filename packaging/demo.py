@@ -18,7 +18,6 @@ everything. With both set: runs the same check once against your account.
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -51,6 +50,7 @@ def real_account(workdir):
 
 def local_endpoint(workdir):
     import fireworks_payload
+    import local_endpoint
 
     payload = os.path.join(workdir, 'metrics.prom')
     stop = threading.Event()
@@ -61,11 +61,9 @@ def local_endpoint(workdir):
         time.sleep(0.05)
     key = 'demo-' + os.urandom(8).hex()
     say('starting the local Fireworks-like endpoint (HTTPS on 127.0.0.1, Bearer key, 6 requests per minute)')
-    endpoint = subprocess.Popen(
-        [os.path.join(ROOT, 'build', 'tests', 'fwm_test_endpoint'), '--payload', payload, '--key', key, '--gzip',
-         '--rate-limit', '6', '--fleet', 'acme-ai'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    endpoint = local_endpoint.start(payload, key, ['--gzip', '--rate-limit', '6', '--fleet', 'acme-ai'])
     try:
-        info = json.loads(endpoint.stdout.readline())
+        info = {'url': endpoint.url, 'ca_cert': endpoint.ca_cert}
         print('    {} serving 3 deployments; the data changes every 30 s; the REST APIs (deployments, usage, '
               'account, quotas, costs) change on every reading'.format(info['url']))
         conf = os.path.join(workdir, 'conf.yaml')
@@ -83,8 +81,7 @@ def local_endpoint(workdir):
         return cli.main(['check', '-c', conf, '--times', str(RUNS), '--interval', str(INTERVAL)])
     finally:
         stop.set()
-        endpoint.stdin.close()
-        endpoint.wait(timeout=10)
+        endpoint.stop()
         say('stopped the local endpoint')
 
 

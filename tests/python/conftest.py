@@ -19,18 +19,9 @@ for path in (SHIM, TOOLS):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-# The real datadog_checks_base when it is installed, else the stand-in.
-try:
-    import datadog_checks.base  # noqa: F401
+import standin_base  # noqa: E402
 
-    USING_STANDIN = False
-except ImportError:
-    import datadog_checks
-
-    datadog_checks.__path__.append(os.path.join(STUBS, 'datadog_checks'))
-    import datadog_checks.base  # noqa: F401
-
-    USING_STANDIN = True
+USING_STANDIN = standin_base.load()
 
 
 def pytest_configure(config):
@@ -102,25 +93,15 @@ def require_binary(path):
         pytest.fail('{} is missing: run packaging/install-deps.sh'.format(path))
 
 
-class Endpoint:
-    """fwm_test_endpoint (the C++ test server) serving a payload file over HTTPS."""
+def Endpoint(payload_path, key, gzip=False, extra=()):
+    """fwm_test_endpoint (the C++ test server) serving a payload file over HTTPS
+    (tests/tools/local_endpoint.py starts it; .stop() ends it)."""
+    import local_endpoint
 
-    def __init__(self, payload_path, key, gzip=False, extra=()):
-        import json
-
-        if not os.access(ENDPOINT, os.X_OK):
-            pytest.fail('{} is missing: build the tests first (tests/run_all.sh)'.format(ENDPOINT))
-        argv = [ENDPOINT, '--payload', payload_path, '--key', key] + (['--gzip'] if gzip else []) + list(extra)
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        info = json.loads(self.proc.stdout.readline())
-        self.port = info['port']
-        self.url = info['url']
-        self.ca_cert = info['ca_cert']
-        self.origin = self.url.split('/v1/', 1)[0]
-
-    def stop(self):
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+    try:
+        return local_endpoint.start(payload_path, key, (['--gzip'] if gzip else []) + list(extra))
+    except local_endpoint.EndpointError as e:
+        pytest.fail(str(e))
 
 
 def payload_endpoint(directory, key, deployments=3, seed=5, account='acme', extra=()):
