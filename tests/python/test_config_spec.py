@@ -617,3 +617,21 @@ def test_a_legacy_no_proxy_list_is_refused_naming_the_list_it_was_meant_for():
     with pytest.raises(ConfigurationError) as e:
         make(base_instance(no_proxy='true'))
     assert str(e.value) == "option 'no_proxy' must be true or false, not a string"
+
+
+def test_an_openmetrics_namespace_is_said_to_prefix_nothing_here():
+    warning = ("option 'namespace' does not prefix metric names here as in Datadog's OpenMetrics check: they are"
+               " always fireworks.*; the Agent only uses it in the instance's check ID")
+    assert warnings_for(base_instance(namespace='fireworks')) == [warning]
+    assert warnings_for(base_instance(namespace='Fireworks_AI')) == [warning]
+    assert warnings_for(base_instance(namespace='default')) == []  # an Agent meaning: not warned
+
+
+def test_an_openmetrics_renaming_entry_in_metrics_is_refused_saying_names_are_fixed():
+    for metrics in ([{'request_counter_total': 'requests'}], ['latency_.*', {'a': {'name': 'b', 'type': 'gauge'}}]):
+        with pytest.raises(ConfigurationError) as e:
+            make(base_instance(metrics=metrics))
+        assert str(e.value) == (
+            "option 'metrics' must be a list of strings, names or patterns of Fireworks series: an entry cannot"
+            " rename a series as a mapping does in Datadog's OpenMetrics check (the names are fixed, fireworks.*)")
+    assert warnings_for(base_instance(metrics=['latency_.*'])) == []

@@ -229,6 +229,12 @@ def client_config(instance, init_config=None, agent_proxy=None):
     for required in ('account_id', 'api_key'):
         if instance.get(required) in (None, ''):
             raise InvalidConfig("option '{}' is required".format(required))
+    metrics = instance.get('metrics')
+    if isinstance(metrics, list) and any(isinstance(m, dict) for m in metrics):
+        # The shape of Datadog's OpenMetrics check, which renames: say so (the library's type rule refuses it too).
+        raise InvalidConfig("option 'metrics' must be a list of strings, names or patterns of Fireworks series: an"
+                            " entry cannot rename a series as a mapping does in Datadog's OpenMetrics check (the"
+                            " names are fixed, fireworks.*)")
     config = {k: instance[k] for k in HTTP_OPTIONS if instance.get(k) is not None}
     proxy = _proxy(instance, init_config, agent_proxy)
     if proxy is not None:
@@ -368,6 +374,18 @@ def _init_config_option_warning(key, secret, suggest=True):
     return "unknown option '{}' in init_config{}".format(name, _did_you_mean(key, known) if suggest else '')
 
 
+def _openmetrics_meaning_warnings(instance):
+    """Options that Datadog's OpenMetrics check reads with another meaning:
+    a value only that check would want says what it does here."""
+    out = []
+    namespace = instance.get('namespace')
+    # Other values have Agent meanings (network devices' namespace): only a metric prefix is warned about.
+    if isinstance(namespace, str) and namespace.lower().startswith('fireworks'):
+        out.append("option 'namespace' does not prefix metric names here as in Datadog's OpenMetrics check: "
+                   'they are always fireworks.*; the Agent only uses it in the instance\'s check ID')
+    return out
+
+
 def option_warnings(instance, init_config=None):
     """What to warn about, once, for an instance's and init_config's option
     names: unknown ones (with the closest known name), the unsupported HTTP
@@ -384,6 +402,7 @@ def option_warnings(instance, init_config=None):
         interval = _interval_warning(instance)
         if interval:
             out.append(interval)
+        out.extend(_openmetrics_meaning_warnings(instance))
     for judge, key in keys:
         if len(out) < MAX_OPTION_WARNINGS:
             text = judge(key, secret)
