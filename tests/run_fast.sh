@@ -24,7 +24,11 @@ done
 started=$(date +%s)
 bash packaging/install-deps.sh >/dev/null
 launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Keyed as tests/run_all.sh keys them: its build/ and this one share compilations.
+  export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+fi
 cmake -S . -B build -DFWM_WERROR=ON -DCMAKE_UNITY_BUILD=OFF "${launcher[@]}" >/dev/null
 if ! cmake --build build -j"$JOBS" >build/run_fast_build.log 2>&1; then
   tail -n 40 build/run_fast_build.log
