@@ -22,11 +22,10 @@ Both files are checked in, so that neither the C++ build (also a Zig cross
 build) nor the wheel needs Python or PyYAML; tests/python/test_option_table.py
 fails when they are stale.
 
-integrations-core's `template:` entries cannot be resolved here (the templates
-are not part of this project): a section written as a template takes the
-template's name (`template: instances`), and an option template
-(`template: instances/http`) is skipped and named in both files' heading, so
-an option it would bring is unknown to the table until it is written out.
+The spec is read through packaging/config_spec.py, which expands its
+`template:` entries (Datadog's templates, copied in packaging/ddev_templates)
+as ddev's loader does, so an option selected from a template is a row like
+any other.
 
 Only the standard library and PyYAML.
 """
@@ -35,7 +34,8 @@ import math
 import os
 import sys
 
-import yaml
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import config_spec  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = os.path.join(ROOT, 'python_shim', 'assets', 'configuration', 'spec.yaml')
@@ -54,8 +54,7 @@ VALUE_KEYS = {'type', 'example', 'default', 'display_default', 'compact_example'
 BOUND_KEYS = ('minimum', 'maximum', 'exclusiveMinimum')
 
 
-class SpecError(ValueError):
-    pass
+SpecError = config_spec.SpecError
 
 
 class Row:
@@ -69,8 +68,8 @@ class Row:
 
 
 def load_spec(path=SPEC):
-    with open(path, encoding='utf-8') as f:
-        return yaml.safe_load(f)
+    """The spec, its templates expanded."""
+    return config_spec.load(path)
 
 
 def _is_number(x):
@@ -167,7 +166,9 @@ def _row(section, option):
 
 
 def rows(spec):
-    """The table's rows in the spec's order, and the option templates skipped."""
+    """The table's rows in the spec's order (templates expanded), and the
+    option templates left unexpanded (none once the spec is loaded by
+    load_spec)."""
     files = spec.get('files') or []
     if len(files) != 1:
         raise SpecError('the spec must have exactly one file')

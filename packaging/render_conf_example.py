@@ -13,40 +13,36 @@ The rendering follows integrations-core's ExampleConsumer
 `ddev validate config --sync` uses, so the file reads like every other
 Agent example: `## @param name - type - required|optional - default: x`,
 the description, `#`, then the example, uncommented when the option is
-required or `enabled`. The producer's defaults are filled in the same way
-(required, hidden, enabled false; display_priority 0; an example of
-`<NAME>`). One addition: hidden options tagged `fireworks:unsupported` (the
-HTTP options of other Datadog checks that this check ignores, with a warning)
-are listed in a comment block at the end of their section.
+required or `enabled`. The spec is read through packaging/config_spec.py,
+which expands its `template:` entries and sets the loader's defaults as ddev
+does; the example of a value without one is `<NAME>`, as ddev's gives it.
+Hidden options (among them those tagged `fireworks:unsupported`, the HTTP
+options of other Datadog checks that this check ignores, with a warning) are
+not written, as in ddev's.
 
 Only the standard library and PyYAML.
 """
 import argparse
 import os
 import sys
-import textwrap
 
 import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import config_spec  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = os.path.join(ROOT, 'python_shim', 'assets', 'configuration', 'spec.yaml')
 EXAMPLE = os.path.join(ROOT, 'conf.d', 'fireworks.d', 'conf.yaml.example')
 
-UNSUPPORTED_TAG = 'fireworks:unsupported'
 LINE_LIMIT = 120
-UNSUPPORTED_INTRO = (
-    'Not supported: HTTP options other Datadog checks take. This check ignores each of them, and logs',
-    'a warning when the instance starts:',
-)
 
-
-class SpecError(ValueError):
-    pass
+SpecError = config_spec.SpecError
 
 
 def load_spec(path=SPEC):
-    with open(path, encoding='utf-8') as f:
-        return yaml.safe_load(f)
+    """The spec, its templates expanded."""
+    return config_spec.load(path)
 
 
 def _fill_defaults(option):
@@ -66,10 +62,6 @@ def _fill_defaults(option):
     for sub in option.get('options', []):
         _fill_defaults(sub)
     return option
-
-
-def is_unsupported(option):
-    return UNSUPPORTED_TAG in (option.get('metadata_tags') or [])
 
 
 def _yaml(obj, **kwargs):
@@ -201,7 +193,6 @@ def _section(option, w, indent):
     if option.get('multiple') and option.get('multiple_instances_defined'):
         raise SpecError('multiple_instances_defined is not supported by this renderer')
     _sub_options(option, w, indent, option['multiple'])
-    _unsupported_block(option, w, indent + '    ')
 
 
 def _sub_options(option, w, indent, multiple):
@@ -222,36 +213,6 @@ def _sub_options(option, w, indent, multiple):
                 _option(opt, w, next_indent)
         else:
             _option(opt, w, next_indent)
-
-
-def _unsupported_block(section, w, indent):
-    """The hidden `fireworks:unsupported` options: the names sharing a
-    reason on one line (wrapped), the reason under them."""
-    groups = []
-    for opt in section['options']:
-        if not is_unsupported(opt):
-            continue
-        if not opt['hidden']:
-            raise SpecError("option '{}' is tagged unsupported but not hidden".format(opt['name']))
-        reason = ' '.join(opt['description'].split())
-        for group in groups:
-            if group[0] == reason:
-                group[1].append(opt['name'])
-                break
-        else:
-            groups.append((reason, [opt['name']]))
-    if not groups:
-        return
-    w.write('\n')
-    for line in UNSUPPORTED_INTRO:
-        w.write(indent, '## ', line, '\n')
-    width = LINE_LIMIT - len(indent) - len('##     ')
-    for reason, names in groups:
-        w.write(indent, '##\n')
-        for line in textwrap.wrap(', '.join(names) + ':', width, break_on_hyphens=False):
-            w.write(indent, '##   ', line, '\n')
-        for line in textwrap.wrap(reason, width, break_on_hyphens=False):
-            w.write(indent, '##     ', line, '\n')
 
 
 def render(spec):

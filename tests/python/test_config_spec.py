@@ -25,9 +25,15 @@ SECRET = 'fw-SECRET-3b9e1c77d2a4-spec'  # the prefix tests/run_all.sh scans the 
 
 
 render_conf_example = load_script(RENDERER)
+config_spec = load_script(os.path.join(ROOT, 'packaging', 'config_spec.py'))
 
 
 def load_spec():
+    """The spec as ddev's loader sees it: its templates expanded."""
+    return config_spec.load(SPEC)
+
+
+def load_raw_spec():
     with open(SPEC, encoding='utf-8') as f:
         return yaml.safe_load(f)
 
@@ -161,12 +167,44 @@ def test_the_example_loads_into_a_check_without_warnings():
     assert cfg.option_warnings(instance, conf['init_config'] or {}) == []
 
 
-def test_the_example_lists_the_unsupported_options_after_the_others():
-    _, _, tail = example_params()
-    block = tail[tail.index('## Not supported'):]
-    assert '@param' not in block
-    for name in cfg.UNSUPPORTED_OPTIONS:
-        assert re.search(r'\b{}\b'.format(name), block), name
+def test_the_renderer_writes_nothing_for_hidden_options():
+    """As ddev's ExampleConsumer: a hidden option (the unsupported ones among
+    them) leaves no line in the example: the spec without its hidden options
+    renders the same text, and no hidden option has a @param."""
+    spec = load_spec()
+    (file,) = spec['files']
+    hidden = {o['name'] for s in file['options'] for o in s['options'] if o['hidden']}
+    assert set(cfg.UNSUPPORTED_OPTIONS) <= hidden
+    text, errors = render_conf_example.render(spec)
+    assert not errors
+    for section in file['options']:
+        section['options'] = [o for o in section['options'] if not o['hidden']]
+    assert render_conf_example.render(spec) == (text, [])
+    for name in hidden:
+        assert '@param {} '.format(name) not in text, name
+    assert 'Not supported' not in text
+
+
+def test_every_template_of_the_spec_resolves_in_the_copied_templates():
+    raw = load_raw_spec()
+    (file,) = raw['files']
+    refs = config_spec.template_references(file['options'])
+    assert refs, 'the spec selects its standard options from Datadog templates'
+    templates = config_spec.Templates()
+    for ref in refs:
+        path = templates.file_of(ref)
+        assert path and path.startswith(config_spec.TEMPLATES + os.sep), ref
+        assert templates.load(ref), ref
+    config_spec.expand(raw)  # every override applied, every option complete
+
+
+def test_the_raw_spec_uses_only_config_spec_fields():
+    def walk(option):
+        assert set(option) <= render_conf_example_allowed_fields(), option.get('name', option.get('template'))
+        for sub in option.get('options') or []:
+            walk(sub)
+    for section in load_raw_spec()['files'][0]['options']:
+        walk(section)
 
 
 def test_the_example_says_the_interval_default_is_15_and_not_in_init_config():
