@@ -73,17 +73,23 @@ class Templates:
                         '/'.join(parts), '.'.join(branches[:i + 1])))
                 data = data[branch]
             elif isinstance(data, list):
-                for item in data:
-                    if isinstance(item, dict) and item.get('name') == branch:
-                        data = item
-                        break
-                else:
+                data = _named(data, branch)
+                if data is None:
                     raise SpecError('Template `{}` has no named element `{}`'.format(
                         '/'.join(parts), '.'.join(branches[:i + 1])))
             else:
                 raise SpecError('Template `{}.{}` does not refer to a mapping'.format(
                     '/'.join(parts), '.'.join(branches[:i])))
         return data
+
+
+def _named(items, name):
+    """The entry of a list named `name`, as ddev finds a template's branch
+    and an override's key, or None."""
+    for item in items:
+        if isinstance(item, dict) and item.get('name') == name:
+            return item
+    return None
 
 
 def apply_overrides(template, overrides):
@@ -105,11 +111,8 @@ def apply_overrides(template, overrides):
                     error = 'Template override `{}` has no named mapping `{}`'.format('.'.join(keys[:i]), key)
                     break
             elif isinstance(root, list):
-                for item in root:
-                    if isinstance(item, dict) and item.get('name') == key:
-                        root = item
-                        break
-                else:
+                root = _named(root, key)
+                if root is None:
                     error = 'Template override `{}` has no named mapping `{}`'.format('.'.join(keys[:i]), key)
                     break
             else:
