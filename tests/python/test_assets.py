@@ -518,3 +518,57 @@ def test_no_file_holds_a_merge_conflict_marker():
                 if line.startswith((b'<<<<<<< ', b'>>>>>>> ')) or line.rstrip(b'\r\n') == b'=======':
                     marked.append('{}:{}'.format(name, number))
     assert marked == []
+
+
+# ddev validate readmes (datadog_checks_dev/.../commands/validate/readmes.py),
+# without its Markdown parser: headings and images are read outside code blocks.
+def _readme_lines_outside_code(text):
+    fenced = False
+    for line in text.splitlines():
+        if line.lstrip().startswith('```'):
+            fenced = not fenced
+        elif not fenced:
+            yield line
+
+
+def readme_problems(text, images_dir, repo='integrations-extras', integration='fireworks'):
+    problems = ['line {}: a character past U+0100'.format(n) for n, line in enumerate(text.splitlines(), 1)
+                if any(ord(c) > 256 for c in line)]  # ddev's ASCII rule: ord() > 256
+    lines = list(_readme_lines_outside_code(text))
+    for header in ('Overview', 'Setup'):
+        at = [i for i, line in enumerate(lines) if line.strip() == '## ' + header]
+        if not at:
+            problems.append('no ## {} section'.format(header))
+            continue
+        following = [line for line in lines[at[0] + 1:] if line.strip()]
+        if not following or following[0].startswith('## '):
+            problems.append('an empty ## {} section'.format(header))
+    prefix = 'https://raw.githubusercontent.com/DataDog/{}/master/{}/images/'.format(repo, integration)
+    for line in lines:
+        for src in re.findall(r'!\[[^\]]*\]\(([^)\s]+)[^)]*\)|<img[^>]*\bsrc="([^"]+)"', line):
+            src = src[0] or src[1]
+            if not src.startswith(prefix):
+                problems.append('image {} is not under {}'.format(src, prefix))
+            elif not os.path.exists(os.path.join(images_dir, src[len(prefix):])):
+                problems.append('image {} does not exist'.format(src))
+    return problems
+
+
+def test_the_readme_passes_ddevs_readme_rules():
+    with open(os.path.join(ROOT, 'python_shim', 'README.md'), encoding='utf-8') as f:
+        assert readme_problems(f.read(), os.path.join(ROOT, 'python_shim', 'images')) == []
+
+
+def test_the_readme_rules_catch_what_ddev_refuses(tmp_path):
+    good = '## Overview\n\nText.\n\n## Setup\n\nSteps.\n'
+    assert readme_problems(good, str(tmp_path)) == []
+    assert readme_problems(good + 'h100 \u2194 H100\n', str(tmp_path)) == ['line 8: a character past U+0100']
+    assert readme_problems('## Overview\n\n## Setup\n\nSteps.\n', str(tmp_path)) == ['an empty ## Overview section']
+    assert readme_problems('## Overview\n\nText.\n```\n## Setup\n```\n', str(tmp_path)) == ['no ## Setup section']
+    assert readme_problems(good + '![d](images/d.png)\n', str(tmp_path)) == [
+        'image images/d.png is not under '
+        'https://raw.githubusercontent.com/DataDog/integrations-extras/master/fireworks/images/']
+    src = 'https://raw.githubusercontent.com/DataDog/integrations-extras/master/fireworks/images/d.png'
+    assert readme_problems(good + '![d]({})\n'.format(src), str(tmp_path)) == ['image {} does not exist'.format(src)]
+    (tmp_path / 'd.png').write_bytes(b'png')
+    assert readme_problems(good + '<img src="{}">\n'.format(src), str(tmp_path)) == []
