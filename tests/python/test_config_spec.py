@@ -673,3 +673,16 @@ def test_an_openmetrics_renaming_entry_in_metrics_is_refused_saying_names_are_fi
             "option 'metrics' must be a list of strings, names or patterns of Fireworks series: an entry cannot"
             " rename a series as a mapping does in Datadog's OpenMetrics check (the names are fixed, fireworks.*)")
     assert warnings_for(base_instance(metrics=['latency_.*'])) == []
+
+
+def test_hostile_values_of_the_brought_options_are_refused_or_ignored_by_name():
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(no_proxy={'hosts': ['a']}))
+    assert str(e.value) == "option 'no_proxy' must be true or false, not a mapping"
+    huge = 'fireworks' + 'x' * (4 << 20) + '\r\n\udcff'
+    assert warnings_for(base_instance(namespace=huge)) == [
+        "option 'namespace' does not prefix metric names here as in Datadog's OpenMetrics check: they are always"
+        " fireworks.*; the Agent only uses it in the instance's check ID"]  # the value never appears
+    assert warnings_for(base_instance(namespace=7)) == []
+    with pytest.raises(ConfigurationError, match="option 'metrics' must be a list of strings, names or patterns"):
+        make(base_instance(metrics=['x'] * 100000 + [{}]))
