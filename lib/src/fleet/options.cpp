@@ -4,6 +4,7 @@
 
 #include "options/fields.hpp"
 #include "util/option_reader.hpp"
+#include "util/tag_names.hpp"
 #include "util/text.hpp"
 
 namespace fwm::fleet {
@@ -18,15 +19,6 @@ using Value = rapidjson::Value;
 struct Draft : FleetOptions {
     std::string endpoint;
 };
-
-bool tag_name(const std::string& s)
-{
-    if (s.empty() || s.size() > 100 || !(s[0] >= 'a' && s[0] <= 'z'))
-        return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' || c == '/';
-    });
-}
 
 // accelerator type -> US dollars per accelerator-hour, within the row's bounds.
 void read_prices(const OptionSpec& row, const Value& v, Draft& o)
@@ -63,10 +55,10 @@ void read_annotation_tags(const OptionSpec& row, const Value& v, Draft& o)
         const std::string key(a->name.GetString(), a->name.GetStringLength());
         const std::string where = name + "." + key.substr(0, 64);
         const std::string tag = util::option_string(where, a->value);
-        if (!tag_name(tag))
+        if (!util::tag_name(tag))
             option_wrong(where, "must be a tag name: lower case letters, digits, '_', '.', '-' or '/', "
                                 "starting with a letter");
-        if (reserved_tag(tag))
+        if (util::reserved_tag(tag))
             option_wrong(where, "names '" + tag + "', a tag the check or Datadog already gives its own meaning");
         o.annotation_tags.emplace_back(key, tag);
     }
@@ -108,16 +100,6 @@ constexpr options::Field<Draft> kFields[] = {
 static_assert(options::covers(kFields, options::Reader::fleet));
 
 } // namespace
-
-bool reserved_tag(const std::string& name)
-{
-    static const char* const kReserved[] = {"env", "service", "version", "host", "device", "source",
-                                            "deployment_id", "deployment", "deployment_account", "base_model",
-                                            "model", "http_code", "fireworks_account",
-                                            // the inventory's own tags
-                                            "accelerator_type", "region", "deployment_name", "state", "price_source"};
-    return std::any_of(std::begin(kReserved), std::end(kReserved), [&](const char* r) { return name == r; });
-}
 
 FleetOptions read_fleet_options(const rapidjson::Value* fleet, const http::Url& metrics_endpoint)
 {

@@ -56,10 +56,6 @@ struct FleetOptions {
     bool any() const { return inventory || usage || capacity || costs; }
 };
 
-// Tag names the check never writes from the inventory: Datadog's reserved
-// ones, and those the metrics already carry.
-bool reserved_tag(const std::string& name);
-
 // Throws util::OptionError naming the option. api_endpoint defaults to the
 // origin (scheme, host, port) of `metrics_endpoint`: a proxy, regional or
 // test endpoint serves both, and with neither set that is Fireworks' own.
