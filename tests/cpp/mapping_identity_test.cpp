@@ -759,4 +759,124 @@ BOOST_AUTO_TEST_CASE(a_filtered_out_series_takes_no_name)
     }
 }
 
+MappingOptions read_options(const std::string& json)
+{
+    rapidjson::Document d;
+    d.Parse(json.c_str());
+    BOOST_TEST_REQUIRE(!d.HasParseError(), json);
+    return read_mapping_options(&d);
+}
+
+// The option named in the refusal, and what it says.
+std::string refusal(const std::string& json)
+{
+    try {
+        read_options(json);
+    } catch (const fwm::util::OptionError& e) {
+        return e.what();
+    }
+    return "accepted";
+}
+
+BOOST_AUTO_TEST_CASE(renamed_labels_are_tags_under_their_new_name_after_exclusion)
+{
+    MappingOptions o = read_options(R"({"rename_labels":{"replica":"pod","base_model":"base","deployment":"dep"},)"
+                                    R"("exclude_labels":["deployment"],"rates_as_counts":true})");
+    o.min_collection_interval = 60;
+    Mapper m(o);
+    const auto p = map_points(m,
+                              std::string(kRow) + "{deployment_id=\"d1\",replica=\"a\",deployment=\"x\","
+                                                  "base_model=\"accounts/f/models/llama\"} 1\n" +
+                                  kRow + "{deployment_id=\"d1\",pod=\"a\",base_model=\"accounts/f/models/llama\"} 2\n",
+                              100);
+    // exclude_labels names the Fireworks label; base_model renamed still gives the model tag;
+    // a label renamed to another's name is that label: one series.
+    const auto rates = p.named("fireworks.requests.rate");
+    BOOST_TEST_REQUIRE(rates.size() == 1u);
+    BOOST_TEST(rates[0].tags == "base:accounts/f/models/llama,deployment_id:d1,model:llama,pod:a,");
+    BOOST_TEST(rates[0].value == 3.0);
+    BOOST_TEST(p.stats.merged == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_renamed_label_keeps_histogram_buckets_one_series)
+{
+    MappingOptions o = read_options(R"({"rename_labels":{"replica":"pod","le":"bound"}})");
+    o.min_collection_interval = 60;
+    Mapper m(o);
+    std::string payload;
+    for (const auto& [le, count] : {std::pair{"10", "1"}, {"100", "2"}, {"+Inf", "3"}})
+        payload += std::string(kLatency) + "{deployment_id=\"d1\",replica=\"a\",le=\"" + le + "\"} " + count + "\n";
+    const auto p = map_points(m, payload, 100);
+    const auto buckets = p.named("fireworks.latency.overall");
+    BOOST_TEST_REQUIRE(buckets.size() == 3u); // le stays the bound: renaming it touches no histogram
+    for (const auto& b : buckets)
+        BOOST_TEST(b.tags == "deployment_id:d1,pod:a,");
+    BOOST_TEST(p.stats.malformed_histograms == 0u);
+    // ... but another series' le label is a label like any other.
+    const auto q = map_points(m, "zz{le=\"1\"} 1\n", 130);
+    BOOST_TEST(q.named("fireworks.zz")[0].tags == "bound:1,");
+}
+
+BOOST_AUTO_TEST_CASE(rename_labels_refuses_what_would_break_a_join_or_a_name)
+{
+    const std::pair<const char*, const char*> cases[] = {
+        {R"({"rename_labels":{"deployment_id":"dep"}})", "option 'rename_labels.deployment_id' cannot be renamed"},
+        {R"({"rename_labels":{"replica":"model"}})", "names 'model', a tag the check or Datadog"},
+        {R"({"rename_labels":{"replica":"host"}})", "names 'host'"},
+        {R"({"rename_labels":{"replica":"Pod"}})", "option 'rename_labels.replica' must be a tag name"},
+        {R"({"rename_labels":{"replica":""}})", "must be a tag name"},
+        {R"({"rename_labels":{"replica":7}})", "option 'rename_labels.replica' must be a string, not a number"},
+        {R"({"rename_labels":{"base-model":"m"}})", "option 'rename_labels.base-model' names no Fireworks label"},
+        {R"({"rename_labels":{"":"m"}})", "option 'rename_labels.' names no Fireworks label"},
+        {R"({"rename_labels":{"a\r\nb\u202e":"m"}})", R"(option 'rename_labels.a\r\nb\u202e' names no)"},
+        {R"({"rename_labels":{"a":"x","a":"y"}})", "option 'rename_labels.a' is given twice"},
+        {R"({"rename_labels":["a"]})", "option 'rename_labels' must be a mapping of Fireworks label to tag name, not a list"},
+        {R"({"extra_metrics":"latency_.*"})", "'extra_metrics'"},
+        {R"({"extra_metrics":["("]})", "'extra_metrics'"},
+    };
+    for (const auto& [json, expected] : cases) {
+        const std::string what = refusal(json);
+        BOOST_TEST(what.find(expected) != std::string::npos, json << " -> " << what);
+    }
+    std::string many = R"({"rename_labels":{)";
+    for (int i = 0; i <= 256; ++i)
+        many += (i ? "," : "") + ("\"l" + std::to_string(i) + "\":\"t\"");
+    BOOST_TEST(refusal(many + "}}").find("holds more than 256 labels") != std::string::npos);
+    const std::string long_key(100'000, 'k');
+    const std::string what = refusal(R"({"rename_labels":{")" + long_key + R"(":"model"}})");
+    BOOST_TEST(what.size() < 300u, "the refusal quotes a hostile key at length: " << what.size() << " bytes");
+    BOOST_TEST(read_options(R"({"rename_labels":null})").rename_labels.empty());
+}
+
+BOOST_AUTO_TEST_CASE(extra_metrics_widen_metrics_and_leave_everything_alone_without_it)
+{
+    const std::string payload = std::string(kRow) + "{deployment_id=\"d1\"} 1\n" + kErrors + "{deployment_id=\"d1\"} 1\n" +
+                                "tokens_prompt_total:sum_by_deployment{deployment_id=\"d1\"} 1\n";
+    auto names = [&](const std::string& json) {
+        MappingOptions o = read_options(json);
+        o.min_collection_interval = 60;
+        Mapper m(o);
+        const auto p = map_points(m, payload, 100);
+        std::set<std::string> out;
+        for (const auto& x : p.all)
+            out.insert(x.name);
+        return out;
+    };
+    const auto narrow = names(R"({"metrics":["request_counter_total"]})");
+    const auto wider = names(R"({"metrics":["request_counter_total"],"extra_metrics":["requests_error_.*"]})");
+    const auto all = names(R"({"extra_metrics":["requests_error_.*"]})");
+    BOOST_TEST(narrow.count("fireworks.requests.rate") == 1u);
+    BOOST_TEST(narrow.count("fireworks.requests.errors.rate") == 0u);
+    BOOST_TEST(wider.count("fireworks.requests.rate") == 1u);
+    BOOST_TEST(wider.count("fireworks.requests.errors.rate") == 1u);
+    BOOST_TEST(wider.count("fireworks.tokens.prompt.rate") == 0u);
+    BOOST_TEST(all == names("{}"));
+    BOOST_TEST(all.count("fireworks.tokens.prompt.rate") == 1u);
+    // Each list has its own bound, as in the other check, where both are read.
+    std::string full = R"({"metrics":[)";
+    for (int i = 0; i < 256; ++i)
+        full += (i ? ",\"m" : "\"m") + std::to_string(i) + "\"";
+    BOOST_TEST(read_options(full + R"(],"extra_metrics":["x"]})").metrics.size() == 257u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

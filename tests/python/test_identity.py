@@ -232,3 +232,33 @@ def test_duplicate_le_is_counted_as_malformed(tmp_path):
     # Prometheus sums equal bounds: all 10/s at or below 1.
     assert [i['value'] for i in items if i['name'] == 'fireworks.latency.overall.p50'] == [0.5]
     assert [i['value'] for i in items if i['name'] == 'fireworks.scrape.malformed_histograms'] == [1]
+
+
+# Options brought from Datadog's OpenMetrics check, with its meaning: a
+# renamed label is the tag's new name (exclusion names the Fireworks label),
+# and extra_metrics widens metrics.
+def test_rename_labels_and_extra_metrics_mean_what_they_mean_in_the_openmetrics_check(tmp_path):
+    row = 'request_counter_total:sum_by_deployment'
+    payload = ('{0}{{deployment_id="d1",replica="a",zone="z"}} 1\n'
+               'requests_error_total:sum_by_deployment{{deployment_id="d1",replica="a"}} 2\n'
+               'tokens_prompt_total:sum_by_deployment{{deployment_id="d1"}} 3\n').format(row)
+    items = _items(_run_one(tmp_path, payload, rename_labels={'replica': 'pod', 'zone': 'zone_renamed'},
+                            exclude_labels=['zone'], metrics=['request_counter_total'],
+                            extra_metrics=['requests_error_.*']))
+    _no_repeats(items)
+    tags = {i['name']: sorted(i['tags']) for i in items if i['name'].startswith('fireworks.requests')}
+    assert tags == {'fireworks.requests.rate': ['deployment_id:d1', 'pod:a'],
+                    'fireworks.requests.errors.rate': ['deployment_id:d1', 'pod:a']}
+    assert not [i for i in items if i['name'].startswith('fireworks.tokens')]
+
+
+@pytest.mark.parametrize('options, said', [
+    ({'rename_labels': {'deployment_id': 'dep'}}, "option 'rename_labels.deployment_id' cannot be renamed"),
+    ({'rename_labels': {'replica': 'env'}}, "option 'rename_labels.replica' names 'env'"),
+    ({'rename_labels': ['replica']}, "option 'rename_labels' must be a mapping"),
+    ({'extra_metrics': [{'a': 'b'}]}, "option 'extra_metrics' must be a list of strings, names or patterns"),
+])
+def test_brought_options_that_would_break_the_check_are_refused_by_name(tmp_path, options, said):
+    r = _run_one(tmp_path, 'x 1\n', **options)
+    assert r.returncode == 1
+    assert said in r.stderr.decode()

@@ -41,8 +41,7 @@ void Grouper::reserve(std::size_t samples)
 }
 
 std::uint32_t Grouper::group(const parser::ParseResult& r, std::uint32_t index, bool histogram,
-                             const std::vector<std::string>& exclude_labels,
-                             const std::vector<std::string>& instance_tags)
+                             const MappingOptions& options, const std::vector<std::string>& instance_tags)
 {
     const parser::Sample& s = r.samples[index];
     const Label* labels = r.labels_of(s);
@@ -53,7 +52,7 @@ std::uint32_t Grouper::group(const parser::ParseResult& r, std::uint32_t index, 
     }
     last_labels_.assign(labels, labels + s.labels_count);
     last_histogram_ = histogram;
-    collect_tags(labels, s.labels_count, histogram, exclude_labels);
+    collect_tags(labels, s.labels_count, histogram, options);
     if (histogram) {
         last_source_name_ = {};
         track_source(s.name);
@@ -69,9 +68,10 @@ bool Grouper::same_as_last(const Label* labels, std::uint32_t count, bool histog
 
 // The sample's tags, in the order its labels came; and for a histogram
 // bucket, its labels but le order-free (a sum of one hash per label).
-void Grouper::collect_tags(const Label* labels, std::uint32_t count, bool histogram,
-                           const std::vector<std::string>& exclude_labels)
+void Grouper::collect_tags(const Label* labels, std::uint32_t count, bool histogram, const MappingOptions& options)
 {
+    const auto& exclude_labels = options.exclude_labels;
+    const auto& renames = options.rename_labels;
     sample_text_.clear();
     sample_spans_.clear();
     auto add = [this](std::string_view a, std::string_view b) {
@@ -92,8 +92,15 @@ void Grouper::collect_tags(const Label* labels, std::uint32_t count, bool histog
         }
         if (std::find(exclude_labels.begin(), exclude_labels.end(), l.name) != exclude_labels.end())
             continue;
-        add(l.name, l.value);
-        if (l.name == "base_model") {
+        std::string_view name = l.name;
+        if (!renames.empty()) {
+            const auto r = std::lower_bound(renames.begin(), renames.end(), name,
+                                            [](const auto& rename, std::string_view n) { return rename.first < n; });
+            if (r != renames.end() && r->first == name)
+                name = r->second;
+        }
+        add(name, l.value);
+        if (l.name == "base_model") { // the model tag whatever base_model is called
             const std::string_view model = util::model_tag_of(l.value); // the rule the fleet report uses too
             if (!model.empty())
                 add("model", model);

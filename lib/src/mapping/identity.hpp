@@ -1,8 +1,8 @@
 // Step 2 of a run, identity: which samples become one submission. A
 // sample's identity is the set of tags Datadog sees for it (the Agent
 // sorts a point's tags and drops repeats to find its series): its labels
-// as name:value, without the excluded ones, the empty values and, for
-// histogram buckets, le; the model tag derived from base_model; and none
+// as name:value (renamed as rename_labels says), without the excluded ones,
+// the empty values and, for histogram buckets, le; the model tag derived from base_model; and none
 // that an instance tag already gives. Samples with equal sets share a
 // group, whatever the order or form their labels came in.
 #pragma once
@@ -16,6 +16,7 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "mapping/options.hpp"
 #include "parser/parser.hpp"
 #include "util/stream_hash.hpp"
 
@@ -29,10 +30,11 @@ public:
 
     // The group of sample `index` of `r`: an identity not seen before in
     // this run is numbered size() (as it was before the call). What makes
-    // two label sets one tag set: the labels left out (exclude_labels) and
-    // the instance's tags (sorted), the same for every call of a run.
+    // two label sets one tag set: the labels left out (exclude_labels), the
+    // names they take (rename_labels) and the instance's tags (sorted), the
+    // same for every call of a run.
     std::uint32_t group(const parser::ParseResult& r, std::uint32_t index, bool histogram,
-                        const std::vector<std::string>& exclude_labels, const std::vector<std::string>& instance_tags);
+                        const MappingOptions& options, const std::vector<std::string>& instance_tags);
 
     // The series of the histogram bucket grouped last (its name, and its
     // labels but le, order-free), to find an le repeated within one series.
@@ -58,8 +60,7 @@ private:
     static constexpr std::uint32_t kNone = UINT32_MAX;
 
     bool same_as_last(const parser::Label* labels, std::uint32_t count, bool histogram) const;
-    void collect_tags(const parser::Label* labels, std::uint32_t count, bool histogram,
-                      const std::vector<std::string>& exclude_labels);
+    void collect_tags(const parser::Label* labels, std::uint32_t count, bool histogram, const MappingOptions& options);
     void sort_identity(const std::vector<std::string>& instance_tags);
     bool is(const Identity& id) const;
     std::uint32_t find_or_add();

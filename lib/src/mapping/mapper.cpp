@@ -118,7 +118,7 @@ void Mapper::add(const ParseResult& r)
         if (!select(run, s, *run.info))
             continue;
         const bool histogram = run.info->kind == Kind::histogram;
-        const std::uint32_t g = run.grouper.group(r, index, histogram, options_.exclude_labels, instance_tags_);
+        const std::uint32_t g = run.grouper.group(r, index, histogram, options_, instance_tags_);
         if (g == run.groups.size())
             run.groups.emplace_back();
         merge(run, run.groups[g], *run.info, s);

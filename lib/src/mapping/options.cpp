@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 
 #include "options/fields.hpp"
 #include "util/option_reader.hpp"
+#include "util/tag_names.hpp"
+#include "util/text.hpp"
 
 namespace fwm::mapping {
 namespace {
@@ -17,6 +20,12 @@ using util::option_wrong;
 
 constexpr std::size_t kMaxPatterns = 256; // per option
 constexpr std::size_t kMaxQuantiles = 32;
+constexpr std::size_t kMaxRenames = 256;
+
+// What the read options hold before the entries of one join another's.
+struct Draft : MappingOptions {
+    std::vector<Pattern> extra_metrics;
+};
 
 // Tags the Agent adds itself (service:<name>): an option of the C ABI's, not of conf.yaml.
 constexpr OptionSpec kAgentTags{.name = "agent_tags", .reader = options::Reader::mapping, .type = options::Type::array,
@@ -58,7 +67,7 @@ std::string quantile_suffix(double q)
 namespace {
 
 // Distinct quantiles within the row's bounds.
-void read_quantiles(const OptionSpec& row, const Value& x, MappingOptions& o)
+void read_quantiles(const OptionSpec& row, const Value& x, Draft& o)
 {
     const std::string name(row.name);
     const std::string bounds =
@@ -79,7 +88,7 @@ void read_quantiles(const OptionSpec& row, const Value& x, MappingOptions& o)
 }
 
 // deployments: {include: [...], exclude: [...]}; null is none.
-void read_deployments(const OptionSpec&, const Value& x, MappingOptions& o)
+void read_deployments(const OptionSpec&, const Value& x, Draft& o)
 {
     if (x.IsNull())
         return;
@@ -97,19 +106,65 @@ void read_deployments(const OptionSpec&, const Value& x, MappingOptions& o)
     }
 }
 
-void read_metrics(const OptionSpec& row, const Value& x, MappingOptions& o)
+void read_metrics(const OptionSpec& row, const Value& x, Draft& o)
 {
     o.metrics = patterns(std::string(row.name), x);
 }
 
-void read_exclude_metrics(const OptionSpec& row, const Value& x, MappingOptions& o)
+void read_extra_metrics(const OptionSpec& row, const Value& x, Draft& o)
+{
+    o.extra_metrics = patterns(std::string(row.name), x);
+}
+
+void read_exclude_metrics(const OptionSpec& row, const Value& x, Draft& o)
 {
     o.exclude_metrics = patterns(std::string(row.name), x);
 }
 
+// A Prometheus label name: what a Fireworks series can carry.
+bool label_name(std::string_view s)
+{
+    const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    return !s.empty() && letter(s[0]) &&
+           std::all_of(s.begin(), s.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
+// label -> tag name; the join key and the names the check writes stay its own.
+void read_rename_labels(const OptionSpec& row, const Value& x, Draft& o)
+{
+    const std::string name(row.name);
+    if (x.IsNull())
+        return;
+    if (!x.IsObject())
+        option_wrong(name, std::string("must be a mapping of Fireworks label to tag name, not ") + util::json_kind(x));
+    if (x.MemberCount() > kMaxRenames)
+        option_wrong(name, "holds more than " + std::to_string(kMaxRenames) + " labels");
+    for (auto a = x.MemberBegin(); a != x.MemberEnd(); ++a) {
+        const std::string_view label(a->name.GetString(), a->name.GetStringLength());
+        const std::string where = name + "." + util::clean_text(label, 64);
+        if (!label_name(label))
+            option_wrong(where, "names no Fireworks label: a label is letters, digits and '_', not starting with a digit");
+        if (label == "deployment_id")
+            option_wrong(where, "cannot be renamed: the inventory, usage and costs join the metrics on deployment_id");
+        const std::string tag = util::option_string(where, a->value);
+        if (!util::tag_name(tag))
+            option_wrong(where, "must be a tag name: lower case letters, digits, '_', '.', '-' or '/', "
+                                "starting with a letter");
+        if (util::reserved_tag(tag))
+            option_wrong(where, "names '" + tag + "', a tag the check or Datadog already gives its own meaning");
+        o.rename_labels.emplace_back(label, tag);
+    }
+    std::sort(o.rename_labels.begin(), o.rename_labels.end());
+    // JSON may repeat a key: the entries of one label must agree.
+    const auto twice = std::adjacent_find(o.rename_labels.begin(), o.rename_labels.end(),
+                                          [](const auto& a, const auto& b) { return a.first == b.first; });
+    if (twice != o.rename_labels.end())
+        option_wrong(name + "." + twice->first, "is given twice");
+}
+
 // The interval the Agent runs the instance at, as the shim has read it
 // (never 0: 0 or less is the Agent's default), at most the row's bound.
-void read_interval(const OptionSpec& row, const Value& x, MappingOptions& o)
+void read_interval(const OptionSpec& row, const Value& x, Draft& o)
 {
     if (!x.IsNumber() || !(x.GetDouble() > 0 && x.GetDouble() <= row.max))
         option_wrong(std::string(row.name), "must be a number of seconds above 0");
@@ -117,24 +172,26 @@ void read_interval(const OptionSpec& row, const Value& x, MappingOptions& o)
 }
 
 template <auto... Path>
-consteval options::Field<MappingOptions> to(std::string_view name)
+consteval options::Field<Draft> to(std::string_view name)
 {
-    return options::member<MappingOptions, Path...>(name);
+    return options::member<Draft, Path...>(name);
 }
 
-constexpr options::Field<MappingOptions> kFields[] = {
-    options::custom<MappingOptions>("quantiles", read_quantiles),
+constexpr options::Field<Draft> kFields[] = {
+    options::custom<Draft>("quantiles", read_quantiles),
     to<&MappingOptions::distributions>("histogram_buckets_as_distributions"),
     to<&MappingOptions::rates_as_counts>("rates_as_counts"),
-    options::custom<MappingOptions>("metrics", read_metrics),
-    options::custom<MappingOptions>("exclude_metrics", read_exclude_metrics),
+    options::custom<Draft>("metrics", read_metrics),
+    options::custom<Draft>("extra_metrics", read_extra_metrics),
+    options::custom<Draft>("exclude_metrics", read_exclude_metrics),
     to<&MappingOptions::exclude_labels>("exclude_labels"),
-    options::custom<MappingOptions>("deployments", read_deployments),
-    options::custom<MappingOptions>("min_collection_interval", read_interval),
+    options::custom<Draft>("rename_labels", read_rename_labels),
+    options::custom<Draft>("deployments", read_deployments),
+    options::custom<Draft>("min_collection_interval", read_interval),
     // Given by the shim (tags) or the client (account_id), and by the C ABI.
     to<&MappingOptions::tags>("tags"),
     to<&MappingOptions::account_id>("account_id"),
-    options::member<MappingOptions, &MappingOptions::agent_tags>(kAgentTags),
+    options::member<Draft, &MappingOptions::agent_tags>(kAgentTags),
 };
 // A mapping option added to spec.yaml needs its field here.
 static_assert(options::covers(kFields, options::Reader::mapping));
@@ -143,13 +200,16 @@ static_assert(options::covers(kFields, options::Reader::mapping));
 
 MappingOptions read_mapping_options(const Value* v)
 {
-    MappingOptions o;
+    Draft o;
     if (v == nullptr || v->IsNull())
         return o;
     if (!v->IsObject())
         throw OptionError("the mapping options must be a mapping");
     options::read_fields(*v, kFields, o);
-    return o;
+    // extra_metrics widens an allow list; without one, everything is kept already.
+    if (!o.metrics.empty())
+        std::move(o.extra_metrics.begin(), o.extra_metrics.end(), std::back_inserter(o.metrics));
+    return std::move(static_cast<MappingOptions&>(o));
 }
 
 } // namespace fwm::mapping

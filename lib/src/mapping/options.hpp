@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -20,6 +21,8 @@ struct MappingOptions {
     std::vector<Pattern> metrics;     // allow list; empty = everything
     std::vector<Pattern> exclude_metrics;
     std::vector<std::string> exclude_labels;
+    // Fireworks label -> tag name (rename_labels), sorted by label.
+    std::vector<std::pair<std::string, std::string>> rename_labels;
     std::vector<Pattern> deployments_include; // on deployment_id; empty = all
     std::vector<Pattern> deployments_exclude;
     std::vector<std::string> tags;    // the instance's tags, added to every submission

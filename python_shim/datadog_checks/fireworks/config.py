@@ -229,12 +229,13 @@ def client_config(instance, init_config=None, agent_proxy=None):
     for required in ('account_id', 'api_key'):
         if instance.get(required) in (None, ''):
             raise InvalidConfig("option '{}' is required".format(required))
-    metrics = instance.get('metrics')
-    if isinstance(metrics, list) and any(isinstance(m, dict) for m in metrics):
-        # The shape of Datadog's OpenMetrics check, which renames: say so (the library's type rule refuses it too).
-        raise InvalidConfig("option 'metrics' must be a list of strings, names or patterns of Fireworks series: an"
-                            " entry cannot rename a series as a mapping does in Datadog's OpenMetrics check (the"
-                            " names are fixed, fireworks.*)")
+    for name in ('metrics', 'extra_metrics'):
+        metrics = instance.get(name)
+        if isinstance(metrics, list) and any(isinstance(m, dict) for m in metrics):
+            # The shape of Datadog's OpenMetrics check, which renames: say so (the library's type rule refuses it too).
+            raise InvalidConfig("option '{}' must be a list of strings, names or patterns of Fireworks series: an"
+                                " entry cannot rename a series as a mapping does in Datadog's OpenMetrics check (the"
+                                " names are fixed, fireworks.*)".format(name))
     config = {k: instance[k] for k in HTTP_OPTIONS if instance.get(k) is not None}
     proxy = _proxy(instance, init_config, agent_proxy)
     if proxy is not None:
