@@ -2,7 +2,7 @@
 # (C) Fireworks AI 2026-present
 # All rights reserved
 # Licensed under a 3-clause BSD style license (see LICENSE)
-"""Renders conf.d/fireworks.d/conf.yaml.example from
+"""Renders conf.d/fireworks.d/conf.yaml.example (and its copy in the package's data/) from
 python_shim/assets/configuration/spec.yaml.
 
     python3 packaging/render_conf_example.py           # (re)writes the example
@@ -34,6 +34,7 @@ import config_spec  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = os.path.join(ROOT, 'python_shim', 'assets', 'configuration', 'spec.yaml')
 EXAMPLE = os.path.join(ROOT, 'conf.d', 'fireworks.d', 'conf.yaml.example')
+PACKAGE_DATA = os.path.join(ROOT, 'python_shim', 'datadog_checks', 'fireworks', 'data')
 
 LINE_LIMIT = 120
 
@@ -240,8 +241,11 @@ def _copy(obj):
     return obj
 
 
-def example_path(spec):
-    return os.path.join(os.path.dirname(EXAMPLE), spec['files'][0].get('example_name', 'conf.yaml.example'))
+def example_paths(spec):
+    """Where the example goes: conf.d/fireworks.d/ (this repository's layout)
+    and the package's data/ folder (where ddev looks, and what the wheel ships)."""
+    name = spec['files'][0].get('example_name', 'conf.yaml.example')
+    return [os.path.join(os.path.dirname(EXAMPLE), name), os.path.join(PACKAGE_DATA, name)]
 
 
 def main(argv=None):
@@ -256,21 +260,25 @@ def main(argv=None):
         sys.stderr.write('error: {}\n'.format(e))
     if errors:
         return 1
-    out = args.output or example_path(spec)
+    outputs = [args.output] if args.output else example_paths(spec)
     if args.check:
-        try:
-            with open(out, encoding='utf-8') as f:
-                current = f.read()
-        except OSError:
-            current = None
-        if current != text:
+        stale = []
+        for out in outputs:
+            try:
+                with open(out, encoding='utf-8', newline='') as f:
+                    current = f.read()
+            except OSError:
+                current = None
+            if current != text:
+                stale.append(out)
+        for out in stale:
             sys.stderr.write('{} is stale: run python3 packaging/render_conf_example.py\n'.format(out))
-            return 1
-        return 0
-    with open(out, 'w', encoding='utf-8', newline='\n') as f:
-        f.write(text)
+        return 1 if stale else 0
+    for out in outputs:
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, 'w', encoding='utf-8', newline='\n') as f:
+            f.write(text)
     return 0
-
 
 if __name__ == '__main__':
     sys.exit(main())

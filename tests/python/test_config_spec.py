@@ -123,9 +123,11 @@ def render_conf_example_allowed_fields():
 def test_the_example_is_the_rendered_spec_byte_for_byte():
     text, errors = render_conf_example.render(render_conf_example.load_spec(SPEC))
     assert errors == []
-    with open(EXAMPLE, encoding='utf-8', newline='') as f:
-        committed = f.read()
-    assert committed == text, 'conf.yaml.example is stale: run python3 packaging/render_conf_example.py'
+    # conf.d/ (this repository's layout) and the package's data/ (where ddev looks; what the wheel ships)
+    for path in (EXAMPLE, os.path.join(ROOT, 'python_shim', 'datadog_checks', 'fireworks', 'data', 'conf.yaml.example')):
+        with open(path, encoding='utf-8', newline='') as f:
+            committed = f.read()
+        assert committed == text, '{} is stale: run python3 packaging/render_conf_example.py'.format(path)
     r = subprocess.run([sys.executable, RENDERER, '--check'], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
 
@@ -686,3 +688,44 @@ def test_hostile_values_of_the_brought_options_are_refused_or_ignored_by_name():
     assert warnings_for(base_instance(namespace=7)) == []
     with pytest.raises(ConfigurationError, match="option 'metrics' must be a list of strings, names or patterns"):
         make(base_instance(metrics=['x'] * 100000 + [{}]))
+
+
+# Found in review: the key pasted where a pattern or a label goes was
+# echoed by the refusal, which is raised before the base scrubs anything.
+@pytest.mark.parametrize('option', [
+    {'metrics': [SECRET + '(']}, {'extra_metrics': [SECRET + '(']}, {'exclude_metrics': [SECRET + '[']},
+    {'deployments': {'include': [SECRET + '(']}}, {'rename_labels': {'replica': SECRET}},
+    {'rename_labels': {SECRET: 'pod'}}, {'tls_ca_cert': '/nonexistent/' + SECRET},
+])
+def test_a_refused_value_holding_the_api_key_never_shows_it(option):
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(**option))
+    text = str(e.value)
+    assert SECRET not in text and "option '" in text
+    assert e.value.__cause__ is None and e.value.__suppress_context__  # the traceback shows no earlier message
+
+
+@pytest.mark.parametrize('option, name', [
+    ({'rename_labels': {'\ud800': 'pod'}}, 'rename_labels'),
+    ({'rename_labels': {'replica': 'p\udcff'}}, 'rename_labels.replica'),
+    ({'tags': ['team:\ud800']}, 'tags'),
+    ({'metrics': ['a\udfff']}, 'metrics'),
+])
+def test_a_lone_surrogate_is_refused_naming_its_option(option, name):
+    with pytest.raises(ConfigurationError) as e:
+        make(base_instance(**option))
+    assert str(e.value).startswith("option '{}' holds text that is not valid Unicode".format(name)), str(e.value)
+
+
+# Found in review: the closest-name hint sent include_labels to exclude_labels, its opposite.
+def test_openmetrics_options_without_an_equivalent_say_what_to_use_instead():
+    said = warnings_for(base_instance(include_labels=['replica'], labels_mapper={'a': 'b'},
+                                      exclude_metrics_by_labels={'replica': True}))
+    assert said == [
+        "option 'include_labels' is not supported by this check and is ignored: every Fireworks label becomes a tag;"
+        " list those to drop in exclude_labels",
+        "option 'labels_mapper' is not supported by this check and is ignored: the old name of rename_labels in"
+        " Datadog's OpenMetrics check; use rename_labels",
+        "option 'exclude_metrics_by_labels' is not supported by this check and is ignored: filter deployments with"
+        " the deployments option, series with exclude_metrics"]
+    assert not [w for w in said if 'did you mean' in w]

@@ -100,7 +100,7 @@ void Grouper::collect_tags(const Label* labels, std::uint32_t count, bool histog
                 name = r->second;
         }
         add(name, l.value);
-        if (l.name == "base_model") { // the model tag whatever base_model is called
+        if (l.name == "base_model") {
             const std::string_view model = util::model_tag_of(l.value); // the rule the fleet report uses too
             if (!model.empty())
                 add("model", model);

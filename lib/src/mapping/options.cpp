@@ -129,7 +129,8 @@ bool label_name(std::string_view s)
            std::all_of(s.begin(), s.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
 }
 
-// label -> tag name; the join key and the names the check writes stay its own.
+// label -> tag name; the labels the check joins or queries on, and the
+// names it writes, stay its own.
 void read_rename_labels(const OptionSpec& row, const Value& x, Draft& o)
 {
     const std::string name(row.name);
@@ -139,13 +140,19 @@ void read_rename_labels(const OptionSpec& row, const Value& x, Draft& o)
         option_wrong(name, std::string("must be a mapping of Fireworks label to tag name, not ") + util::json_kind(x));
     if (x.MemberCount() > kMaxRenames)
         option_wrong(name, "holds more than " + std::to_string(kMaxRenames) + " labels");
+    std::size_t entry = 0;
     for (auto a = x.MemberBegin(); a != x.MemberEnd(); ++a) {
+        ++entry;
         const std::string_view label(a->name.GetString(), a->name.GetStringLength());
-        const std::string where = name + "." + util::clean_text(label, 64);
-        if (!label_name(label))
-            option_wrong(where, "names no Fireworks label: a label is letters, digits and '_', not starting with a digit");
-        if (label == "deployment_id")
-            option_wrong(where, "cannot be renamed: the inventory, usage and costs join the metrics on deployment_id");
+        // Not quoted: what is not a label name may be anything, the key pasted in the wrong place too.
+        if (!label_name(label) || label.size() > 100)
+            option_wrong(name, "has a key (entry " + std::to_string(entry) +
+                                   ") that names no Fireworks label: a label is letters, digits and '_', not "
+                                   "starting with a digit, at most 100 characters");
+        const std::string where = name + "." + std::string(label);
+        if (util::reserved_tag(label))
+            option_wrong(where, "cannot be renamed: the check joins the inventory, usage and costs on it, or its "
+                                "dashboard and monitors query it (exclude_labels drops a label)");
         const std::string tag = util::option_string(where, a->value);
         if (!util::tag_name(tag))
             option_wrong(where, "must be a tag name: lower case letters, digits, '_', '.', '-' or '/', "

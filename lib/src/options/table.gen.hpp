@@ -138,6 +138,11 @@ inline constexpr OptionSpec kTable[] = {
     {.name = "persist_connections", .section = Section::instances, .reader = Reader::unsupported,
         .type = Type::boolean},
     {.name = "log_requests", .section = Section::instances, .reader = Reader::unsupported, .type = Type::boolean},
+    {.name = "include_labels", .section = Section::instances, .reader = Reader::unsupported, .type = Type::array,
+        .item = Type::string},
+    {.name = "exclude_metrics_by_labels", .section = Section::instances, .reader = Reader::unsupported,
+        .type = Type::object},
+    {.name = "labels_mapper", .section = Section::instances, .reader = Reader::unsupported, .type = Type::object},
     {.name = "no_proxy", .section = Section::instances, .reader = Reader::shim, .type = Type::boolean},
 };
 

@@ -10,8 +10,9 @@ namespace fwm::util {
 // at most 100 bytes: a name every Datadog query takes as it is.
 bool tag_name(std::string_view s) noexcept;
 
-// Names a user's tag must not take: Datadog's reserved ones, and those the
-// check writes itself (on the metrics, or from the inventory).
+// Names a user's tag must not take, and labels rename_labels must not
+// rename: Datadog's reserved and generic ones, and those the check writes,
+// joins on or queries itself (on the metrics, or from the inventory).
 bool reserved_tag(std::string_view name) noexcept;
 
 } // namespace fwm::util

@@ -6,7 +6,8 @@ this class hands it the instance and submits what comes back."""
 import time
 
 from . import binding, fleet, policy
-from .config import InvalidConfig, client_config, insecure_settings, option_warnings, ready_grace_period
+from .config import (InvalidConfig, client_config, insecure_settings, option_warnings, ready_grace_period,
+                     without_secret)
 
 try:
     from datadog_checks.base import AgentCheck, ConfigurationError
@@ -47,14 +48,15 @@ class FireworksCheck(AgentCheck):
             raise ConfigurationError('the instance must be a mapping of options')
         super(FireworksCheck, self).__init__(name, init_config, instances)
         self._cancelled = False
+        # A value echoed in an error (a pattern, a label) may be the key pasted in the wrong place.
         try:
             self._client_config = client_config(self.instance, self.init_config, _agent_proxy())
         except InvalidConfig as e:
-            raise ConfigurationError(str(e))
+            raise ConfigurationError(without_secret(str(e), self.instance)) from None
         try:
             self._client = binding.Client(self._client_config)
         except binding.FwmError as e:
-            raise ConfigurationError(str(e))
+            raise ConfigurationError(without_secret(str(e), self.instance)) from None
         register_secret = getattr(self, 'register_secret', None)
         if register_secret and isinstance(self.instance.get('api_key'), str):
             register_secret(self.instance['api_key'])  # the base scrubs it from every message it reports

@@ -176,11 +176,24 @@ def _spec_type(name, entries=False):
     return (row.item if entries else row.type) if row else None
 
 
+def _check_unicode(name, text):
+    """Text the library can read: YAML's "\\ud800" is a lone surrogate, which
+    no UTF-8 encodes."""
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        raise InvalidConfig("option '{}' holds text that is not valid Unicode (a lone surrogate such as "
+                            "\\ud800): write the character itself or its pair".format(name)) from None
+
+
 def _check_json(name, value, kind=None):
     """Values the library can be given: what YAML or autodiscovery may hand
     over beyond JSON (dates, bytes, NaN, an integer past a double's range)
     is refused with the option's name, and the type the spec gives it (kind)."""
-    if value is None or isinstance(value, (str, bool)):
+    if isinstance(value, str):
+        _check_unicode(name, value)
+        return
+    if value is None or isinstance(value, bool):
         return
     if isinstance(value, (int, float)):
         if value != value or not -sys.float_info.max <= value <= sys.float_info.max:
@@ -194,6 +207,7 @@ def _check_json(name, value, kind=None):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidConfig("option '{}' has a key that is not a string: {!r}".format(name, key)[:200])
+            _check_unicode(name, key)
             # The mapping's and the fleet's keys are the instance's own option names.
             if name in ('mapping', 'fleet'):
                 _check_json(key, item, _spec_type(key))
@@ -273,6 +287,19 @@ def client_config(instance, init_config=None, agent_proxy=None):
     return config
 
 
+# Shorter "keys" (tests, placeholders) are not replaced: "k" would mangle every word.
+MIN_SECRET_CHARS = 8
+
+
+def without_secret(text, instance):
+    """A configuration error as it may be shown: the instance's API key, should
+    an option's value or key have carried it, replaced."""
+    secret = instance.get('api_key') if isinstance(instance, dict) else None
+    if isinstance(secret, str) and len(secret) >= MIN_SECRET_CHARS and isinstance(text, str):
+        return text.replace(secret, '<api_key>')
+    return text
+
+
 def _shown(name, secret=None):
     """An option name as a warning quotes it: names come from the user or
     from autodiscovery, so at most MAX_NAME_CHARS characters, with control
@@ -285,7 +312,7 @@ def _shown(name, secret=None):
             text = repr(name)
         except Exception:
             text = '<{}>'.format(type(name).__name__)
-    if isinstance(secret, str) and len(secret) >= 8:
+    if isinstance(secret, str) and len(secret) >= MIN_SECRET_CHARS:
         text = text[:2 * MAX_NAME_CHARS + len(secret)].replace(secret, '<api_key>')
     pieces, size = [], 0
     for ch in text:

@@ -90,6 +90,9 @@ OPTIONS = (
     Option('instances', 'tls_private_key_password', 'unsupported', 'string', None, None, None, False, None),
     Option('instances', 'persist_connections', 'unsupported', 'boolean', None, None, None, False, None),
     Option('instances', 'log_requests', 'unsupported', 'boolean', None, None, None, False, None),
+    Option('instances', 'include_labels', 'unsupported', 'array', 'string', None, None, False, None),
+    Option('instances', 'exclude_metrics_by_labels', 'unsupported', 'object', None, None, None, False, None),
+    Option('instances', 'labels_mapper', 'unsupported', 'object', None, None, None, False, None),
     Option('instances', 'no_proxy', 'shim', 'boolean', None, None, None, False, None),
 )
 
@@ -145,4 +148,10 @@ UNSUPPORTED_REASONS = {
         'the check already keeps its connection alive between runs',
     'log_requests':
         'requests are not logged; the fireworks.scrape.* metrics describe each collection',
+    'include_labels':
+        'every Fireworks label becomes a tag; list those to drop in exclude_labels',
+    'exclude_metrics_by_labels':
+        'filter deployments with the deployments option, series with exclude_metrics',
+    'labels_mapper':
+        "the old name of rename_labels in Datadog's OpenMetrics check; use rename_labels",
 }
