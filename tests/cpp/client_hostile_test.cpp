@@ -5,8 +5,10 @@
 // response served to another key or URL, a cache kept after its handles.
 #include <boost/test/unit_test.hpp>
 
+#ifndef _WIN32
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include <thread>
 
@@ -419,6 +421,7 @@ BOOST_AUTO_TEST_CASE(the_limit_stopping_a_redirect_is_rate_limited_not_internal)
     }
 }
 
+#ifndef _WIN32 // no fork() on Windows
 BOOST_AUTO_TEST_CASE(a_child_of_fork_collects_with_a_new_client)
 {
 #if defined(__SANITIZE_THREAD__)
@@ -448,5 +451,6 @@ BOOST_AUTO_TEST_CASE(a_child_of_fork_collects_with_a_new_client)
     BOOST_TEST(wait_child(pid, std::chrono::seconds(20)) == 0); // -1: it hung
     check_ok(parent.collect());
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()

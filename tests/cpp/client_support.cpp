@@ -1,12 +1,14 @@
 #include "client_support.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#ifdef _WIN32
+#include <windows.h>
+#include <psapi.h>
+#else
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include <atomic>
 #include <filesystem>
@@ -14,11 +16,15 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "collector/report.hpp"
 #include "parser/result_json.hpp"
 #include "util/status.hpp"
 #include "util/text.hpp"
 #include "http/config.hpp"
+#include "util/platform.hpp"
 
 namespace fwm::test {
 
@@ -36,7 +42,7 @@ const TestPki& pki()
 std::string unique_account()
 {
     static std::atomic<unsigned> n{0};
-    return "acct" + std::to_string(::getpid()) + "x" + std::to_string(++n);
+    return "acct" + std::to_string(util::process_id()) + "x" + std::to_string(++n);
 }
 
 std::string proxy_json(unsigned short port, const std::string& userinfo, const std::string& no_proxy)
@@ -111,6 +117,11 @@ void check_ok(const http::Collected& got)
 
 std::size_t rss_kib()
 {
+#ifdef _WIN32
+    PROCESS_MEMORY_COUNTERS c{};
+    ::GetProcessMemoryInfo(::GetCurrentProcess(), &c, sizeof c);
+    return c.WorkingSetSize / 1024;
+#endif
     std::ifstream in("/proc/self/status");
     std::string line;
     while (std::getline(in, line))
@@ -143,6 +154,7 @@ std::size_t PeakRss::peak_kib() const
     return std::max(peak_.load(), rss_kib());
 }
 
+#ifndef _WIN32
 int wait_child(int pid, std::chrono::seconds limit)
 {
     int status = -1;
@@ -157,6 +169,7 @@ int wait_child(int pid, std::chrono::seconds limit)
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+#endif
 
 bool clean_message(const std::string& s)
 {
@@ -165,33 +178,35 @@ bool clean_message(const std::string& s)
 
 unsigned short free_port()
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    return a.local_endpoint().port();
 }
 
 namespace {
 
 bool accepts(unsigned short port)
 {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket s(io);
+    boost::system::error_code ec;
+    s.connect(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), port), ec);
+    return !ec;
 }
 
 } // namespace
 
+#ifdef _WIN32
+Tinyproxy::Tinyproxy(const std::string&)
+{
+    // Debian's tinyproxy is a Linux program: the proxy suites run on Linux only.
+    throw std::runtime_error("no tinyproxy on Windows");
+}
+
+Tinyproxy::~Tinyproxy() = default;
+#else
 Tinyproxy::Tinyproxy(const std::string& basic_auth)
 {
     if (::access("/usr/bin/tinyproxy", X_OK) != 0)
@@ -231,6 +246,7 @@ Tinyproxy::~Tinyproxy()
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
 }
+#endif
 
 std::string Tinyproxy::log() const
 {

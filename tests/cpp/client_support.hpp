@@ -83,7 +83,9 @@ private:
 
 // Waits for a forked child for at most `limit`; kills it if it hangs.
 // Returns its exit code, or -1 when it hung or did not exit normally.
+#ifndef _WIN32
 int wait_child(int pid, std::chrono::seconds limit);
+#endif
 
 // True when `s` is what every message of the library must be: valid UTF-8
 // without control or invisible steering characters (util::is_clean_text).

@@ -11,7 +11,12 @@
 #include <stdexcept>
 #include <string>
 
+#ifdef _WIN32
+#include <windows.h>
+#include <psapi.h>
+#else
 #include <sys/resource.h>
+#endif
 
 #include "fleet/deployments.hpp"
 #include "fleet/rfc3339.hpp"
@@ -90,9 +95,15 @@ std::string usage_of_seconds(std::size_t rows)
 
 long peak_rss_kib()
 {
+#ifdef _WIN32
+    PROCESS_MEMORY_COUNTERS c{};
+    ::GetProcessMemoryInfo(::GetCurrentProcess(), &c, sizeof c);
+    return static_cast<long>(c.PeakWorkingSetSize / 1024);
+#else
     rusage r{};
     getrusage(RUSAGE_SELF, &r);
     return r.ru_maxrss;
+#endif
 }
 
 } // namespace

@@ -2,15 +2,19 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
+#ifndef _WIN32
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -168,6 +172,16 @@ BOOST_AUTO_TEST_CASE(retry_after_in_seconds_and_as_a_date)
     BOOST_TEST(!parse_retry_after("soon", now));
     BOOST_TEST(!parse_retry_after("", now));
     BOOST_TEST(!parse_retry_after("-5", now));
+    // The date is read without the C library's locale or strptime (not on Windows).
+    BOOST_TEST(parse_imf_fixdate("Sun, 06 Nov 1994 08:49:37 GMT").value() == 784111777);
+    BOOST_TEST(parse_imf_fixdate("Thu, 01 Jan 1970 00:00:00 GMT").value() == 0);
+    BOOST_TEST(parse_imf_fixdate("Tue, 29 Feb 2000 12:00:00 GMT").value() == 951825600);
+    BOOST_TEST(parse_imf_fixdate("sun, 6 nov 1994 08:49:37 GMT").value() == 784111777); // as strptime read it
+    for (const char* bad : {"Sun, 29 Feb 1900 00:00:00 GMT", "Sun, 31 Apr 2020 00:00:00 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
+                            "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37 GMT ", "Sunday, 06-Nov-94 08:49:37 GMT",
+                            "Sun Nov  6 08:49:37 1994", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
+                            "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 19940 08:49:37 GMT", ""})
+        BOOST_TEST(!parse_imf_fixdate(bad), bad);
 }
 
 BOOST_AUTO_TEST_CASE(gunzip_inflates_and_caps)
@@ -295,7 +309,11 @@ BOOST_AUTO_TEST_CASE(four_threads_over_130_driven_seconds_never_exceed_the_windo
     const auto t0 = Clock::now();
     std::atomic<long> driven_ms{0};
     std::atomic<bool> stop{false};
-    const auto now = [&] { return t0 + std::chrono::milliseconds(driven_ms.load()); };
+    std::atomic<unsigned long> reads{0}; // of the driven clock: the workers' progress
+    const auto now = [&] {
+        ++reads;
+        return t0 + std::chrono::milliseconds(driven_ms.load());
+    };
     std::mutex mutex;
     std::vector<Clock::time_point> starts, ends;
     std::atomic<unsigned> refused{0};
@@ -324,7 +342,13 @@ BOOST_AUTO_TEST_CASE(four_threads_over_130_driven_seconds_never_exceed_the_windo
         });
     for (long ms = 0; ms <= 130'000; ms += 100) { // 1,300 steps of 100 ms
         driven_ms.store(ms);
-        std::this_thread::sleep_for(std::chrono::microseconds(300));
+        // Each step lasts until the workers have read the clock a few times
+        // (and at least 300 us): how long a sleep really takes differs by
+        // system (Windows rounds it to its timer), the workers' progress not.
+        const unsigned long seen = reads.load();
+        const auto step_end = Clock::now() + std::chrono::microseconds(300);
+        while ((reads.load() < seen + 8 || Clock::now() < step_end) && Clock::now() < step_end + std::chrono::seconds(1))
+            std::this_thread::yield();
     }
     stop.store(true);
     for (auto& t : threads)
@@ -337,13 +361,58 @@ BOOST_AUTO_TEST_CASE(four_threads_over_130_driven_seconds_never_exceed_the_windo
     BOOST_TEST(refused.load() > 0u);
 }
 
-BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_same)
+namespace {
+
+// POSIX calls rather than <filesystem> where there is POSIX: this suite
+// also runs as an aarch64 program under qemu-user.
+#ifdef _WIN32
+std::string make_dir()
 {
-    // POSIX calls rather than <filesystem>: this suite also runs as an
-    // aarch64 program under qemu-user.
+    const auto dir = std::filesystem::temp_directory_path() / ("fwm-ca-" + std::to_string(std::random_device()()));
+    std::filesystem::create_directory(dir);
+    return dir.generic_string();
+}
+void replace(const std::string& from, const std::string& to)
+{
+    std::filesystem::rename(from, to); // replaces `to`, as rename(2) does
+}
+void copy_times(const std::string& from, const std::string& to)
+{
+    std::filesystem::last_write_time(to, std::filesystem::last_write_time(from));
+}
+void remove_dir(const std::string& dir)
+{
+    std::filesystem::remove_all(dir);
+}
+#else
+std::string make_dir()
+{
     char pattern[] = "/tmp/fwm-ca-XXXXXX";
     BOOST_TEST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    const std::string dir = pattern, ca = dir + "/ca.pem";
+    return pattern;
+}
+void replace(const std::string& from, const std::string& to)
+{
+    BOOST_TEST_REQUIRE(std::rename(from.c_str(), to.c_str()) == 0);
+}
+void copy_times(const std::string& from, const std::string& to)
+{
+    struct stat st{};
+    BOOST_TEST_REQUIRE(::stat(from.c_str(), &st) == 0);
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    BOOST_TEST_REQUIRE(::utimensat(AT_FDCWD, to.c_str(), times, 0) == 0);
+}
+void remove_dir(const std::string& dir)
+{
+    ::rmdir(dir.c_str());
+}
+#endif
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_same)
+{
+    const std::string dir = make_dir(), ca = dir + "/ca.pem";
     const auto write = [](const std::string& to, const std::string& note) {
         std::ifstream in(fwm::test::pki().ca_cert, std::ios::binary);
         std::ofstream out(to, std::ios::binary);
@@ -359,22 +428,19 @@ BOOST_AUTO_TEST_CASE(handles_share_a_tls_context_only_while_its_files_are_the_sa
     BOOST_TEST((fwm::http::shared_tls_context(other) != first));
     // The same content copied in again: still one context.
     write(dir + "/again.pem", "");
-    BOOST_TEST_REQUIRE(std::rename((dir + "/again.pem").c_str(), ca.c_str()) == 0);
+    replace(dir + "/again.pem", ca);
     BOOST_TEST((fwm::http::shared_tls_context(tls) == first));
     // Other content of the same size, with the modification time kept (cp -p).
     write(ca, "\n# a\n");
     const auto noted = fwm::http::shared_tls_context(tls);
     BOOST_TEST((noted != first));
-    struct stat st{};
-    BOOST_TEST_REQUIRE(::stat(ca.c_str(), &st) == 0);
     const std::string renewed = dir + "/renewed.pem";
     write(renewed, "\n# b\n");
-    const struct timespec times[2] = {st.st_atim, st.st_mtim};
-    BOOST_TEST_REQUIRE(::utimensat(AT_FDCWD, renewed.c_str(), times, 0) == 0);
-    BOOST_TEST_REQUIRE(std::rename(renewed.c_str(), ca.c_str()) == 0);
+    copy_times(ca, renewed);
+    replace(renewed, ca);
     BOOST_TEST((fwm::http::shared_tls_context(tls) != noted));
     std::remove(ca.c_str());
-    ::rmdir(dir.c_str());
+    remove_dir(dir);
 }
 
 // RFC 4648 section 10's vectors cover every padding case; a 4 MiB password

@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <cmath>
+#ifndef _WIN32
 #include <locale.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -281,16 +283,33 @@ BOOST_AUTO_TEST_CASE(le_is_read_as_gos_parse_float_reads_it)
     BOOST_TEST((fwm::parser::lex::parse_go_float(long_hex, one) && one == 1.0));
 }
 
+namespace {
+
+// The C library's reading in the C locale: glibc's strtod_l, or on Windows
+// mingw-w64's own correctly rounded strtod (msvcrt's is not).
+struct CStrtod {
+#ifdef _WIN32
+    double operator()(const char* text, char** end) const { return ::__mingw_strtod(text, end); }
+#else
+    locale_t c = ::newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+    ~CStrtod() { ::freelocale(c); }
+    double operator()(const char* text, char** end) const { return ::strtod_l(text, end, c); }
+#endif
+};
+
+} // namespace
+
 // Values are read by an exact fast path for short decimals and glibc's
 // strtod_l for the rest (Zig's libc++ has no floating-point from_chars): both
 // must give the correctly rounded double, bit for bit, that strtod gives.
 BOOST_AUTO_TEST_CASE(decimal_values_are_correctly_rounded_on_every_path)
 {
     std::mt19937_64 rng(2017);
-    auto check = [](const std::string& text) {
+    const CStrtod c_strtod;
+    auto check = [&](const std::string& text) {
         double ours = -1;
         BOOST_TEST_REQUIRE(fwm::parser::lex::parse_value(text, ours), text);
-        const double want = std::strtod(text.c_str(), nullptr);
+        const double want = c_strtod(text.c_str(), nullptr);
         BOOST_TEST(std::memcmp(&ours, &want, sizeof want) == 0, text << ": " << ours << " != " << want);
     };
     for (const char* edge : {"9007199254740992", "9007199254740993", "9007199254740993.0", "1e22", "1e23",
@@ -319,8 +338,7 @@ BOOST_AUTO_TEST_CASE(decimal_values_are_correctly_rounded_on_every_path)
 // the same double, bit for bit, and the same overflow verdict.
 BOOST_AUTO_TEST_CASE(decimals_read_exactly_as_strtod_in_the_c_locale)
 {
-    const locale_t c = ::newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
-    BOOST_REQUIRE(c != static_cast<locale_t>(nullptr));
+    const CStrtod c_strtod;
     std::mt19937_64 rng(20261207);
     auto digits = [&](std::size_t n) {
         std::string d;
@@ -348,7 +366,7 @@ BOOST_AUTO_TEST_CASE(decimals_read_exactly_as_strtod_in_the_c_locale)
         const auto verdict = fwm::parser::to_double(t, false, ours);
         errno = 0;
         char* end = nullptr;
-        const double theirs = ::strtod_l(t.c_str(), &end, c);
+        const double theirs = c_strtod(t.c_str(), &end);
         const bool overflow = errno == ERANGE && std::isinf(theirs);
         BOOST_REQUIRE(end == t.c_str() + t.size());
         BOOST_TEST((verdict == fwm::parser::Conversion::overflow) == overflow, t);
@@ -356,7 +374,6 @@ BOOST_AUTO_TEST_CASE(decimals_read_exactly_as_strtod_in_the_c_locale)
             BOOST_TEST(ours == theirs, t);
     }
     BOOST_TEST(differ == 0);
-    ::freelocale(c);
     double v = 7;
     for (const char* bad : {"", "-1", "+1", "inf", "nan", "1e", "1.2.3", " 1", "1 ", ".", "e5", "1e+", "0x10"})
         BOOST_TEST((fwm::parser::to_double(bad, false, v) == fwm::parser::Conversion::syntax), bad);

@@ -6,8 +6,10 @@
 // the next collection must work.
 #include <boost/test/unit_test.hpp>
 
+#ifndef _WIN32
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -21,7 +23,9 @@
 
 #include "abi_support.hpp"
 #include "client_support.hpp"
+#ifndef _WIN32
 #include "slow_resolver.hpp"
+#endif
 
 using namespace fwm::test;
 using Clock = std::chrono::steady_clock;
@@ -251,6 +255,7 @@ BOOST_AUTO_TEST_CASE(freeing_a_handle_while_it_collects_cancels_at_once)
     }
 }
 
+#ifndef _WIN32 // no fork() on Windows
 BOOST_AUTO_TEST_CASE(a_fork_after_a_collection_leaves_the_child_able_to_collect)
 {
 #if defined(__SANITIZE_THREAD__)
@@ -486,5 +491,6 @@ BOOST_AUTO_TEST_CASE(a_child_forked_during_lookups_forks_again_without_hanging,
     fork_during_lookup(server, "wait-800.fwm-test", server.url(), child);
     held.join();
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -67,10 +67,24 @@ std::string json_number(double v)
     return buf;
 }
 
-std::string utc_time(std::time_t t, int millis)
+namespace {
+
+std::tm utc(std::time_t t)
 {
     std::tm tm{};
+#ifdef _WIN32
+    gmtime_s(&tm, &t);
+#else
     gmtime_r(&t, &tm);
+#endif
+    return tm;
+}
+
+} // namespace
+
+std::string utc_time(std::time_t t, int millis)
+{
+    const std::tm tm = utc(t);
     char buf[40];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     std::string out = buf;
@@ -83,8 +97,7 @@ std::string utc_time(std::time_t t, int millis)
 
 std::string day_start(std::time_t t)
 {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
+    const std::tm tm = utc(t);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT00:00:00Z", &tm);
     return buf;

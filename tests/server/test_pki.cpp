@@ -7,6 +7,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
 #include <memory>
 #include <stdexcept>
 
@@ -94,14 +97,32 @@ CertKey leaf(const std::string& dir, const char* stem, const char* cn, const cha
 
 } // namespace
 
-TestPki make_test_pki()
+// A new folder of our own under the system's temporary folder.
+static std::string make_temp_dir(const std::string& prefix)
 {
+#ifdef _WIN32
+    const std::filesystem::path base = std::filesystem::temp_directory_path();
+    std::random_device random;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const auto dir = base / (prefix + std::to_string(random()));
+        std::error_code ec;
+        if (std::filesystem::create_directory(dir, ec))
+            return dir.generic_string();
+    }
+    throw std::runtime_error("no temporary folder could be made");
+#else
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/fwm-pki-XXXXXX";
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + prefix + "XXXXXX";
     if (!mkdtemp(pattern.data()))
         throw std::runtime_error("mkdtemp failed");
+    return pattern;
+#endif
+}
+
+TestPki make_test_pki()
+{
     TestPki pki;
-    pki.dir = pattern;
+    pki.dir = make_temp_dir("fwm-pki-");
     constexpr long kDay = 86400;
 
     Key ca_key = new_key();

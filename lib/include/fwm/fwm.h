@@ -35,7 +35,9 @@
 #include "fwm/version.h"
 
 /* ---- visibility -------------------------------------------------------- */
-#if defined(FWM_BUILDING_LIBRARY) && defined(__GNUC__)
+#if defined(FWM_BUILDING_LIBRARY) && defined(_WIN32)
+#define FWM_API __declspec(dllexport)
+#elif defined(FWM_BUILDING_LIBRARY) && defined(__GNUC__)
 #define FWM_API __attribute__((visibility("default")))
 #else
 #define FWM_API

@@ -1,6 +1,5 @@
 #include "abi/handles.hpp"
-
-#include <pthread.h>
+#include "util/platform.hpp"
 
 #include <cstdint>
 #include <mutex>
@@ -42,7 +41,7 @@ std::uint64_t id_of(const fwm_client* token)
 fwm_client* add_client(std::shared_ptr<ClientEntry> entry)
 {
     static const int registered =
-        pthread_atfork(lock_handles_for_fork, unlock_handles_after_fork, unlock_handles_after_fork);
+        util::at_fork(lock_handles_for_fork, unlock_handles_after_fork, unlock_handles_after_fork);
     (void)registered;
     Table& t = table();
     std::lock_guard lock(t.mutex);

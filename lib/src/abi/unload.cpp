@@ -3,6 +3,8 @@
 // after their code is unmapped. GCC's crtbeginS.o does this from its
 // .fini_array entry; Zig's link for the portable builds has no such entry,
 // so the library does it itself. A second call finds nothing left to run.
+// (A Windows DLL's C runtime runs them itself when the DLL is unloaded.)
+#ifndef _WIN32
 extern "C" {
 extern void* __dso_handle;
 void __cxa_finalize(void* dso);
@@ -16,3 +18,5 @@ __attribute__((destructor)) void run_this_librarys_exit_handlers()
 }
 
 } // namespace
+
+#endif

@@ -1,6 +1,5 @@
 #include "collector/collector.hpp"
 
-#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -24,11 +23,12 @@
 #include "util/json_sink.hpp"
 #include "util/option_error.hpp"
 #include "util/text.hpp"
+#include "util/platform.hpp"
 
 namespace fwm::collector {
 
 struct Collector::Generation {
-    pid_t pid;
+    util::ProcessId pid;
     http::Client client;
     std::mutex mapper_mutex; // one map() at a time: it carries state between runs (CPU only, never waits on I/O)
     mapping::Mapper mapper;
@@ -38,7 +38,7 @@ struct Collector::Generation {
     std::atomic<bool> waited_for_fleet{false}; // the first run waits for it, once
 
     Generation(const http::ClientConfig& c, const mapping::MappingOptions& m, const fleet::FleetOptions& f)
-        : pid(::getpid()), client(c), mapper(m)
+        : pid(util::process_id()), client(c), mapper(m)
     {
         if (f.any())
             fleet = fleet::Refresher::acquire(c, f);
@@ -143,7 +143,7 @@ Collector::Collector(const char* config_json)
 Collector::~Collector()
 {
     Generation* g = generation_.load();
-    if (g->pid == ::getpid())
+    if (g->pid == util::process_id())
         delete g;
     // else: a child of fork() that never collected; the parent's threads own it.
 }
@@ -151,7 +151,7 @@ Collector::~Collector()
 Collector::Generation& Collector::current()
 {
     Generation* g = generation_.load();
-    if (g->pid == ::getpid())
+    if (g->pid == util::process_id())
         return *g;
     // A child of fork(): the parent's I/O thread does not exist here and its
     // sockets are shared with the parent. Leave that generation (never
@@ -168,7 +168,7 @@ void Collector::cancel() noexcept
 {
     cancelled_.store(true);
     Generation* g = generation_.load();
-    if (g->pid == ::getpid()) {
+    if (g->pid == util::process_id()) {
         g->client.cancel();
         if (g->fleet)
             g->fleet->wake(); // a first run waiting for it ends now

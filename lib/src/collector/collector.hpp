@@ -8,7 +8,8 @@
 // the parent's threads.
 #pragma once
 
-#include <sys/types.h>
+#include "util/platform.hpp"
+
 
 #include <atomic>
 #include <chrono>

@@ -1,9 +1,7 @@
 #include "fleet/refresher_core.hpp"
 
-#include <pthread.h>
-#include <unistd.h>
-
 #include "util/option_error.hpp"
+#include "util/platform.hpp"
 
 namespace fwm::fleet {
 
@@ -76,7 +74,7 @@ void merge(Problems& into, Problems&& from)
 } // namespace refreshing
 
 Refresher::Refresher(const http::ClientConfig& metrics, FleetOptions options)
-    : pid_(::getpid())
+    : pid_(util::process_id())
 {
     if (metrics.account_id.empty())
         throw util::OptionError(
@@ -86,7 +84,7 @@ Refresher::Refresher(const http::ClientConfig& metrics, FleetOptions options)
 
 Refresher::~Refresher()
 {
-    if (pid_ != ::getpid()) {
+    if (pid_ != util::process_id()) {
         // In a child of fork(): the timers and sockets are the parent's runtime's. Leave them.
         new std::shared_ptr<Core>(std::move(core_));
         return;
@@ -116,7 +114,7 @@ void Refresher::start()
 {
     {
         std::lock_guard lock(core_->mutex);
-        if (core_->running || pid_ != ::getpid())
+        if (core_->running || pid_ != util::process_id())
             return;
         core_->running = true;
     }
@@ -195,7 +193,7 @@ void unlock_registry_after_fork();
 Registry& registry()
 {
     static Registry& r = *new Registry(); // never destroyed: handles may outlive static destruction
-    static const int registered = pthread_atfork(lock_registry_for_fork, unlock_registry_after_fork,
+    static const int registered = util::at_fork(lock_registry_for_fork, unlock_registry_after_fork,
                                                  unlock_registry_after_fork);
     (void)registered;
     return r;
@@ -249,13 +247,13 @@ std::shared_ptr<Refresher> Refresher::acquire(const http::ClientConfig& metrics,
     Registry& r = registry();
     {
         std::lock_guard lock(r.mutex);
-        if (auto found = r.running[key].lock(); found && found->pid_ == ::getpid())
+        if (auto found = r.running[key].lock(); found && found->pid_ == util::process_id())
             return found;
     }
     auto made = std::make_shared<Refresher>(metrics, options); // outside the lock: it may read files
     std::lock_guard lock(r.mutex);
     std::erase_if(r.running, [](const auto& entry) { return entry.second.expired(); });
-    if (auto found = r.running[key].lock(); found && found->pid_ == ::getpid())
+    if (auto found = r.running[key].lock(); found && found->pid_ == util::process_id())
         return found; // another instance made it meanwhile
     r.running[key] = made;
     return made;
@@ -267,7 +265,7 @@ std::size_t Refresher::count()
     std::lock_guard lock(r.mutex);
     return static_cast<std::size_t>(std::count_if(r.running.begin(), r.running.end(), [](const auto& entry) {
         const auto held = entry.second.lock();
-        return held && held->pid_ == ::getpid();
+        return held && held->pid_ == util::process_id();
     }));
 }
 

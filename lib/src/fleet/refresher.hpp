@@ -9,7 +9,8 @@
 // failed refresh keeps the last good answer.
 #pragma once
 
-#include <sys/types.h>
+#include "util/platform.hpp"
+
 
 #include <atomic>
 #include <chrono>
@@ -156,7 +157,7 @@ public:
     struct Core; // the state the I/O thread's refreshes hold
 
 private:
-    pid_t pid_;
+    util::ProcessId pid_;
     std::shared_ptr<Core> core_;
 };
 

@@ -1,6 +1,5 @@
 #include "http/account_registry.hpp"
-
-#include <pthread.h>
+#include "util/platform.hpp"
 
 #include <algorithm>
 #include <map>
@@ -182,7 +181,7 @@ void unlock_accounts_in_child()
 std::shared_ptr<Account> account_for(const std::string& key)
 {
     static const int registered =
-        pthread_atfork(lock_accounts_for_fork, unlock_accounts_after_fork, unlock_accounts_in_child);
+        util::at_fork(lock_accounts_for_fork, unlock_accounts_after_fork, unlock_accounts_in_child);
     (void)registered;
     Registry& r = registry();
     std::lock_guard lock(r.mutex);

@@ -1,6 +1,10 @@
 #include "http/no_proxy.hpp"
 
+#ifdef _WIN32
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
+#endif
 
 #include <array>
 #include <charconv>

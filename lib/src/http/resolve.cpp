@@ -1,8 +1,12 @@
 #include "http/resolve.hpp"
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <netdb.h>
-#include <pthread.h>
 #include <sys/socket.h>
+#endif
 
 #include <atomic>
 #include <chrono>
@@ -10,6 +14,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +22,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "util/platform.hpp"
 
 namespace fwm::http {
 
@@ -136,6 +143,17 @@ void forget_lookups_in_child()
     g.mutex.unlock(); // a plain mutex: the child's thread may unlock what its parent thread locked
 }
 
+// What the resolver said, in words.
+std::string lookup_error_text(int gai_error, int sys_errno)
+{
+#ifdef _WIN32
+    (void)sys_errno;
+    return std::system_category().message(gai_error); // a Winsock error code there
+#else
+    return gai_error == EAI_SYSTEM ? std::strerror(sys_errno) : ::gai_strerror(gai_error);
+#endif
+}
+
 void run_lookup(std::shared_ptr<Lookup> lookup, std::shared_ptr<Runtime> runtime, std::string host)
 {
     addrinfo hints{};
@@ -189,7 +207,7 @@ std::shared_ptr<Lookup> join_or_start(const std::shared_ptr<Runtime>& runtime, c
                                       std::string& refused)
 {
     static const int registered =
-        pthread_atfork(lock_lookups_for_fork, unlock_lookups_in_parent, forget_lookups_in_child);
+        util::at_fork(lock_lookups_for_fork, unlock_lookups_in_parent, forget_lookups_in_child);
     (void)registered;
     Flights& f = flights();
     std::lock_guard lock(f.mutex);
@@ -271,7 +289,7 @@ asio::awaitable<Resolved> resolve(std::shared_ptr<Runtime> runtime, std::string 
         out.ec = e == EAI_NONAME || e == EAI_NODATA || e == EAI_FAIL ? asio::error::host_not_found
                                                                      : asio::error::host_not_found_try_again;
         if (e != EAI_NONAME && e != EAI_NODATA)
-            out.detail = e == EAI_SYSTEM ? std::strerror(lookup->sys_errno) : ::gai_strerror(e);
+            out.detail = lookup_error_text(e, lookup->sys_errno);
     } else if (lookup->endpoints.empty()) {
         out.ec = asio::error::host_not_found;
     } else {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -11,5 +12,9 @@ namespace fwm::http {
 // date in the past gives zero.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::chrono::system_clock::time_point now);
+
+// An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as seconds since the
+// epoch; nullopt when it is not one (or names a day that does not exist).
+std::optional<std::int64_t> parse_imf_fixdate(std::string_view text) noexcept;
 
 } // namespace fwm::http

@@ -1,7 +1,5 @@
 #include "http/runtime.hpp"
-
-#include <pthread.h>
-#include <unistd.h>
+#include "util/platform.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -136,7 +134,7 @@ void stop_thread(Runtime::Thread& t, boost::asio::io_context& context)
 } // namespace
 
 Runtime::Runtime()
-    : pid_(::getpid()), context_(std::make_shared<boost::asio::io_context>(1))
+    : pid_(util::process_id()), context_(std::make_shared<boost::asio::io_context>(1))
 {
     thread_ = start_thread(context_);
 }
@@ -154,7 +152,7 @@ boost::asio::io_context& Runtime::worker()
 
 bool Runtime::forked() const
 {
-    return pid_ != ::getpid();
+    return pid_ != util::process_id();
 }
 
 std::thread::id Runtime::thread_id() const
@@ -184,7 +182,7 @@ Runtime::~Runtime()
 std::shared_ptr<Runtime> Runtime::acquire()
 {
     static const int registered =
-        pthread_atfork(lock_runtime_for_fork, unlock_runtime_in_parent, unlock_runtime_in_child);
+        util::at_fork(lock_runtime_for_fork, unlock_runtime_in_parent, unlock_runtime_in_child);
     (void)registered;
     std::lock_guard lock(acquire_mutex());
     auto rt = current().lock();

@@ -4,7 +4,8 @@
 // abandoned work) lets go of it.
 #pragma once
 
-#include <sys/types.h>
+#include "util/platform.hpp"
+
 
 #include <memory>
 #include <mutex>
@@ -29,7 +30,7 @@ public:
     boost::asio::io_context& worker();
 
     // The process this runtime's thread runs in.
-    pid_t pid() const { return pid_; }
+    util::ProcessId pid() const { return pid_; }
     bool forked() const;
     std::thread::id thread_id() const;
 
@@ -45,7 +46,7 @@ public:
     struct Thread; // a context's thread (runtime.cpp)
 
 private:
-    pid_t pid_;
+    util::ProcessId pid_;
     // Shared with the thread: when the last holder lets go from inside a
     // handler, the context outlives the run() it is still in.
     std::shared_ptr<boost::asio::io_context> context_;

@@ -1,7 +1,5 @@
 #include "http/tls_context.hpp"
 
-#include <pthread.h>
-
 #include <fstream>
 #include <map>
 #include <memory>
@@ -16,6 +14,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "util/option_error.hpp"
+#include "util/platform.hpp"
 
 namespace fwm::http {
 namespace ssl = boost::asio::ssl;
@@ -73,7 +72,7 @@ int no_pass_phrase(char*, int, int, void*)
 // The setup lock, with its fork handlers registered.
 static std::mutex& fork_safe_setup_lock()
 {
-    static const int registered = pthread_atfork(lock_tls_for_fork, unlock_tls_after_fork, unlock_tls_after_fork);
+    static const int registered = util::at_fork(lock_tls_for_fork, unlock_tls_after_fork, unlock_tls_after_fork);
     (void)registered;
     return setup_lock();
 }

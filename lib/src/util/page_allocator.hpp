@@ -9,11 +9,11 @@
 // their page faults, more than a tenth of such a run's CPU.
 #pragma once
 
-#include <sys/mman.h>
-
 #include <cstddef>
 #include <new>
 #include <string>
+
+#include "util/platform.hpp"
 
 namespace fwm::util {
 
@@ -48,9 +48,8 @@ struct PageAllocator {
         const std::size_t bytes = n * sizeof(T);
         if (bytes < kPageAllocatorThreshold)
             return static_cast<T*>(::operator new(bytes));
-        // Pages are only made resident when written: reserving costs address space, not memory.
-        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
+        void* p = map_pages(bytes);
+        if (p == nullptr)
             throw std::bad_alloc();
         return static_cast<T*>(p);
     }
@@ -61,7 +60,7 @@ struct PageAllocator {
         if (bytes < kPageAllocatorThreshold)
             ::operator delete(p);
         else
-            ::munmap(p, bytes);
+            unmap_pages(p, bytes);
     }
 
     template <class U>
