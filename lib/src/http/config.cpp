@@ -10,6 +10,7 @@
 #include "options/fields.hpp"
 #include "util/json_kind.hpp"
 #include "util/option_reader.hpp"
+#include "util/platform.hpp"
 
 namespace fwm::http {
 namespace {
@@ -30,7 +31,7 @@ std::string readable_file(const std::string& name, const Value& v)
     std::string path = option_string(name, v);
     if (path.empty())
         return path;
-    std::ifstream f(path);
+    std::ifstream f = util::open_for_reading(path);
     if (!f)
         option_wrong(name, "names a file that cannot be read: " + path);
     return path;

@@ -12,7 +12,9 @@ namespace {
 // the size mod 2^32), within the cap, so that the string never doubles and
 // copies itself. Reserving only maps address space; pages are touched
 // chunk by chunk as inflation writes them, so a lying trailer costs no
-// memory.
+// memory. Windows charges what is reserved against its commit limit at once
+// (util/platform.cpp): there the trailer is believed up to 64 times the
+// compressed size, past what Fireworks' text reaches.
 std::size_t reserve_for(std::string_view compressed, std::size_t max_bytes)
 {
     std::size_t hint = compressed.size() * 4;
@@ -21,6 +23,9 @@ std::size_t reserve_for(std::string_view compressed, std::size_t max_bytes)
         const std::size_t n = compressed.size();
         hint = static_cast<std::size_t>(b[n - 4]) | static_cast<std::size_t>(b[n - 3]) << 8 |
                static_cast<std::size_t>(b[n - 2]) << 16 | static_cast<std::size_t>(b[n - 1]) << 24;
+#ifdef _WIN32
+        hint = std::min(hint, compressed.size() * 64);
+#endif
     }
     return std::min<std::size_t>(std::max<std::size_t>(hint, 64 * 1024), max_bytes) + 1;
 }

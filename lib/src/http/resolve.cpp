@@ -22,6 +22,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/error_code.hpp>
 
 #include "util/platform.hpp"
 
@@ -148,7 +149,7 @@ std::string lookup_error_text(int gai_error, int sys_errno)
 {
 #ifdef _WIN32
     (void)sys_errno;
-    return std::system_category().message(gai_error); // a Winsock error code there
+    return boost::system::system_category().message(gai_error); // a Winsock error code; UTF-8 (BOOST_SYSTEM_USE_UTF8)
 #else
     return gai_error == EAI_SYSTEM ? std::strerror(sys_errno) : ::gai_strerror(gai_error);
 #endif

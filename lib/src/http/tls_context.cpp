@@ -121,7 +121,7 @@ std::string file_identity(const std::string& path)
     if (path.empty())
         return "-";
     constexpr std::size_t kMaxBytes = 64u << 20; // far past any CA bundle or key
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in = util::open_for_reading(path, std::ios::binary);
     std::string content;
     char buffer[65536];
     while (in && content.size() <= kMaxBytes) {

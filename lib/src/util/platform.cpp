@@ -1,5 +1,8 @@
 #include "util/platform.hpp"
 
+#include <filesystem>
+#include <string>
+
 #ifdef _WIN32
 #include <windows.h>
 #include <bcrypt.h>
@@ -11,6 +14,16 @@
 #endif
 
 namespace fwm::util {
+
+std::ifstream open_for_reading(const std::string& utf8_path, std::ios::openmode mode)
+{
+#ifdef _WIN32
+    const std::u8string name(utf8_path.begin(), utf8_path.end());
+    return std::ifstream(std::filesystem::path(name), mode);
+#else
+    return std::ifstream(utf8_path, mode);
+#endif
+}
 
 #ifdef _WIN32
 
@@ -26,6 +39,7 @@ int at_fork(void (*)(), void (*)(), void (*)()) noexcept
 
 void* map_pages(std::size_t bytes) noexcept
 {
+    // Committed at once (demand-zero pages): charged to the commit limit, touched only when written.
     return ::VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
+#include <string>
 
 namespace fwm::util {
 
@@ -16,9 +18,14 @@ ProcessId process_id() noexcept;
 int at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept;
 
 // Large blocks straight from the system (mmap, VirtualAlloc) and back at
-// once: see page_allocator.hpp. Null when refused.
+// once: see page_allocator.hpp. Null when refused. Linux maps pages when
+// first written; Windows charges the whole block to its commit limit at once.
 void* map_pages(std::size_t bytes) noexcept;
 void unmap_pages(void* p, std::size_t bytes) noexcept;
+
+// A file named by a UTF-8 path, opened for reading: on Windows through its
+// wide-character name (a narrow name there is read in the ANSI code page).
+std::ifstream open_for_reading(const std::string& utf8_path, std::ios::openmode mode = std::ios::in);
 
 // `n` bytes from the system's random source; false when it has none (a
 // chroot without /dev/urandom).
