@@ -2,8 +2,10 @@
 # What the portable release builds and their tests need beyond
 # install-deps.sh: Zig (a cross C/C++ compiler with glibc 2.17 stubs and its
 # own libc++), Debian's arm64 OpenSSL, zlib and C library (multiarch), qemu
-# to run aarch64 test programs, and the wheel build tools. Versions pinned;
-# safe to run again.
+# to run aarch64 test programs, mingw-w64 (GCC for Windows, with its zlib)
+# and Wine to run Windows test programs, and the wheel build tools. Versions
+# pinned; safe to run again. (The Windows OpenSSL is built from Debian's
+# source by packaging/mingw/build_openssl.sh.)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -13,6 +15,8 @@ PACKAGES=(
   python3-build python3-hatchling python3-wheel
   qemu-user-static
   libssl-dev:arm64 zlib1g-dev:arm64 libc6-dev:arm64
+  gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 libz-mingw-w64-dev
+  wine wine64 make perl
 )
 
 SUDO=
@@ -48,4 +52,5 @@ if [ ! -x "$zig" ] || [ "$("$zig" version)" != "$ZIG_VERSION" ]; then
   npm install --prefix "$ROOT/.toolchain" --no-audit --no-fund --loglevel=error --save-exact \
     "$ZIG_PACKAGE@$ZIG_VERSION" >/dev/null
 fi
-echo "install-release-deps: zig $("$zig" version), arm64 OpenSSL $(dpkg-query -W -f='${Version}' libssl-dev:arm64)"
+echo "install-release-deps: zig $("$zig" version), arm64 OpenSSL $(dpkg-query -W -f='${Version}' libssl-dev:arm64)," \
+  "mingw-w64 GCC $(dpkg-query -W -f='${Version}' g++-mingw-w64-x86-64-posix), Wine $(dpkg-query -W -f='${Version}' wine64)"

@@ -91,8 +91,8 @@ grep -h -E '^(.*)(fault|rate limit|driven rate window|concurrency|flood|torture|
   build/Testing/Temporary/LastTest.log | sed 's/\x1b\[[0-9;]*m//g' || true
 count_ctest build/ctest.log
 
-step "Portable release build: manylinux2014 wheels and tarballs for x86_64 and aarch64 (Zig, glibc 2.17)"
-FWM_RELEASE_TESTS=aarch64 bash packaging/build_wheels.sh
+step "Release build: manylinux2014 wheels and tarballs for x86_64 and aarch64 (Zig, glibc 2.17), the win_amd64 wheel (mingw-w64)"
+FWM_RELEASE_TESTS="aarch64 windows" bash packaging/build_wheels.sh
 
 step "Python tests (pytest, Debian's python3; the wheels audited and installed as the Agent does)"
 FWM_REQUIRE_WHEELS=1 $PY -m pytest -q -p no:cacheprovider tests/python | tee build/pytest.log
@@ -104,6 +104,11 @@ step "The aarch64 library's C++ suites under qemu-user (parser, mapping, fleet, 
 ctest --test-dir build-release-aarch64 --output-on-failure -j"$JOBS" --timeout 900 -R '^(parser|mapping|fleet|abi|client|torture)\.' \
   | tee build-release-aarch64/ctest.log
 count_ctest build-release-aarch64/ctest.log
+
+step "The Windows DLL's C++ suites under Wine (parser, mapping, fleet, ABI, client against the local TLS server, torture, fuzz corpora)"
+ctest --test-dir build-release-windows --output-on-failure -j"$JOBS" --timeout 900 -R '^(parser|mapping|fleet|abi|client|torture|fuzz)\.' \
+  | tee build-release-windows/ctest.log
+count_ctest build-release-windows/ctest.log
 
 # ASan + UBSan: the lifecycle, concurrency and hostile-network suites, the C
 # ABI, and every saved fuzz input (the parser's, the mapping's and the REST

@@ -52,9 +52,9 @@ set(FAST_FLOAT_INCLUDE_DIR ${_headers} CACHE PATH "")
 execute_process(COMMAND uname -m OUTPUT_VARIABLE _host OUTPUT_STRIP_TRAILING_WHITESPACE)
 set(Boost_DIR /usr/lib/${_host}-linux-gnu/cmake/Boost-1.81.0 CACHE PATH "")
 
-# Test programs run under Wine, which finds the OpenSSL DLLs through WINEPATH.
-find_program(FWM_WINE wine64 PATHS /usr/lib/wine NO_DEFAULT_PATH REQUIRED)
-set(CMAKE_CROSSCOMPILING_EMULATOR ${FWM_WINE})
+# Test programs run under Wine, which finds the OpenSSL DLLs and libfwm.dll
+# through WINEPATH.
+set(CMAKE_CROSSCOMPILING_EMULATOR ${CMAKE_CURRENT_LIST_DIR}/wine-run ${FWM_MINGW_OPENSSL}/bin ${CMAKE_BINARY_DIR}/lib --)
 
 # Not the host's build: nothing staged in python_shim/, header-only Boost.Test.
 set(FWM_PORTABLE ON CACHE BOOL "")

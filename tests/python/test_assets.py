@@ -431,8 +431,8 @@ def test_manifest_passes_ddevs_v2_rules_for_an_integrations_extras_check():
     keys = {'Supported OS', 'Category', 'Offering', 'Queried Data Type', 'Submitted Data Type'}
     assert all(t.split('::', 1)[0] in keys and t.split('::', 1)[1] for t in tags), tags
     assert len(tags) == len(set(tags))
-    # Only Linux wheels ship (test_pyproject.py holds the classifiers and the wheel tag to it).
-    assert [t for t in tags if t.startswith('Supported OS::')] == ['Supported OS::Linux']
+    # Linux and Windows wheels ship (test_pyproject.py holds the classifiers and the wheel tags to it).
+    assert [t for t in tags if t.startswith('Supported OS::')] == ['Supported OS::Linux', 'Supported OS::Windows']
     # ChangelogValidator: the tile's changelog is a file in the check's own folder.
     assert m['tile']['changelog'] in os.listdir(SHIM)
     # LogsCategoryValidator: no log collection, so no Log Collection category (above too).

@@ -76,3 +76,19 @@ def test_the_shims_folder_has_ddevs_layout():
     with open(os.path.join(SHIM_TESTS, 'test_e2e.py')) as f:
         e2e = f.read()
     assert '@pytest.mark.e2e' in e2e and 'dd_agent_check' in e2e
+
+
+# Found in review: `ddev test` and `ddev env start` install the check
+# editable, and the wheel hook refused to build without a library.
+def test_an_editable_install_builds_without_a_library(monkeypatch):
+    pytest.importorskip('hatchling.builders.hooks.plugin.interface')
+    hook_module = load_script(os.path.join(SHIM, 'hatch_build.py'))
+    monkeypatch.delenv('FWM_WHEEL_ARCH', raising=False)
+    monkeypatch.delenv('FWM_WHEEL_LIBRARY', raising=False)
+    hook = hook_module.CustomBuildHook(SHIM, {}, None, None, SHIM, 'wheel')
+    build_data = {'force_include': {}, 'pure_python': True}
+    hook.initialize('editable', build_data)
+    assert build_data == {'force_include': {}, 'pure_python': True}
+    # ... while a release wheel still refuses to be built without one.
+    with pytest.raises(ValueError, match='FWM_WHEEL_ARCH must be one of x86_64, aarch64, win_amd64'):
+        hook.initialize('standard', build_data)

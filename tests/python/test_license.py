@@ -92,6 +92,9 @@ COMPONENTS = {
     'RapidJSON': 'MIT', 'zlib': 'Zlib', 'fast_float': 'MIT',
     'libc++': 'Apache-2.0 WITH LLVM-exception', 'libc++abi': None, 'libunwind': None,
     'OpenSSL 3': 'Apache-2.0',
+    # libfwm.dll (Windows)
+    'mingw-w64 runtime': 'ZPL-2.1', 'mingw-w64 winpthreads': 'MIT',
+    'GCC libstdc++ and libgcc': 'GPL-3.0-or-later WITH GCC-exception-3.1',
 }
 
 
@@ -107,7 +110,8 @@ def test_notices_name_each_component_with_its_license_and_text():
     # The license texts themselves, not only their names.
     for needle in ('Boost Software License - Version 1.0', 'Permission is hereby granted, free of charge',
                    "This software is provided 'as-is'", 'LLVM Exceptions to the Apache 2.0 License',
-                   'TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION'):
+                   'TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION',
+                   'Redistributions in binary form must reproduce the accompanying'):
         assert needle in text, needle
 
 

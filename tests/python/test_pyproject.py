@@ -14,7 +14,7 @@ from email.headerregistry import Address
 
 import pytest
 
-from conftest import ROOT, SHIM
+from conftest import ROOT, SHIM, load_script
 
 tomllib = pytest.importorskip('tomllib')
 
@@ -65,15 +65,20 @@ def test_python_classifiers_match_requires_python_and_the_shim_parses_as_the_old
             ast.parse(f.read(), path, feature_version=(3, minors[0]))
 
 
-def test_supported_os_is_linux_only_everywhere_it_is_said():
-    """Only Linux wheels ship today: the tile, the classifiers and the wheel tag agree."""
+def test_supported_os_is_what_the_wheels_are_built_for_everywhere_it_is_said():
+    """The tile, the classifiers and the wheel tags agree."""
+    pytest.importorskip('hatchling.builders.hooks.plugin.interface')
+    hook = load_script(os.path.join(SHIM, 'hatch_build.py'))
+    systems = {'Linux' if tag.startswith('py3-none-manylinux2014_') else 'Windows' if tag == 'py3-none-win_amd64'
+               else tag for tag, _ in hook.PLATFORMS.values()}
+    classifier = {'Linux': 'Operating System :: POSIX :: Linux', 'Windows': 'Operating System :: Microsoft :: Windows'}
     with open(os.path.join(SHIM, 'manifest.json')) as f:
-        tags = json.load(f)['tile']['classifier_tags']
-    assert [t for t in tags if t.startswith('Supported OS::')] == ['Supported OS::Linux']
-    assert [c for c in pyproject()['project']['classifiers'] if c.startswith('Operating System ::')] == [
-        'Operating System :: POSIX :: Linux']
-    with open(os.path.join(SHIM, 'hatch_build.py')) as f:
-        assert "'py3-none-manylinux2014_{}'" in f.read()
+        manifest = json.load(f)
+    tags = manifest['tile']['classifier_tags']
+    assert sorted(t for t in tags if t.startswith('Supported OS::')) == sorted('Supported OS::' + s for s in systems)
+    assert sorted(manifest['tile'].get('supported_os', [s.lower() for s in systems])) == sorted(s.lower() for s in systems)
+    assert sorted(c for c in pyproject()['project']['classifiers'] if c.startswith('Operating System ::')) == sorted(
+        classifier[s] for s in systems)
 
 
 # -- the datadog-checks-base minimum ----------------------------------------------

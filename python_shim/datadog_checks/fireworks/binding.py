@@ -10,11 +10,16 @@ handles in objects that free them.
 import ctypes
 import json
 import os
+import sys
 
 from .__about__ import __version__
 
 LIBRARY_ENV = 'FWM_LIBRARY'
-LIBRARY_NAME = 'libfwm.so'
+LIBRARY_NAME = 'libfwm.dll' if os.name == 'nt' else 'libfwm.so'
+# LoadLibraryEx flags: the DLL's own folder, the application's, System32 and
+# the folders added with os.add_dll_directory.
+_LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR = 0x00000100
+_LOAD_LIBRARY_SEARCH_DEFAULT_DIRS = 0x00001000
 
 FWM_OK = 0
 FWM_ERR_INVALID_OPTIONS = 2
@@ -91,6 +96,31 @@ def library_path():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), LIBRARY_NAME)
 
 
+def openssl_dll_directories(prefixes=None):
+    """Windows: the embedded Python's DLLs folders, where the Agent keeps its
+    libssl-3-x64.dll and libcrypto-3-x64.dll. Windows does not look there for
+    a ctypes load's imports unless told."""
+    if prefixes is None:
+        prefixes = (sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(sys.executable or ''))
+    out = []
+    for prefix in prefixes:
+        if not prefix:
+            continue
+        folder = os.path.join(prefix, 'DLLs')
+        if folder not in out and os.path.isdir(folder):
+            out.append(folder)
+    return out
+
+
+def _open(path):
+    if os.name != 'nt':
+        return ctypes.CDLL(path)
+    for folder in openssl_dll_directories():
+        os.add_dll_directory(folder)  # kept for the process: the library's imports resolve once, at load
+    # LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR takes a full path (ctypes makes one only without winmode).
+    return ctypes.CDLL(os.path.abspath(path), winmode=_LOAD_LIBRARY_SEARCH_DEFAULT_DIRS | _LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR)
+
+
 def _load():
     path = library_path()
     if not os.path.exists(path):
@@ -99,9 +129,13 @@ def _load():
             'which places it in the package, or set {} to its path)'.format(path, LIBRARY_ENV)
         )
     try:
-        lib = ctypes.CDLL(path)
+        lib = _open(path)
     except OSError as e:
-        raise LibraryError('the fwm library at {} could not be loaded: {}'.format(path, e)) from None
+        where = ''
+        if os.name == 'nt':
+            where = ' (its OpenSSL DLLs, libssl-3-x64.dll and libcrypto-3-x64.dll, were looked for in: {})'.format(
+                ', '.join(openssl_dll_directories()) or "the folders Windows searches")
+        raise LibraryError('the fwm library at {} could not be loaded: {}{}'.format(path, e, where)) from None
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
             fn = getattr(lib, name)

@@ -13,6 +13,7 @@ generated table (option_table.py) gives each option's section, reader, type,
 bounds and default, which the lists below are drawn from.
 """
 import difflib
+import os
 import sys
 
 from .option_table import OPTIONS, UNSUPPORTED_REASONS
@@ -233,6 +234,21 @@ def ready_grace_period(instance):
     return value
 
 
+def default_ca_bundle(system=None, prefixes=None):
+    """The CA bundle where tls_ca_cert is not set. On Linux, None: OpenSSL's
+    own paths (the Agent's embedded/ssl, or the host's). On Windows, the
+    Agent's embedded3\\ssl\\certs\\cacert.pem (omnibus' cacerts software puts
+    curl's bundle there), found from the embedded Python's prefix: OpenSSL's
+    compiled-in folder holds only where the Agent was installed by default."""
+    if (system or os.name) != 'nt':
+        return None
+    for prefix in prefixes if prefixes is not None else (sys.exec_prefix, sys.base_exec_prefix):
+        path = os.path.join(prefix, 'ssl', 'certs', 'cacert.pem')
+        if prefix and os.path.isfile(path):
+            return path
+    return None
+
+
 def client_config(instance, init_config=None, agent_proxy=None):
     if init_config is None:
         init_config = {}
@@ -251,6 +267,10 @@ def client_config(instance, init_config=None, agent_proxy=None):
                                 " entry cannot rename a series as a mapping does in Datadog's OpenMetrics check (the"
                                 " names are fixed, fireworks.*)".format(name))
     config = {k: instance[k] for k in HTTP_OPTIONS if instance.get(k) is not None}
+    if 'tls_ca_cert' not in config and instance.get('tls_verify') is not False:
+        bundle = default_ca_bundle()
+        if bundle:
+            config['tls_ca_cert'] = bundle
     proxy = _proxy(instance, init_config, agent_proxy)
     if proxy is not None:
         if not isinstance(proxy, dict):
