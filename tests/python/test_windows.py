@@ -24,8 +24,7 @@ import zipfile
 
 import pytest
 
-import fireworks_payload
-from conftest import ROOT, Endpoint
+from conftest import ROOT, payload_endpoint
 from datadog_checks.fireworks import binding
 from datadog_checks.fireworks.__about__ import __version__
 from datadog_checks.fireworks.config import client_config
@@ -128,9 +127,7 @@ def test_the_dll_exports_fwm_only_and_imports_windows_and_the_agents_openssl(dll
 
 @pytest.fixture(scope='module')
 def endpoint(tmp_path_factory):
-    payload = tmp_path_factory.mktemp('payload') / 'p.prom'
-    payload.write_text(fireworks_payload.render(2, seed=4))
-    e = Endpoint(str(payload), KEY)
+    e = payload_endpoint(tmp_path_factory.mktemp('payload'), KEY, deployments=2, seed=4)
     yield e
     e.stop()
 

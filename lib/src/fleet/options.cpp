@@ -4,7 +4,6 @@
 
 #include "options/fields.hpp"
 #include "util/option_reader.hpp"
-#include "util/tag_names.hpp"
 #include "util/text.hpp"
 
 namespace fwm::fleet {
@@ -54,13 +53,7 @@ void read_annotation_tags(const OptionSpec& row, const Value& v, Draft& o)
     for (auto a = v.MemberBegin(); a != v.MemberEnd(); ++a) {
         const std::string key(a->name.GetString(), a->name.GetStringLength());
         const std::string where = name + "." + key.substr(0, 64);
-        const std::string tag = util::option_string(where, a->value);
-        if (!util::tag_name(tag))
-            option_wrong(where, "must be a tag name: lower case letters, digits, '_', '.', '-' or '/', "
-                                "starting with a letter");
-        if (util::reserved_tag(tag))
-            option_wrong(where, "names '" + tag + "', a tag the check or Datadog already gives its own meaning");
-        o.annotation_tags.emplace_back(key, tag);
+        o.annotation_tags.emplace_back(key, util::option_tag_name(where, a->value));
     }
     std::sort(o.annotation_tags.begin(), o.annotation_tags.end());
 }

@@ -153,13 +153,7 @@ void read_rename_labels(const OptionSpec& row, const Value& x, Draft& o)
         if (util::reserved_tag(label))
             option_wrong(where, "cannot be renamed: the check joins the inventory, usage and costs on it, or its "
                                 "dashboard and monitors query it (exclude_labels drops a label)");
-        const std::string tag = util::option_string(where, a->value);
-        if (!util::tag_name(tag))
-            option_wrong(where, "must be a tag name: lower case letters, digits, '_', '.', '-' or '/', "
-                                "starting with a letter");
-        if (util::reserved_tag(tag))
-            option_wrong(where, "names '" + tag + "', a tag the check or Datadog already gives its own meaning");
-        o.rename_labels.emplace_back(label, tag);
+        o.rename_labels.emplace_back(label, util::option_tag_name(where, a->value));
     }
     std::sort(o.rename_labels.begin(), o.rename_labels.end());
     // JSON may repeat a key: the entries of one label must agree.
