@@ -1,9 +1,9 @@
 #include "util/platform.hpp"
 
+#ifdef _WIN32
 #include <filesystem>
 #include <string>
 
-#ifdef _WIN32
 #include <windows.h>
 #include <bcrypt.h>
 #else
