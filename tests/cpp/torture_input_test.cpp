@@ -42,6 +42,9 @@ const std::vector<std::string> kFilterOptions = {
     R"({"deployments":{"include":[".*-canary","d.*"]}})",
     R"({"deployments":{"exclude":[".*-canary","(x|xx)*y"]}})",
     R"({"exclude_labels":["deployment","le"]})",
+    // Renamed labels and a widened allow list meet the same megabyte names and values.
+    R"({"rename_labels":{"replica":"pod","le":"bound","zone":"a_megabyte_value_keeps_this_name"},"exclude_labels":["zone"]})",
+    R"({"metrics":["request_counter_total"],"extra_metrics":[".*_bucket","(a+)+b"]})",
 };
 
 #ifndef _WIN32 // the resolver is interposed on the C library's getaddrinfo (see slow_resolver.cpp)
